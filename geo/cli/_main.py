@@ -1,0 +1,77 @@
+"""The ``childsafe`` command group: options shared by every command and error handling."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from geo import __version__, settings
+from geo._progress import set_reporter
+from geo.errors import ChildSafeError
+
+# Command modules, one per domain word; each defines ``register(group)``.
+COMMAND_MODULES = [
+    "geo.cli.demo",
+    "geo.cli.info",
+]
+
+
+class _Group(click.Group):
+    """Turns domain errors into one clear message and exit status 2 (never a traceback)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ChildSafeError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+def _cli_reporter(label: str, done: int, total: int) -> None:
+    if total <= 0:
+        return
+    width = 24
+    filled = int(width * done / total)
+    end = "\n" if done >= total else ""
+    click.echo(f"\r{label:<32} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", err=True, nl=False)
+    if end:
+        click.echo("", err=True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="childsafe")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Language of messages (default: settings.language).",
+)
+def cli(verbose: int, quiet: bool, lang: str | None) -> None:
+    """ChildSafe Map (童安地图): child-safety analyses for rural counties.
+
+    Every command reads or writes a dataset GeoPackage (see docs/dataset.md).
+    """
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if lang:
+        settings.language = lang
+    set_reporter(None if quiet or not sys.stderr.isatty() else _cli_reporter)
+
+
+def _register_all() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(cli)
+
+
+_register_all()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI (the ``childsafe`` console script)."""
+    cli.main(args=argv, prog_name="childsafe")

@@ -1,0 +1,56 @@
+"""Domain exceptions: what the app and the CLI catch and show to users.
+
+Each error carries every problem found in one input, so a user fixes them in one pass.
+Bugs are not wrapped: they still crash loudly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class ChildSafeError(Exception):
+    """Base of the errors a user can act on (bad file, bad setting, missing layer)."""
+
+
+class DatasetError(ChildSafeError, ValueError):
+    """A dataset file cannot be read or does not follow the dataset contract (SCHEMA.md)."""
+
+    def __init__(self, path: object, problems: Iterable[str]):
+        self.path = str(path)
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{self.path}: the dataset cannot be used:\n{lines}")
+
+
+class ValidationError(ChildSafeError, ValueError):
+    """Input rows break the dataset rules; ``problems`` lists (row, column, reason)."""
+
+    def __init__(self, message: str, problems: Iterable[tuple[object, str, str]] = ()):
+        self.problems = list(problems)
+        super().__init__(message)
+
+
+class MissingLayerError(ChildSafeError, ValueError):
+    """An analysis needs a layer the dataset does not have (or has empty)."""
+
+    def __init__(self, needed: Iterable[str], task: str):
+        self.needed = list(needed)
+        self.task = task
+        names = ", ".join(self.needed)
+        super().__init__(
+            f"{task} needs the layer(s) {names}, which the dataset lacks or holds empty; "
+            f"import them with `childsafe import`"
+        )
+
+
+class CRSError(ChildSafeError, ValueError):
+    """Inputs without a CRS, or in different CRSs where one is required."""
+
+
+class SettingsError(ChildSafeError, ValueError):
+    """A setting or a preset name is not valid."""
+
+
+class PermissionDenied(ChildSafeError, PermissionError):
+    """The current user's role or area scope does not allow this."""

@@ -1,0 +1,85 @@
+"""Settings: the defaults every analysis reads at call time (osmnx ``settings`` style).
+
+A function option left as ``None`` takes its value from here when the function runs, so the
+CLI, the app and the tests are driven by one object. Change a value with plain assignment
+(``settings.site_max_length_m = 300``) or, in tests, ``monkeypatch.setattr``. Each value
+names its source; ``docs/`` explains them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# --- general ---------------------------------------------------------------------------
+#: the repository's data folder; the app opens only datasets inside ``data_dir``.
+package_root: Path = Path(__file__).resolve().parent.parent
+data_dir: Path = package_root / "data"
+#: the embedded synthetic demo county (see data/README.md).
+demo_dataset: Path = data_dir / "demo_county.gpkg"
+#: UI and message language: "zh" or "en".
+language: str = "zh"
+#: log a one-line summary at the end of public functions.
+log_summaries: bool = True
+
+# --- water sites, kits and risk (docs/water-risk.md) -------------------------------------
+#: longest stretch of river/canal/shoreline that counts as one site (one sign can serve it).
+site_max_length_m: float = 500.0
+#: a kit within this distance of a site serves it.
+kit_service_distance_m: float = 100.0
+#: distance-decay: full weight up to ``decay_full_m``, linear to zero at ``decay_zero_m``.
+#: Source: 71.6% of drowned under-fives lived within 100 m of the water (DOMAIN.md §3).
+decay_full_m: float = 100.0
+decay_zero_m: float = 1000.0
+#: Gi* fixed distance band between site centroids, metres.
+hotspot_band_m: float = 1000.0
+#: false-discovery-rate level for the Gi* bins.
+hotspot_fdr: bool = True
+
+# --- routing and coverage (docs/coverage-and-siting.md) ----------------------------------
+#: speeds in km/h by mode.
+walk_speed_kmh: float = 4.0
+drive_speed_kmh: dict[str, float] = {
+    "primary": 60.0,
+    "secondary": 50.0,
+    "tertiary": 40.0,
+    "rural": 30.0,
+    "track": 15.0,
+    "path": 5.0,
+}
+#: service standards: (distance in metres, mode) per station level.
+service_standard: dict[str, tuple[float, str]] = {
+    "village": (2000.0, "walk"),
+    "township": (15000.0, "drive"),
+    "county": (60000.0, "drive"),
+    "school": (3000.0, "walk"),
+}
+
+# --- siting / location-allocation ---------------------------------------------------------
+#: exact MILP (HiGHS) up to this many candidate x demand non-zeros; greedy + LP bound above.
+siting_exact_max_nonzeros: int = 5_000_000
+#: time limit of one exact solve, seconds.
+siting_time_limit_s: float = 60.0
+
+# --- patrols ------------------------------------------------------------------------------
+patrol_stop_minutes: float = 10.0
+patrol_solver_time_limit_s: float = 3.0
+patrol_track_pass_distance_m: float = 50.0
+patrol_max_inspect_speed_kmh: float = 25.0
+
+# --- child directors and visits (DOMAIN.md §2) ----------------------------------------------
+#: one more director for each further this many children in scope (000 §16, 004 §17).
+children_per_director: int = 30
+#: days before a due date that counts as "due soon".
+due_soon_days: int = 7
+#: name of the active visit preset: national, jilin, anhui, gaotai, heze.
+visit_preset: str = "national"
+
+# --- privacy (docs/security.md) ---------------------------------------------------------------
+#: counts below this are shown as "<5" to roles that see aggregates only.
+small_count_threshold: int = 5
+#: displacement radius for geomasked exports, metres.
+geomask_radius_m: float = 200.0
+#: app session timeout, minutes; failed logins before lock-out; lock-out minutes.
+session_timeout_min: float = 30.0
+max_failed_logins: int = 5
+lockout_minutes: float = 15.0

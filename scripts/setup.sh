@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Create .venv and install ChildSafe Map into it (idempotent).
+#   bash scripts/setup.sh        the app and the CLI
+#   bash scripts/setup.sh test   plus the test and benchmark tools, and Debian's chromium
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want=${1:-app}
+
+py=""
+for candidate in python3.11 python3.12 python3.13 python3; do
+  if command -v "$candidate" >/dev/null 2>&1 &&
+     "$candidate" -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 14) else 1)'; then
+    py=$candidate; break
+  fi
+done
+[ -n "$py" ] || { echo "setup: Python 3.11-3.13 is needed" >&2; exit 1; }
+
+[ -x .venv/bin/python ] || "$py" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+if [ "$want" = test ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "setup: installing Debian's chromium for the browser tests" >&2
+    sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  fi
+else
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+fi
