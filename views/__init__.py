@@ -1,0 +1,12 @@
+"""The app's pages, one module per view; ``app.py`` builds the navigation from ``PAGES``.
+
+Each page module defines ``render() -> None``. A page entry is
+``(module, zh_title, en_title, icon, roles)`` where ``roles`` lists the roles that may open it
+(``None``: every signed-in role).
+"""
+
+from __future__ import annotations
+
+PAGES: list[tuple[str, str, str, str, tuple[str, ...] | None]] = [
+    ("views.overview", "总览地图", "Overview map", ":material/map:", None),
+]

@@ -62,6 +62,31 @@ def cli(verbose: int, quiet: bool, lang: str | None) -> None:
     set_reporter(None if quiet or not sys.stderr.isatty() else _cli_reporter)
 
 
+def open_dataset(path: str):
+    """Read the dataset at ``path`` for a CLI command, as the current CLI user may see it.
+
+    Every command reads its dataset through here, so role and area-scope rules apply to
+    the CLI exactly as to the app.
+    """
+    from geo.dataset import read_dataset
+
+    return read_dataset(path)
+
+
+def site_group(group: click.Group) -> click.Group:
+    """Return the ``site`` sub-group (choosing sites for new kits or stations), made once."""
+    if "site" not in group.commands:
+
+        @click.group(name="site")
+        def site() -> None:
+            """Choose sites for new safety kits or new stations."""
+
+        group.add_command(site)
+    found = group.commands["site"]
+    assert isinstance(found, click.Group)
+    return found
+
+
 def _register_all() -> None:
     import importlib
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from geo.dataset import read_dataset
+from geo.cli._main import open_dataset
 from geo.projection import dataset_metric_crs
 from geo.schema import LAYERS
 from geo.validate import dataset_problems
@@ -21,7 +21,7 @@ def register(group: click.Group) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 def info(dataset: str, as_json: bool) -> None:
     """Show the layers of DATASET with their counts, extent, CRS and a validation summary."""
-    ds = read_dataset(dataset)
+    ds = open_dataset(dataset)
     counts = ds.counts()
     bounds = ds.total_bounds()
     metric = dataset_metric_crs(ds).to_string() if bounds else None
