@@ -53,6 +53,20 @@ service_standard: dict[str, tuple[float, str]] = {
     "county": (60000.0, "drive"),
     "school": (3000.0, "walk"),
 }
+#: "network" (along roads) or "euclidean" (straight line) distances for coverage.
+coverage_metric: str = "network"
+#: service areas: concave-hull ratio (shapely, 0 = tightest) and a drawing buffer, metres (assumption).
+service_area_hull_ratio: float = 0.3
+service_area_buffer_m: float = 100.0
+#: gap areas: hexagon circumradius, metres (assumption: ~0.65 km2 cells, a village's hamlet scale).
+gap_hex_size_m: float = 500.0
+#: siting demand: households merged into square cells of this size when more than
+#: ``siting_max_demand_points`` demand points (assumption: 100 m << 2 km standard).
+siting_demand_cell_m: float = 100.0
+siting_max_demand_points: int = 20_000
+#: siting candidates: road nodes near uncovered children thinned to one per cell of this share
+#: of the service radius (assumption: radius / 4 keeps ~1 candidate per 0.25 km2 at 2 km).
+siting_candidate_spacing: float = 0.25
 
 # --- siting / location-allocation ---------------------------------------------------------
 #: exact MILP (HiGHS) up to this many candidate x demand non-zeros; greedy + LP bound above.
