@@ -34,6 +34,32 @@ decay_zero_m: float = 1000.0
 hotspot_band_m: float = 1000.0
 #: false-discovery-rate level for the Gi* bins.
 hotspot_fdr: bool = True
+#: a polygon with perimeter <= this x site_max_length_m is one site (a ~250 m pond); judgement.
+site_small_perimeter_factor: float = 2.0
+#: rural drowning mortality per 100,000 by age band (DOMAIN.md §3; 0 and 15-17 are judgement,
+#: see docs/water-risk.md); vulnerability weight = rate / the 1-4 rate.
+water_age_rates: dict[tuple[int, int], float] = {
+    (0, 0): 9.65, (1, 4): 19.3, (5, 9): 16.8, (10, 14): 14.0, (15, 17): 7.0,
+}
+#: age weight when the birth year is missing (conservative: the highest band); judgement.
+water_age_unknown_weight: float = 1.0
+#: supervision multipliers (DOMAIN.md §3: drownings happen without adult supervision); judgement.
+water_supervision_weights: dict[str, float] = {
+    "left_behind": 1.5, "caregiver_grandparents": 1.3, "caregiver_none": 2.0, "lives_alone": 2.0,
+    "disability": 1.5,
+}
+#: guardianship rating multipliers (Jilin's tiers, seeds/002 §8, ordered good < average < poor).
+water_guardianship_weights: dict[str, float] = {"good": 1.0, "average": 1.2, "poor": 1.5}
+#: hazard added by each missing "four ones" item (000 §14: every risky site needs all four).
+water_item_hazard: dict[str, float] = {"sign": 0.25, "buoy": 0.25, "rope": 0.25, "pole": 0.25}
+#: hazard multiplier of a site with an isolation barrier (000 §14); judgement.
+water_barrier_factor: float = 0.5
+#: hazard multiplier by water kind (DOMAIN.md §3 names ponds, canals, rivers); 1 = no difference.
+water_kind_hazard: dict[str, float] = {}
+#: counts of children reported per site, metres (DOMAIN.md §3: 71.6% lived within 100 m).
+water_count_distances_m: tuple[float, float] = (100.0, 500.0)
+#: h3 resolution of the leaders' risk hexagons (8: ~0.74 km2 cells).
+water_hex_resolution: int = 8
 
 # --- routing and coverage (docs/coverage-and-siting.md) ----------------------------------
 #: speeds in km/h by mode.
