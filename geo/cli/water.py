@@ -1,0 +1,98 @@
+"""``childsafe water`` (rank water sites) and ``childsafe site kits`` (place new kits)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from geo.cli._main import open_dataset, site_group
+
+
+def register(group: click.Group) -> None:
+    group.add_command(water)
+    site_group(group).add_command(kits)
+
+
+@click.command()
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result GeoPackage to write.")
+@click.option("--max-length", type=click.FloatRange(min=1), default=None,
+              help="Longest site in metres (default: settings.site_max_length_m, 500).")
+@click.option("--band", type=click.FloatRange(min=1), default=None,
+              help="Gi* distance band in metres (default: settings.hotspot_band_m, 1000).")
+@click.option("--hexagons/--no-hexagons", default=True, show_default=True,
+              help="Also write layer risk_hexagons (risk summed on H3 cells).")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=0),
+              help="How many of the riskiest sites to print.")
+@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+def water(dataset: str, out: str, max_length: float | None, band: float | None, hexagons: bool,
+          top: int, as_json: bool) -> None:
+    """Cut the waters of DATASET into sites, check their kits, rank them by drowning risk and
+    find hot spots; write layer ``water_sites`` (and ``risk_hexagons``) to OUT."""
+    from geo.dataset import write_layers
+    from geo.hotspots import risk_to_hexagons
+    from geo.water import water_sites
+
+    ds = open_dataset(dataset)
+    sites = water_sites(ds, max_length=max_length, band=band)
+    layers = {"water_sites": sites}
+    if hexagons:
+        layers["risk_hexagons"] = risk_to_hexagons(sites)
+    write_layers(out, layers)
+    status = sites["kit_status"].value_counts()
+    summary = {
+        "out": out,
+        "sites": len(sites),
+        "kit_status": {s: int(status.get(s, 0)) for s in ("complete", "partial", "none")},
+        "children_100m": int(sites["children_100m"].sum()),
+        "total_risk": round(float(sites["risk"].sum()), 4),
+        "hot_spots": int((sites["gi_bin"] > 0).sum()),
+        "cold_spots": int((sites["gi_bin"] < 0).sum()),
+        "top": sites["site_id"].head(top).astype(str).tolist(),
+    }
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    click.echo(f"wrote {out}: {len(sites):,} water sites")
+    click.echo("kits      " + ", ".join(f"{k} {v:,}" for k, v in summary["kit_status"].items()))
+    click.echo(f"hot spots {summary['hot_spots']:,} sites (Gi*, FDR), cold spots {summary['cold_spots']:,}")
+    if top and len(sites):
+        click.echo(f"{'rank':>4}  {'site':<16} {'kind':<9} {'kit':<8} {'<100m':>5} {'<500m':>5} {'risk':>8}")
+        for r in sites.head(top).itertuples():
+            click.echo(f"{r.risk_rank:>4}  {str(r.site_id):<16} {str(r.kind):<9} {str(r.kit_status):<8} "
+                       f"{r.children_100m:>5} {r.children_500m:>5} {r.risk:>8.2f}")
+
+
+@click.command(name="kits")
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.option("--new", "new", required=True, type=click.IntRange(min=0), help="Number of new kits.")
+@click.option("--barriers", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Number of new barriers, chosen after the kits.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result GeoPackage to write.")
+@click.option("--method", type=click.Choice(["auto", "exact", "greedy"]), default="auto", show_default=True,
+              help="exact: MILP (HiGHS); greedy: fast with its gap to the LP bound; auto: by size.")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds for the exact solver (default: settings.siting_time_limit_s).")
+@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+def kits(dataset: str, new: int, barriers: int, out: str, method: str, time_limit: float | None,
+         as_json: bool) -> None:
+    """Choose the sites of DATASET where NEW complete kits lower drowning risk the most;
+    write layer ``proposed_kits`` (site_id, order, risk_reduced) to OUT."""
+    from geo.dataset import write_layers
+    from geo.kitplacement import place_kits
+    from geo.water import water_sites
+
+    ds = open_dataset(dataset)
+    sites = water_sites(ds)
+    plan = place_kits(sites, new, barriers=barriers, method=method, time_limit=time_limit)
+    write_layers(out, {"proposed_kits": plan.proposed})
+    summary = {"out": out, **plan.summary()}
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    click.echo(f"wrote {out}: {summary['kits']} kits, {summary['barriers']} barriers")
+    click.echo(f"risk {plan.risk_before:.2f} -> {plan.risk_after:.2f} "
+               f"({plan.status}, gap to bound {100 * plan.gap:.2f}%)")
+    for r in plan.proposed.itertuples():
+        click.echo(f"  {r.measure:<8} {r.order:>3}  {r.site_id:<16} risk reduced {r.risk_reduced:.3f}")
