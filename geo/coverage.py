@@ -59,9 +59,14 @@ def unit_codes(dataset: Dataset) -> pd.DataFrame:
     parent = dict(zip(admin["code"].astype(str), admin["parent_code"].astype(object), strict=True))
 
     def up(codes: pd.Series, digits: int) -> pd.Series:
-        mapped = codes.map(lambda c: parent.get(c) if isinstance(c, str) else None)
-        mapped = mapped.where(mapped.notna() & (mapped.astype(str) != ""), codes.str[:digits])
-        return mapped.astype("string")
+        out = []
+        for c in codes.astype(object).to_numpy():
+            if not isinstance(c, str):
+                out.append(None)
+                continue
+            p = parent.get(c)
+            out.append(p if isinstance(p, str) and p else c[:digits])
+        return pd.Series(out, index=codes.index, dtype="string")
 
     township = up(village, 9)
     county = up(township, 6)

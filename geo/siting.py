@@ -206,8 +206,8 @@ def read_candidates(path, crs) -> gpd.GeoDataFrame:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types for unreadable files
         raise ValidationError(f"cannot read candidate file {path}: {exc}") from exc
-    if frame.crs is None:
-        raise ValidationError(f"candidate file {path} has no CRS")
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.crs is None:
+        raise ValidationError(f"candidate file {path} has no point geometries with a CRS")
     bad = ~frame.geometry.geom_type.isin(["Point"]) | frame.geometry.isna()
     if bad.any():
         raise ValidationError(

@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "geo.cli.demo",
     "geo.cli.info",
     "geo.cli.water",
+    "geo.cli.coverage",
 ]
 
 

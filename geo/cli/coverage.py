@@ -1,0 +1,129 @@
+"""``childsafe coverage`` (who the stations reach) and ``childsafe site stations`` (new sites)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from geo.cli._main import open_dataset, site_group
+
+_LEVELS = ("village", "township", "county", "school")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(coverage)
+    site_group(group).add_command(stations)
+
+
+@click.command()
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result GeoPackage to write.")
+@click.option("--metric", type=click.Choice(["network", "euclidean"]), default=None,
+              help="Distances along roads or straight (default: settings.coverage_metric, network).")
+@click.option("--level", "levels", multiple=True, type=click.Choice(_LEVELS),
+              help="Station level(s) to assess (repeatable; default: all with a service standard).")
+@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...], as_json: bool) -> None:
+    """Measure every child's distance to the nearest station of each level in DATASET; write
+    layers ``child_access``, ``coverage_by_unit``, ``service_areas`` and ``gap_areas`` to OUT."""
+    from geo.access import child_access, metric_dataset
+    from geo.coverage import coverage_by_unit, coverage_summary, service_areas
+    from geo.dataset import write_layers
+    from geo.gaps import gap_areas
+    from geo.network import network_for_dataset
+
+    ds = open_dataset(dataset)
+    mds = metric_dataset(ds)
+    chosen = list(levels) or None
+    net = None
+    if (metric or _default_metric()) == "network":
+        net = network_for_dataset(ds, metric_dataset=mds)
+    access = child_access(mds, levels=chosen, metric=metric, network=net)
+    table = coverage_by_unit(mds, access)
+    areas = service_areas(mds, net, levels=chosen, metric=metric)
+    gaps = gap_areas(mds, access)
+    write_layers(out, {"child_access": access, "coverage_by_unit": table, "service_areas": areas,
+                       "gap_areas": gaps})
+    summary = coverage_summary(access)
+    result = {
+        "out": out,
+        "metric": metric or _default_metric(),
+        "children": int(len(ds["children"])),
+        "levels": {
+            r.station_level: {"covered": int(r.covered), "children": int(r.children),
+                              "share": None if r.covered_share != r.covered_share else round(float(r.covered_share), 4)}
+            for r in summary.itertuples()
+        },
+        "gap_areas": int(len(gaps)),
+        "service_areas": int(len(areas)),
+    }
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(f"wrote {out}: {result['children']:,} children, {result['metric']} distances")
+    for lv, v in result["levels"].items():
+        share = "-" if v["share"] is None else f"{100 * v['share']:.1f}%"
+        click.echo(f"  {lv:<9} covered {v['covered']:>8,} of {v['children']:,}  ({share})")
+    click.echo(f"  gap areas {len(gaps):,}; service areas {len(areas):,}")
+
+
+@click.command(name="stations")
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.option("--level", required=True, type=click.Choice(_LEVELS), help="Level of the new stations.")
+@click.option("--new", "new", type=click.IntRange(min=1), default=None,
+              help="Choose this many new stations covering the most children.")
+@click.option("--target", type=click.FloatRange(min=0, max=1, min_open=True), default=None,
+              help="Choose the fewest new stations bringing covered children to this share (0-1).")
+@click.option("--candidates", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Vector file of candidate points (default: village centres and road nodes near gaps).")
+@click.option("--radius", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Service distance in metres (default: the level's service standard).")
+@click.option("--metric", type=click.Choice(["network", "euclidean"]), default=None,
+              help="Distances along roads or straight (default: settings.coverage_metric).")
+@click.option("--capacity", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Children one new station can serve (with --new).")
+@click.option("--method", type=click.Choice(["auto", "exact", "greedy"]), default="auto", show_default=True,
+              help="exact: MILP (HiGHS); greedy: fast with its gap to the LP bound; auto: by size.")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds for the exact solver (default: settings.siting_time_limit_s).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result GeoPackage to write.")
+@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+def stations(dataset: str, level: str, new: int | None, target: float | None, candidates: str | None,
+             radius: float | None, metric: str | None, capacity: float | None, method: str,
+             time_limit: float | None, out: str, as_json: bool) -> None:
+    """Choose sites for new stations of LEVEL in DATASET (--new K or --target SHARE); write
+    layer ``proposed_stations`` (order, children_newly_covered) to OUT."""
+    from geo.dataset import write_layers
+    from geo.errors import SettingsError
+    from geo.projection import dataset_metric_crs
+    from geo.siting import read_candidates, site_stations
+
+    if (new is None) == (target is None):
+        raise click.UsageError("give exactly one of --new K or --target SHARE")
+    if capacity is not None and new is None:
+        raise SettingsError("--capacity works with --new")
+    ds = open_dataset(dataset)
+    cand = read_candidates(candidates, dataset_metric_crs(ds)) if candidates else None
+    res = site_stations(ds, level=level, new=new, target=target,
+                        candidates=cand, radius=radius, metric=metric, capacity=capacity,
+                        method=method, time_limit=time_limit)
+    write_layers(out, {"proposed_stations": res.proposed})
+    summary = {"out": out, **res.summary()}
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, default=float))
+        return
+    click.echo(f"wrote {out}: {len(res.proposed)} new {level} stations "
+               f"(from {res.n_candidates:,} candidates, {res.n_demand:,} demand points)")
+    click.echo(f"covered before {res.covered_before:,.0f} of {res.children:,} ({100 * res.share_before:.1f}%)")
+    click.echo(f"covered after  {res.covered_after:,.0f} of {res.children:,} ({100 * res.share_after:.1f}%)")
+    click.echo(f"objective {res.objective:,.1f}  bound {res.bound:,.1f}  gap {100 * res.gap:.2f}%  "
+               f"status {res.status} ({res.method})")
+    for r in res.proposed.itertuples():
+        click.echo(f"  {r.order:>3}  {r.candidate_id:<14} {r.source:<15} +{r.children_newly_covered:,.0f} children")
+
+
+def _default_metric() -> str:
+    from geo import settings
+
+    return settings.coverage_metric
