@@ -113,6 +113,14 @@ children_per_director: int = 30
 due_soon_days: int = 7
 #: name of the active visit preset: national, jilin, anhui, gaotai, heze.
 visit_preset: str = "national"
+#: Anhui's concentrated holiday visits (004 §6): school-holiday windows ((month, day) start, end).
+#: Dates differ by year and province; these are typical ones (judgement, docs/field-work.md).
+visit_holidays: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+    "winter": ((1, 15), (2, 25)), "summer": ((7, 1), (8, 31)),
+}
+#: in an extreme-weather alert (004 §6) each child in scope is contacted within this many days
+#: of the alert's start (judgement).
+visit_extreme_weather_days: int = 2
 
 # --- privacy (docs/security.md) ---------------------------------------------------------------
 #: counts below this are shown as "<5" to roles that see aggregates only.
@@ -123,3 +131,11 @@ geomask_radius_m: float = 200.0
 session_timeout_min: float = 30.0
 max_failed_logins: int = 5
 lockout_minutes: float = 15.0
+#: donut geomask: points move at least this share of ``geomask_radius_m`` (docs/security.md).
+geomask_inner_fraction: float = 0.2
+#: infrastructure (waters, kits, stations, roads) within this margin of an area scope is shown.
+scope_margin_m: float = 1000.0
+#: H3 resolution of the hexagon counts aggregate roles see (8: cells of ~0.74 km2).
+aggregate_h3_resolution: int = 8
+#: largest upload the app accepts, MB (same as server.maxUploadSize in .streamlit/config.toml).
+max_upload_mb: float = 50.0
