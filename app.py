@@ -8,12 +8,13 @@ import streamlit as st
 
 from views import PAGES, _common
 
-st.set_page_config(page_title="ChildSafe Map 童安地图", page_icon=":material/child_care:", layout="wide")
+st.set_page_config(page_title="ChildSafe Map 童安地图", page_icon=_common.app_icon(), layout="wide")
 
 with st.sidebar:
     st.session_state.setdefault("lang", "zh")
     st.radio("语言 / Language", ["zh", "en"], key="lang", horizontal=True,
              format_func=lambda v: "中文" if v == "zh" else "English")
+    _common.sidebar()
 
 pages = [
     st.Page(importlib.import_module(module).render, title=_common.tr(zh, en), icon=icon,

@@ -2,6 +2,26 @@
 
 Streamlit lives here and in the page modules only; analyses come from ``geo`` and map layers
 from ``layers``. Cached functions read only their arguments.
+
+The map, for any page::
+
+    from layers.kits import kits_layer
+    from views import _common
+
+    ds = _common.current_dataset()
+    m = _common.base_map(ds)                      # fitted, offline assets, basemap from sidebar
+    groups = [kits_layer(ds["safety_kits"], lang=_common.lang())]   # your own FeatureGroups
+    _common.show_map(m, groups, key="kits_map")   # st_folium with a fixed key, layer control
+
+- :func:`base_map` gives a ``folium.Map`` with no tiles (the user may pick an online basemap in
+  the sidebar), ``max_zoom`` set, ``prefer_canvas=True``, and Leaflet/jQuery served by this app.
+- :func:`show_map` draws it. Overlays passed as ``overlays`` (named ``folium.FeatureGroup``s,
+  built with ``layers``' helpers: one GeoJson layer per overlay, never one marker per feature)
+  are updated without reloading the map when they change; add fixed things (a legend) to the
+  map itself. ``returned_objects`` defaults to none, so panning or clicking never reruns the
+  script; pass e.g. ``["last_object_clicked"]`` to get clicks back.
+- Asset links must stay local: an element needing a CDN file (``folium.Icon``, most plugins)
+  raises :class:`layers.assets.OfflineAssetError` instead of drawing a blank map offline.
 """
 
 from __future__ import annotations
@@ -9,12 +29,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import folium
 import streamlit as st
+import streamlit.components.v1 as components
+from streamlit_folium import st_folium
 
 from geo import settings
 from geo.dataset import Dataset, read_dataset
 from geo.errors import ChildSafeError
 from geo.projection import project_dataset
+from layers import assets as _assets
+from layers import basemap as _basemap
 
 
 def lang() -> str:
@@ -27,9 +52,28 @@ def tr(zh: str, en: str) -> str:
     return zh if lang() == "zh" else en
 
 
+#: environment variable naming the dataset the app opens first (set by whoever starts it).
+DATASET_ENV = "CHILDSAFE_DATASET"
+
+
+def default_dataset_path() -> Path:
+    """The dataset opened first: ``$CHILDSAFE_DATASET`` if set, else the demo county."""
+    env = os.environ.get(DATASET_ENV)
+    return Path(env) if env else Path(settings.demo_dataset)
+
+
+def dataset_files() -> list[Path]:
+    """The datasets the sidebar offers: ``*.gpkg`` in ``settings.data_dir`` and the default one."""
+    files = sorted(Path(settings.data_dir).glob("*.gpkg"))
+    first = default_dataset_path()
+    if first.exists() and first.resolve() not in {f.resolve() for f in files}:
+        files.insert(0, first)
+    return files
+
+
 def dataset_path() -> Path:
     """The dataset file chosen in the sidebar (the demo county by default)."""
-    return Path(st.session_state.get("dataset_path", str(settings.demo_dataset)))
+    return Path(st.session_state.get("dataset_path", str(default_dataset_path())))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -58,6 +102,146 @@ def current_dataset(*, metric: bool = False) -> Dataset:
     return (_read_metric if metric else _read)(str(path), _mtime(path))
 
 
+def sidebar() -> None:
+    """Draw the shared sidebar controls: dataset file and basemap (``app.py`` calls this)."""
+    files = [str(f) for f in dataset_files()]
+    current = st.session_state.get("dataset_path", str(default_dataset_path()))
+    if current not in files:
+        files.insert(0, current)
+    st.session_state.setdefault("dataset_path", current)
+    st.selectbox(tr("数据集", "Dataset"), files, key="dataset_path",
+                 format_func=lambda p: Path(p).name,
+                 help=tr(f"数据目录 {settings.data_dir} 中的 GeoPackage 文件",
+                         f"GeoPackage files in the data folder {settings.data_dir}"))
+    st.session_state.setdefault(BASEMAP_KEY, "none")
+    st.selectbox(tr("底图", "Basemap"), list(_basemap.BASEMAPS), key=BASEMAP_KEY,
+                 format_func=lambda b: _basemap.BASEMAPS[b][lang()],
+                 help=tr("默认无底图，离线可用；在线底图需要联网。",
+                         "No basemap by default, works offline; online basemaps need internet."))
+    if st.session_state[BASEMAP_KEY] == "tianditu":
+        st.text_input(tr("天地图密钥", "Tianditu key"), key=TIANDITU_KEY, type="password")
+    if st.session_state[BASEMAP_KEY] == "amap":
+        st.caption(tr("高德底图为 GCJ-02 坐标，图层已自动纠偏显示。",
+                      "AMap tiles are in GCJ-02: overlays are shifted to match."))
+
+
+@st.cache_resource(show_spinner=False)
+def app_icon():
+    """The browser-tab icon, drawn here (a ``:material/…:`` icon would be fetched from Google)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    draw.ellipse((4, 4, 60, 60), fill=(21, 101, 192, 255))
+    draw.ellipse((22, 12, 42, 32), fill=(255, 255, 255, 255))
+    draw.rounded_rectangle((18, 34, 46, 54), radius=8, fill=(255, 255, 255, 255))
+    return img
+
+
 def show_error(exc: ChildSafeError) -> None:
     """Show a domain error to the user (bugs are not caught and crash loudly)."""
     st.error(str(exc))
+
+
+# --- the map ------------------------------------------------------------------------------
+# Each asset folder is registered as a custom component that is never rendered: Streamlit then
+# serves its files at /component/<name>/<file> with the right MIME types (the static folder
+# served .js as text/plain on 1.45; see shared/notes/offline-map.md).
+_ASSET_COMPONENTS = {
+    package: components.declare_component(f"assets_{package}", path=str(folder))
+    for package, folder in _assets.ASSET_DIRS.items()
+}
+#: session-state keys the sidebar sets and the map helpers read.
+BASEMAP_KEY = "basemap"
+TIANDITU_KEY = "tianditu_key"
+
+
+def asset_urls() -> dict[str, str]:
+    """URL prefix of each local asset package, as served by this Streamlit server."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    prefix = f"/{base}" if base else ""
+    return {pkg: f"{prefix}/component/{comp.name}" for pkg, comp in _ASSET_COMPONENTS.items()}
+
+
+def base_map(dataset: Dataset | None = None, *, basemap: str | None = None) -> folium.Map:
+    """Return a folium map fitted to ``dataset`` (the current one by default), offline assets.
+
+    Parameters
+    ----------
+    dataset
+        The dataset to fit; :func:`current_dataset` when ``None``.
+    basemap
+        A key of :data:`layers.basemap.BASEMAPS`; the sidebar's choice when ``None`` (``"none"``,
+        no tiles, by default).
+    """
+    ds = current_dataset() if dataset is None else dataset
+    bounds = None
+    if ds.crs is not None and ds.total_bounds() is not None:
+        import geopandas as gpd
+        from shapely.geometry import box
+
+        bounds = tuple(gpd.GeoSeries([box(*ds.total_bounds())], crs=ds.crs).to_crs("EPSG:4326").total_bounds)
+    choice = basemap or st.session_state.get(BASEMAP_KEY, "none")
+    key = st.session_state.get(TIANDITU_KEY) or None
+    if choice == "tianditu" and not key:
+        st.warning(tr("天地图需要密钥：请在侧栏输入，暂不显示底图。",
+                      "Tianditu needs a key: enter it in the sidebar. No basemap for now."))
+        choice = "none"
+    m = _basemap.base_map(bounds, basemap=choice, tianditu_key=key, asset_urls=asset_urls())
+    m.childsafe_basemap = choice  # type: ignore[attr-defined]
+    return m
+
+
+def show_map(
+    m: folium.Map | None = None,
+    overlays: list[folium.FeatureGroup] | tuple[folium.FeatureGroup, ...] = (),
+    *,
+    key: str,
+    height: int = 600,
+    layer_control: bool = True,
+    returned_objects: list[str] | tuple[str, ...] = (),
+) -> dict:
+    """Draw ``m`` with ``overlays`` through streamlit-folium; return what the map sends back.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`base_map` (a fresh one for the current dataset when ``None``).
+    overlays
+        Named ``folium.FeatureGroup``s; changing them does not reload the map (the view keeps
+        its zoom), and the layer control lists them.
+    key
+        A fixed key, unique per page (``"overview_map"``).
+    height
+        Map height, pixels.
+    layer_control
+        Add Leaflet's layer control listing the overlays.
+    returned_objects
+        What the map returns (keys of streamlit-folium's result, e.g. ``"last_object_clicked"``,
+        ``"bounds"``, ``"zoom"``); empty by default so map interaction never reruns the script.
+
+    Raises
+    ------
+    layers.assets.OfflineAssetError
+        An element would load a file from the internet.
+    """
+    m = base_map() if m is None else m
+    overlays = list(overlays)
+    urls = asset_urls()
+    _assets.localize(m, urls)
+    for group in overlays:
+        _assets.localize(group, urls)
+    if getattr(m, "childsafe_basemap", "none") == "amap":
+        _basemap.shift_to_gcj02(m)
+        for group in overlays:
+            _basemap.shift_to_gcj02(group)
+    control = folium.LayerControl(collapsed=False) if layer_control and overlays else None
+    return st_folium(
+        m,
+        key=key,
+        height=height,
+        use_container_width=True,
+        feature_group_to_add=overlays or None,
+        layer_control=control,
+        returned_objects=list(returned_objects),
+    ) or {}

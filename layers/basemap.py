@@ -1,0 +1,175 @@
+"""The base map: fitted to a dataset, offline assets, no tiles by default, optional online tiles.
+
+By default the map has no tile layer (the overlays, above all the admin boundaries, are the
+basemap), so it draws with no network. The user may pick an online basemap:
+
+- ``"osm"``: OpenStreetMap standard tiles (WGS-84; © OpenStreetMap contributors, ODbL).
+- ``"tianditu"``: 天地图 vector map and labels (CGCS2000, treated as WGS-84); needs the user's
+  own key from https://console.tianditu.gov.cn (passed as ``tianditu_key``).
+- ``"amap"``: 高德 tiles, drawn in GCJ-02, the obfuscated datum Chinese web maps must use: on it
+  WGS-84 overlays appear 300–600 m off. :func:`shift_to_gcj02` moves every overlay's coordinates
+  into GCJ-02 (the published conversion, accurate to about a metre) so they line up; it is applied
+  by the app when AMap is picked. Data stays WGS-84; only the drawing is shifted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from urllib.parse import quote
+
+import folium
+import numpy as np
+from branca.element import Element
+
+from layers.assets import localize
+
+#: online basemaps: id -> (zh, en) label, URL template, attribution, subdomains, datum.
+BASEMAPS: dict[str, dict] = {
+    "none": {"zh": "无（矢量）", "en": "None (vector)"},
+    "osm": {
+        "zh": "OpenStreetMap（联网）", "en": "OpenStreetMap (online)",
+        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attr": "&copy; OpenStreetMap contributors", "subdomains": "abc", "datum": "wgs84",
+    },
+    "tianditu": {
+        "zh": "天地图（联网，需密钥）", "en": "Tianditu (online, key needed)",
+        "url": "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+               "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}"
+               "&TILEROW={y}&TILECOL={x}&tk={key}",
+        "attr": "&copy; 天地图 Tianditu", "subdomains": "01234567", "datum": "wgs84",
+    },
+    "amap": {
+        "zh": "高德地图（联网，GCJ-02 纠偏）", "en": "AMap (online, GCJ-02 corrected)",
+        "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+               "&x={x}&y={y}&z={z}",
+        "attr": "&copy; 高德 AutoNavi", "subdomains": "1234", "datum": "gcj02",
+    },
+}
+#: deepest zoom of the map (needed by clustering when there are no tiles).
+MAX_ZOOM = 18
+
+
+def base_map(
+    bounds: tuple[float, float, float, float] | None,
+    *,
+    basemap: str = "none",
+    tianditu_key: str | None = None,
+    asset_urls: Mapping[str, str] | None = None,
+    max_zoom: int = MAX_ZOOM,
+) -> folium.Map:
+    """Return a folium map fitted to ``bounds`` with local assets.
+
+    Parameters
+    ----------
+    bounds
+        (min lon, min lat, max lon, max lat) in EPSG:4326; ``None`` shows China.
+    basemap
+        A key of :data:`BASEMAPS`; ``"none"`` (default) needs no network.
+    tianditu_key
+        The user's Tianditu key (required for ``"tianditu"``).
+    asset_urls
+        URL prefix per asset package (see :func:`layers.assets.localize`); ``None`` inlines them.
+    max_zoom
+        Deepest zoom level.
+    """
+    if basemap not in BASEMAPS:
+        raise ValueError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
+    m = folium.Map(location=[35.0, 105.0], zoom_start=5, tiles=None, prefer_canvas=True,
+                   max_zoom=max_zoom, control_scale=True, zoom_control=True)
+    m.get_root().header.add_child(Element(
+        "<style>.leaflet-container{background:#f4f1ea}</style>"), name="childsafe_bg")
+    spec = BASEMAPS[basemap]
+    if basemap == "tianditu":
+        if not tianditu_key:
+            raise ValueError("the Tianditu basemap needs your Tianditu key")
+        for layer in ("vec", "cva"):
+            url = spec["url"].replace("{layer}", layer).replace("{key}", quote(tianditu_key, safe=""))
+            folium.TileLayer(url, attr=spec["attr"], name=f"{spec['en']} {layer}", subdomains=spec["subdomains"],
+                             max_zoom=max_zoom, max_native_zoom=18, overlay=False, control=False).add_to(m)
+    elif basemap != "none":
+        folium.TileLayer(spec["url"], attr=spec["attr"], name=spec["en"], subdomains=spec["subdomains"],
+                         max_zoom=max_zoom, max_native_zoom=18, overlay=False, control=False).add_to(m)
+    if bounds is not None and all(np.isfinite(bounds)):
+        minx, miny, maxx, maxy = bounds
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    localize(m, asset_urls)
+    return m
+
+
+# --- GCJ-02 ("Mars coordinates") ----------------------------------------------------------
+_A = 6378245.0
+_EE = 0.00669342162296594323
+
+
+def _in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    return (lon > 73.66) & (lon < 135.05) & (lat > 3.86) & (lat < 53.55)
+
+
+def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    """Convert WGS-84 longitude/latitude (arrays, degrees) to GCJ-02; outside China unchanged."""
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    x, y = lon - 105.0, lat - 35.0
+    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+            + (20.0 * np.sin(6.0 * x * math.pi) + 20.0 * np.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+            + (20.0 * np.sin(y * math.pi) + 40.0 * np.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+            + (160.0 * np.sin(y / 12.0 * math.pi) + 320 * np.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
+    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+            + (20.0 * np.sin(6.0 * x * math.pi) + 20.0 * np.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+            + (20.0 * np.sin(x * math.pi) + 40.0 * np.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+            + (150.0 * np.sin(x / 12.0 * math.pi) + 300.0 * np.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
+    radlat = lat / 180.0 * math.pi
+    magic = 1 - _EE * np.sin(radlat) ** 2
+    sqrtmagic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrtmagic) * math.pi)
+    dlon = (dlon * 180.0) / (_A / sqrtmagic * np.cos(radlat) * math.pi)
+    inside = _in_china(lon, lat)
+    return np.where(inside, lon + dlon, lon), np.where(inside, lat + dlat, lat)
+
+
+def _shift_coords(coords):
+    arr = np.asarray(coords, dtype=float)
+    if arr.ndim == 1:
+        lon, lat = wgs84_to_gcj02(arr[0], arr[1])
+        return [round(float(lon), 6), round(float(lat), 6), *arr[2:].tolist()]
+    if arr.ndim == 2 and arr.shape[1] >= 2:
+        lon, lat = wgs84_to_gcj02(arr[:, 0], arr[:, 1])
+        out = np.column_stack([lon, lat, arr[:, 2:]])
+        return np.round(out, 6).tolist()
+    return [_shift_coords(c) for c in coords]
+
+
+def _shift_geometry(geom: dict) -> dict:
+    if geom is None:
+        return geom
+    if geom["type"] == "GeometryCollection":
+        return {**geom, "geometries": [_shift_geometry(g) for g in geom["geometries"]]}
+    return {**geom, "coordinates": _shift_coords(geom["coordinates"])}
+
+
+def shift_to_gcj02(element: Element) -> Element:
+    """Move every GeoJson layer, marker and the fitted bounds in ``element``'s tree to GCJ-02.
+
+    Use only when the map shows GCJ-02 tiles (AMap). Works in place; returns ``element``.
+    """
+    stack = [element]
+    while stack:
+        el = stack.pop()
+        stack.extend(getattr(el, "_children", {}).values())
+        if isinstance(el, folium.GeoJson) and isinstance(getattr(el, "data", None), dict):
+            data = el.data
+            if data.get("type") == "FeatureCollection":
+                data["features"] = [{**f, "geometry": _shift_geometry(f.get("geometry"))} for f in data["features"]]
+            elif data.get("type") == "Feature":
+                el.data = {**data, "geometry": _shift_geometry(data.get("geometry"))}
+        elif isinstance(el, folium.Marker | folium.CircleMarker) and getattr(el, "location", None):
+            lat, lon = el.location[:2]
+            glon, glat = wgs84_to_gcj02(lon, lat)
+            el.location = [float(glat), float(glon)]
+        elif isinstance(el, folium.FitBounds):
+            (s, w), (n, e) = el.bounds
+            gw, gs = wgs84_to_gcj02(w, s)
+            ge, gn = wgs84_to_gcj02(e, n)
+            el.bounds = [[float(gs), float(gw)], [float(gn), float(ge)]]
+    return element

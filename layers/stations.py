@@ -1,0 +1,52 @@
+"""Stations overlay: protection stations, institutions and schools, coloured by kind group."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo.schema import STATION_KIND_LEVEL
+from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
+from layers.labels import label
+
+#: colour per kind group (the usual level of the kind, DOMAIN.md §4).
+COLOURS: dict[str, str] = {
+    "county": "#b71c1c",
+    "township": "#e65100",
+    "village": "#2e7d32",
+    "school": "#4527a0",
+}
+_RADIUS = {"county": 9, "township": 8, "village": 6, "school": 6}
+
+
+def stations_layer(
+    stations: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True
+) -> folium.FeatureGroup:
+    """Return the stations as one named overlay, coloured by the group of their ``kind``.
+
+    Parameters
+    ----------
+    stations
+        The ``stations`` layer (any CRS).
+    lang
+        ``"zh"`` or ``"en"``.
+    show
+        Whether the overlay is on when the map opens.
+    """
+    st = to_map_frame(stations)
+    groups = [STATION_KIND_LEVEL.get(k, lv) for k, lv in zip(st["kind"], st["level"], strict=True)]
+    styles = [{"color": "#ffffff", "weight": 1.5, "fillColor": COLOURS.get(g, "#455a64"),
+               "fillOpacity": 1.0, "radius": _RADIUS.get(g, 6)} for g in groups]
+    tips = [
+        tooltip_html(name if isinstance(name, str) and name else label(kind, lang),
+                     [(label("kind", lang), label(kind, lang)), (label("level", lang), label(lv, lang)),
+                      (label("capacity", lang), None if pd.isna(cap) else int(cap))])
+        for name, kind, lv, cap in zip(st["name"], st["kind"], st["level"], st["capacity"], strict=True)
+    ]
+    return geojson_layer(label("stations", lang), feature_collection(st, styles, tips), show=show)
+
+
+def legend_items(lang: str = "zh") -> list[tuple[str, str, str]]:
+    """Legend rows ``(colour, label, shape)`` of this overlay."""
+    return [(c, label(f"station_{g}", lang), "point") for g, c in COLOURS.items()]

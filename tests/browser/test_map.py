@@ -1,0 +1,45 @@
+"""Real Chromium, no network: the overview map draws with its overlays from local assets only."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from geo import settings
+from geo.dataset import write_dataset
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def dataset_file(tiny_dataset, tmp_path_factory):
+    """The demo county when it exists, else the tiny hand-made village."""
+    if settings.demo_dataset.exists():
+        return settings.demo_dataset
+    path = tmp_path_factory.mktemp("browser") / "tiny.gpkg"
+    write_dataset(tiny_dataset, path)
+    return path
+
+
+def test_overview_map_draws_offline(streamlit_app, page, browser_tools, dataset_file):
+    url = streamlit_app({"CHILDSAFE_DATASET": str(dataset_file)})
+    page.goto(url)
+    frame = browser_tools.wait_for_map(page)
+    browser_tools.wait_for_run(page)
+    # the overlays are added after Leaflet loads: wait for features, not just the container
+    frame.wait_for_function(
+        "() => window.map && Object.values(window.map._layers).some(l => l instanceof L.Path)",
+        timeout=60_000,
+    )
+    drawn = browser_tools.count_layers(frame)
+    assert drawn["canvas"] >= 1, "prefer_canvas: one canvas draws the vector overlays"
+    assert drawn["paths"] + drawn["markers"] > 0
+    assert drawn["markers"] >= 1  # households (village circles) and the kit are circle markers
+    assert {"行政区划", "水域", "“四个一”设施"} <= set(drawn["overlays"])
+    assert page.query_selector(".leaflet-container") is None  # the map lives in its frame
+    assert frame.query_selector(".childsafe-legend") is not None
+    shot = browser_tools.artifacts / "overview.png"
+    page.screenshot(path=str(shot))
+    shutil.copy(shot, browser_tools.artifacts / "overview-latest.png")
+    assert page.external_requests == [], f"requests left 127.0.0.1: {page.external_requests}"
