@@ -1,0 +1,111 @@
+"""``childsafe visits`` and ``childsafe staffing``: visit schedules and child-director staffing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from geo.cli._main import open_dataset, role_result
+from geo.errors import ValidationError
+from geo.presets import PRESETS
+
+
+def register(group: click.Group) -> None:
+    group.add_command(visits)
+    group.add_command(staffing)
+
+
+def write_table(frame: pd.DataFrame, out: str, *, sheet: str) -> Path:
+    """Write ``frame`` to ``out`` as CSV (UTF-8 with BOM, opens in Excel) or XLSX."""
+    path = Path(out)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValidationError(f"--out must end in .csv or .xlsx, not {path.name!r}")
+    table = pd.DataFrame(frame).drop(columns="geometry", errors="ignore").copy()
+    for col in table.columns:
+        if pd.api.types.is_datetime64_any_dtype(table[col]):
+            table[col] = table[col].dt.strftime("%Y-%m-%d")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        table.to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        table.to_excel(path, index=False, sheet_name=sheet)
+    return path
+
+
+def _alerts(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    out = []
+    for v in values:
+        start, _, end = v.partition(":")
+        out.append((start, end or start))
+    return out
+
+
+@click.command()
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.option("--on", "on", default=None, help="Date of the schedule, YYYY-MM-DD (default: today).")
+@click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
+              help="Visit rules (default: settings.visit_preset, national).")
+@click.option("--weather-alert", "alerts", multiple=True, metavar="START[:END]",
+              help="An extreme-weather alert period (Anhui preset: extra contacts). Repeatable.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="Output table, .csv or .xlsx.")
+@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+def visits(dataset: str, on: str | None, preset: str | None, alerts: tuple[str, ...], out: str,
+           as_json: bool) -> None:
+    """Write each child's tier, next contact and home-visit due dates, status and flags."""
+    from geo.visits import EXPORT_COLUMNS, visit_schedule
+
+    ds = open_dataset(dataset)
+    sched = visit_schedule(ds, on=on, preset=preset, alerts=_alerts(alerts))
+    sched = role_result(dataset, "visit_schedule", sched)
+    path = write_table(sched[EXPORT_COLUMNS], out, sheet="visits")
+    counts = sched["status"].value_counts()
+    summary = {
+        "out": str(path),
+        "preset": preset or "default",
+        "on": str(pd.Timestamp(on).date()) if on else None,
+        "children": int(len(sched)),
+        "overdue": int(counts.get("overdue", 0)),
+        "due_soon": int(counts.get("due_soon", 0)),
+        "ok": int(counts.get("ok", 0)),
+        "report_police": int(sched["report_police"].sum()),
+        "tiers": {str(k): int(v) for k, v in sched["tier"].value_counts().items()},
+    }
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    click.echo(f"{summary['children']:,} children in scope: {summary['overdue']:,} overdue, "
+               f"{summary['due_soon']:,} due soon, {summary['ok']:,} ok; "
+               f"{summary['report_police']:,} to report to the police at once")
+    click.echo(f"wrote {path}")
+
+
+@click.command()
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="Output table, .csv or .xlsx.")
+@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+def staffing(dataset: str, out: str, as_json: bool) -> None:
+    """Write child-director staffing per village (the >30 children rule, 000 §16)."""
+    from geo.staffing import COLUMNS, village_staffing
+
+    ds = open_dataset(dataset)
+    table = village_staffing(ds)
+    table = role_result(dataset, "staffing", table)
+    path = write_table(table[[c for c in COLUMNS if c in table.columns]], out, sheet="staffing")
+    summary = {
+        "out": str(path),
+        "villages": int(len(table)),
+        "villages_short": int((table["shortfall"] > 0).sum()) if "shortfall" in table else None,
+        "directors_short": int(table["shortfall"].sum()) if "shortfall" in table else None,
+    }
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    click.echo(f"{summary['villages']:,} villages, {summary['villages_short']:,} short of "
+               f"{summary['directors_short']:,} child directors")
+    click.echo(f"wrote {path}")
