@@ -655,7 +655,9 @@ def network_for_dataset(dataset, *, metric_dataset=None) -> Network:
     key = None
     path = getattr(dataset, "path", None)
     if path is not None and Path(path).exists():
-        key = (str(Path(path).resolve()), os.stat(path).st_mtime_ns, str(crs))
+        # the roads' count and extent too: a role-clipped view of the same file differs
+        key = (str(Path(path).resolve()), os.stat(path).st_mtime_ns, str(crs), len(roads),
+               tuple(np.round(roads.total_bounds, 3)))
         if key in _CACHE:
             return _CACHE[key]
     net = build_network(roads.to_crs(crs) if roads.crs != crs else roads)

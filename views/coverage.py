@@ -1,0 +1,185 @@
+"""Stations & coverage page: who the stations reach, where the gaps are, where new stations go."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo import settings
+from geo.errors import ChildSafeError
+from views import _common
+from views._common import lang, tr
+
+LEVELS = ("village", "township", "county", "school")
+_LEVEL_TEXT = {
+    "village": ("村级阵地", "Village stations"),
+    "township": ("乡镇级阵地", "Township stations"),
+    "county": ("县级机构", "County institutions"),
+    "school": ("学校", "Schools"),
+}
+
+
+def level_text(level: str) -> str:
+    """The station level's name in the UI language."""
+    zh, en = _LEVEL_TEXT[level]
+    return tr(zh, en)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _network(path: str, mtime: float, role: str, scope: str, _ds):
+    from geo.network import network_for_dataset
+
+    return network_for_dataset(_ds)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _coverage(path: str, mtime: float, role: str, scope: str, metric: str, _ds, _net) -> dict:
+    """Access, the unit table, service areas and gap areas (cached per file, role and metric)."""
+    from geo.access import child_access
+    from geo.coverage import coverage_by_unit, coverage_summary, service_areas
+    from geo.gaps import gap_areas
+
+    access = child_access(_ds, metric=metric, network=_net)
+    return {
+        "summary": coverage_summary(access),
+        "table": coverage_by_unit(_ds, access),
+        "areas": service_areas(_ds, _net, metric=metric),
+        "gaps": gap_areas(_ds, access),
+        "access": access,
+    }
+
+
+def _analysis_dataset():
+    getter = getattr(_common, "analysis_dataset", None)
+    return getter(metric=True) if getter else _common.current_dataset(metric=True)
+
+
+def _filtered(name: str, frame):
+    f = getattr(_common, "role_result", None)
+    return f(name, frame) if f else frame
+
+
+def _keys() -> tuple[str, float, str, str]:
+    path = _common.dataset_path()
+    user = _common.current_user() if hasattr(_common, "current_user") else None
+    role = getattr(user, "role", "") or ""
+    scope = getattr(user, "scope", "") or ""
+    return str(path), _common._mtime(path), role, scope
+
+
+def render() -> None:
+    """Draw the stations & coverage page."""
+    st.title(tr("站点覆盖", "Stations & coverage"))
+    try:
+        ds = _analysis_dataset()
+    except ChildSafeError as exc:
+        _common.show_error(exc)
+        return
+    missing = [n for n in ("households", "children", "stations") if n not in ds]
+    if missing:
+        st.info(tr("需要以下图层：", "This page needs the layers: ") + ", ".join(missing))
+        return
+    c1, c2 = st.columns(2)
+    level_names = {lv: level_text(lv) for lv in LEVELS}  # fixed now: format_func runs later
+    level = c1.selectbox(tr("阵地层级", "Station level"), LEVELS, format_func=level_names.get,
+                         key="coverage_level")
+    metrics = ("network", "euclidean") if "roads" in ds else ("euclidean",)
+    metric_names = {"network": tr("沿道路", "Along roads"), "euclidean": tr("直线", "Straight line")}
+    metric = c2.radio(tr("距离", "Distance"), metrics, horizontal=True, key="coverage_metric",
+                      format_func=metric_names.get)
+    path, mtime, role, scope = _keys()
+    try:
+        with st.spinner(tr("正在计算覆盖…", "Computing coverage…")):
+            net = _network(path, mtime, role, scope, ds) if metric == "network" else None
+            res = _coverage(path, mtime, role, scope, metric, ds, net)
+        table = _filtered("coverage_by_unit", res["table"])
+        gaps = _filtered("gap_areas", res["gaps"])
+    except ChildSafeError as exc:
+        _common.show_error(exc)
+        return
+    radius, mode = settings.service_standard[level]
+    st.caption(tr(f"服务标准：{radius / 1000:g} 公里（{'步行' if mode == 'walk' else '车行'}）",
+                  f"Service standard: {radius / 1000:g} km ({mode})"))
+    summary = res["summary"].set_index("station_level")
+    cols = st.columns(len(summary))
+    for col, (lv, row) in zip(cols, summary.iterrows(), strict=True):
+        col.metric(level_text(str(lv)), f"{row['covered_share']:.1%}" if row["children"] else "–",
+                   help=tr(f"{int(row['covered']):,} / {int(row['children']):,} 名儿童",
+                           f"{int(row['covered']):,} of {int(row['children']):,} children"))
+    _siting_tool(ds, level, metric, net)
+    _map(ds, table, res["areas"], gaps, level)
+    _table(table, gaps, level)
+
+
+def _siting_tool(ds, level: str, metric: str, net) -> None:
+    with st.expander(tr("新站点选址", "Site new stations"), expanded=False):
+        with st.form("coverage_siting"):
+            how_names = {"new": tr("新建 K 个，覆盖最多", "Best K new stations"),
+                         "target": tr("达到目标覆盖率的最少站点", "Fewest to reach a target")}
+            how = st.radio(tr("方式", "Question"), ("new", "target"), horizontal=True,
+                           format_func=how_names.get, key="coverage_how")
+            k = st.number_input(tr("新站点数 K", "New stations K"), min_value=1, max_value=500, value=5)
+            target = st.slider(tr("目标覆盖率", "Target share"), min_value=0.05, max_value=1.0, value=0.9,
+                               step=0.05)
+            go = st.form_submit_button(tr("计算", "Compute"))
+        if go:
+            from geo.siting import site_stations
+
+            try:
+                with st.spinner(tr("正在选址…", "Choosing sites…")):
+                    res = site_stations(ds, level=level, new=int(k) if how == "new" else None,
+                                        target=float(target) if how == "target" else None,
+                                        metric=metric, network=net)
+            except ChildSafeError as exc:
+                _common.show_error(exc)
+                return
+            st.session_state["coverage_siting_result"] = (level, res)
+        stored = st.session_state.get("coverage_siting_result")
+        if stored and stored[0] == level:
+            res = stored[1]
+            c = st.columns(4)
+            c[0].metric(tr("覆盖（前）", "Covered before"), f"{res.share_before:.1%}")
+            c[1].metric(tr("覆盖（后）", "Covered after"), f"{res.share_after:.1%}",
+                        delta=f"+{res.covered_after - res.covered_before:,.0f}")
+            c[2].metric(tr("新站点", "New stations"), f"{len(res.proposed)}")
+            c[3].metric(tr("求解状态", "Status"), res.status, help=tr(
+                f"目标 {res.objective:,.1f}，界 {res.bound:,.1f}，差距 {100 * res.gap:.2f}%",
+                f"objective {res.objective:,.1f}, bound {res.bound:,.1f}, gap {100 * res.gap:.2f}%"))
+            shown = res.proposed.drop(columns="geometry").copy()
+            st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def _map(ds, table, areas, gaps, level: str) -> None:
+    from layers import coverage as cov_layers
+    from layers.legend import Legend
+    from layers.stations import stations_layer
+
+    language = lang()
+    groups = []
+    if "admin_units" in ds:
+        groups.append(cov_layers.coverage_choropleth(table, ds["admin_units"], station_level=level, lang=language))
+    groups.append(cov_layers.service_areas_layer(areas[areas["level"] == level], lang=language, show=False))
+    lv_gaps = gaps[gaps["station_level"] == level]
+    groups.append(cov_layers.density_layer(lv_gaps, lang=language))
+    groups.append(cov_layers.gaps_layer(lv_gaps, lang=language))
+    groups.append(stations_layer(ds["stations"], lang=language))
+    stored = st.session_state.get("coverage_siting_result")
+    if stored and stored[0] == level and len(stored[1].proposed):
+        groups.append(cov_layers.proposed_layer(stored[1].proposed, lang=language))
+    m = _common.base_map(ds)
+    Legend(tr("覆盖率", "Covered share"), [(tr("村", "Villages"), cov_layers.legend_items(language))]).add_to(m)
+    _common.show_map(m, groups, key="coverage_map", height=560)
+
+
+def _table(table, gaps, level: str) -> None:
+    st.subheader(tr("覆盖统计表", "Coverage table"))
+    unit_names = {"village": tr("村", "Village"), "township": tr("乡镇", "Township"), "county": tr("县", "County")}
+    unit = st.radio(tr("单位", "Unit"), ("village", "township", "county"), horizontal=True, key="coverage_unit",
+                    format_func=unit_names.get)
+    rows = table[(table["level"] == unit) & (table["station_level"] == level)]
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.download_button(tr("下载覆盖统计（CSV）", "Download coverage table (CSV)"),
+                       table.to_csv(index=False).encode("utf-8-sig"), file_name="coverage_by_unit.csv",
+                       mime="text/csv", key="coverage_download")
+    st.subheader(tr("覆盖缺口（按脆弱性排序）", "Gap areas (ranked by vulnerability)"))
+    lv = gaps[gaps["station_level"] == level].drop(columns="geometry").head(50)
+    st.dataframe(lv, hide_index=True, width="stretch")
