@@ -9,4 +9,8 @@ from __future__ import annotations
 
 PAGES: list[tuple[str, str, str, str, tuple[str, ...] | None]] = [
     ("views.overview", "总览地图", "Overview map", ":material/map:", None),
+    ("views.admin", "用户与审计", "Users and audit", ":material/admin_panel_settings:", ("admin",)),
+    ("views.visits", "村级关爱与走访", "Villages & visits", ":material/family_restroom:",
+     ("admin", "leader", "planner", "child_director")),
+    ("views.coverage", "站点覆盖", "Stations & coverage", ":material/hub:", ("admin", "leader", "planner")),
 ]

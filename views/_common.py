@@ -72,8 +72,15 @@ def dataset_files() -> list[Path]:
 
 
 def dataset_path() -> Path:
-    """The dataset file chosen in the sidebar (the demo county by default)."""
-    return Path(st.session_state.get("dataset_path", str(default_dataset_path())))
+    """The dataset file chosen in the sidebar (the demo county by default).
+
+    Confined to ``settings.data_dir`` (or the file the server was started with) by
+    :func:`geo.security.safe_dataset_path`: a name from the UI cannot escape the data folder.
+    """
+    from geo.security import safe_dataset_path
+
+    chosen = st.session_state.get("dataset_path", str(default_dataset_path()))
+    return safe_dataset_path(chosen, allow=[default_dataset_path()])
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -96,10 +103,72 @@ def raw_dataset() -> Dataset:
     return _read(str(path), _mtime(path))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _role_view(path: str, mtime: float, role: str, scope: str, metric: bool) -> Dataset:
+    from geo.roles import User, dataset_for
+
+    full = (_read_metric if metric else _read)(path, mtime)
+    return dataset_for(User("view", role, scope), full)
+
+
+def current_user():
+    """The signed-in :class:`geo.roles.User` (the demo admin for a dataset without accounts;
+    ``None`` before sign-in)."""
+    from views.login import session_user
+
+    return session_user()
+
+
 def current_dataset(*, metric: bool = False) -> Dataset:
-    """The dataset as the current user may see it (EPSG:4326, or the metric CRS)."""
+    """The dataset as the current user may see it (EPSG:4326, or the metric CRS).
+
+    This is ``geo.roles.dataset_for(current_user(), ...)``: only the layers, rows and columns
+    the user's role and scope allow (docs/security.md). Never save it over the dataset file.
+    """
+    from geo.errors import PermissionDenied
+
+    user = current_user()
+    if user is None:
+        raise PermissionDenied("sign in first")
     path = dataset_path()
-    return (_read_metric if metric else _read)(str(path), _mtime(path))
+    view = _role_view(str(path), _mtime(path), user.role, user.scope, metric)
+    _log_personal_view(path, user, view)
+    return view
+
+
+def analysis_dataset(*, metric: bool = True) -> Dataset:
+    """The scope-clipped full data for running an analysis in the engine (never show it).
+
+    Pass every output through :func:`role_result` before showing or offering it for download.
+    """
+    from geo.roles import analysis_view
+
+    path = dataset_path()
+    full = (_read_metric if metric else _read)(str(path), _mtime(path))
+    return analysis_view(current_user(), full)
+
+
+def role_result(name: str, result):
+    """What the current user may see of an analysis output (a frame, or a dict/tuple of frames)."""
+    from geo.roles import filter_outputs
+
+    return filter_outputs(current_user(), name, result)
+
+
+def _log_personal_view(path: Path, user, view: Dataset) -> None:
+    """Record once per session and dataset that ``user`` saw personal rows."""
+    if user.demo or not ({"children", "households"} & {n for n in view if n in view}):
+        return
+    if "children" not in view and user.role != "planner":
+        return
+    key = f"_audit_viewed::{path}"
+    if st.session_state.get(key):
+        return
+    from geo.audit import log_event
+
+    log_event(path, user, "view_personal",
+              f"households {len(view['households'])}, children {len(view['children'])}")
+    st.session_state[key] = True
 
 
 def sidebar() -> None:

@@ -1,0 +1,143 @@
+"""The sign-in gate: who is using the app, session timeout, and the demo mode banner.
+
+``app.py`` calls :func:`gate` before the navigation: a dataset with accounts shows the sign-in
+form until someone signs in; a dataset without accounts (the embedded demo county) opens as the
+demo administrator under a "演示模式 / DEMO MODE" banner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from geo import settings
+from geo.accounts import authenticate, has_users
+from geo.audit import log_event
+from geo.errors import ChildSafeError, PermissionDenied
+from geo.roles import DEMO_USER, ROLE_LABELS, User
+
+AUTH_KEY = "auth"  # {"path": str, "user": User, "seen": float}
+
+
+def _dataset_path() -> Path:
+    from views import _common
+
+    return _common.dataset_path()
+
+
+def _has_users(path: Path) -> bool:
+    try:
+        return path.exists() and has_users(path)
+    except ChildSafeError:
+        return False
+
+
+def session_user() -> User | None:
+    """The user of this session for the current dataset (``None``: nobody signed in).
+
+    A dataset without accounts gives the demo administrator.
+    """
+    path = _dataset_path()
+    if not _has_users(path):
+        return DEMO_USER
+    auth = st.session_state.get(AUTH_KEY)
+    if not auth or auth.get("path") != str(path.resolve()):
+        return None
+    return auth["user"]
+
+
+def sign_out(reason: str = "logout") -> None:
+    """End the session (``reason``: ``logout`` or ``session_timeout``) and log it."""
+    auth = st.session_state.pop(AUTH_KEY, None)
+    if auth:
+        with contextlib.suppress(ChildSafeError):
+            log_event(auth["path"], auth["user"], reason, "app")
+
+
+def _timed_out(auth: dict) -> bool:
+    return time.time() - auth["seen"] > float(settings.session_timeout_min) * 60
+
+
+def gate() -> User:
+    """Return the signed-in user, or draw the sign-in form and stop the script run."""
+    from views._common import show_error, tr
+
+    try:
+        path = _dataset_path()
+    except ChildSafeError as exc:  # a dataset name outside the data folder
+        show_error(exc)
+        st.stop()
+        raise
+    if not _has_users(path):
+        demo_banner(path)
+        return DEMO_USER
+    auth = st.session_state.get(AUTH_KEY)
+    if auth and auth.get("path") == str(path.resolve()):
+        if _timed_out(auth):
+            sign_out("session_timeout")
+            st.session_state["auth_notice"] = tr("会话超时，请重新登录。",
+                                                 "Your session timed out; please sign in again.")
+        else:
+            auth["seen"] = time.time()
+            _account_box(auth["user"])
+            return auth["user"]
+    elif auth:  # signed in to another dataset: sign in again for this one
+        st.session_state.pop(AUTH_KEY, None)
+    render_login(path)
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
+
+
+def render_login(path: Path) -> None:
+    """Draw the sign-in form for the dataset at ``path``."""
+    from views._common import tr
+
+    st.title(tr("童安地图 · 登录", "ChildSafe Map · Sign in"))
+    st.caption(tr(f"数据集：{path.name}", f"Dataset: {path.name}"))
+    notice = st.session_state.pop("auth_notice", None)
+    if notice:
+        st.info(notice)
+    with st.form("login_form"):
+        username = st.text_input(tr("用户名", "User name"), key="login_user")
+        password = st.text_input(tr("密码", "Password"), type="password", key="login_password")
+        submitted = st.form_submit_button(tr("登录", "Sign in"))
+    if submitted:
+        try:
+            user = authenticate(path, username.strip(), password, via="app")
+        except PermissionDenied as exc:
+            st.error(tr("登录失败：", "Sign-in failed: ") + str(exc))
+            return
+        st.session_state[AUTH_KEY] = {"path": str(path.resolve()), "user": user,
+                                      "seen": time.time()}
+        st.rerun()
+
+
+def _account_box(user: User) -> None:
+    from views._common import lang, tr
+
+    label = ROLE_LABELS[user.role][0 if lang() == "zh" else 1]
+    with st.sidebar:
+        st.caption(tr(f"已登录：{user.username}（{label}，范围 {user.scope or '全部'}）",
+                      f"Signed in: {user.username} ({label}, scope {user.scope or 'all'})"))
+        if st.button(tr("退出登录", "Sign out"), key="logout_button"):
+            sign_out("logout")
+            st.rerun()
+
+
+def demo_banner(path: Path) -> None:
+    """The demo-mode banner: every page of a dataset without accounts shows it."""
+    from views._common import tr
+
+    st.warning(
+        "演示模式 / DEMO MODE — "
+        + tr(
+            f"“{path.name}”没有账户，任何能打开本页的人都是管理员。"
+            "真实数据请先用 `childsafe user add` 建立管理员账户。",
+            f"“{path.name}” has no accounts, so anyone who can open this page is an "
+            "administrator. For real data, first create an admin with `childsafe user add`.",
+        ),
+        icon=":material/science:",
+    )
