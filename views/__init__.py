@@ -13,5 +13,4 @@ PAGES: list[tuple[str, str, str, str, tuple[str, ...] | None]] = [
     ("views.visits", "村级关爱与走访", "Villages & visits", ":material/family_restroom:",
      ("admin", "leader", "planner", "child_director")),
     ("views.coverage", "站点覆盖", "Stations & coverage", ":material/hub:", ("admin", "leader", "planner")),
-    ("views.coverage", "站点覆盖", "Stations & coverage", ":material/hub:", ("admin", "leader", "planner")),
 ]
