@@ -19,11 +19,10 @@ def register(group: click.Group) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
 def demo(out: str, seed: int, scale: float, as_json: bool) -> None:
     """Generate a synthetic (not real) rural county dataset and write it to OUT."""
-    from geo.dataset import write_dataset
-    from geo.demo import make_demo
+    from geo.demo import make_demo, write_demo
 
     ds = make_demo(seed=seed, scale=scale)
-    write_dataset(ds, out)
+    write_demo(ds, out)
     counts = ds.counts()
     if as_json:
         click.echo(json.dumps({"out": out, "seed": seed, "scale": scale, "layers": counts}))
