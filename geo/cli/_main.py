@@ -15,6 +15,7 @@ from geo.errors import ChildSafeError
 COMMAND_MODULES = [
     "geo.cli.demo",
     "geo.cli.info",
+    "geo.cli.importing",
     "geo.cli.water",
     "geo.cli.coverage",
 ]
