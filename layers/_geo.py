@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import CRSError
-from geo.projection import is_metric, metric_crs_for
+from geo.projection import is_metric
 
 #: coordinate grid of the map payload, degrees (1e-6 deg is ~0.1 m).
 COORD_PRECISION = 1e-6
@@ -55,13 +55,21 @@ def to_map_frame(
         return out.to_crs("EPSG:4326")
     if simplify_m > 0:
         if not is_metric(out.crs):
-            bounds = tuple(out.to_crs("EPSG:4326").total_bounds)
-            out = out.to_crs(metric_crs_for(bounds))
+            out = out.to_crs(_utm_epsg(tuple(out.to_crs("EPSG:4326").total_bounds)))
         out = out.set_geometry(out.geometry.simplify(simplify_m, preserve_topology=True))
     out = out.to_crs("EPSG:4326")
     geoms = shapely.set_precision(out.geometry.values, precision, mode="pointwise")
     out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs="EPSG:4326"))
     return out[~out.geometry.is_empty]
+
+
+def _utm_epsg(bounds: tuple[float, float, float, float]) -> int:
+    """EPSG code of the WGS-84 UTM zone of the centre of ``bounds`` (lon/lat) - only for
+    simplifying in metres (the engine picks its CRS with ``geo.projection.metric_crs_for``)."""
+    lon = (bounds[0] + bounds[2]) / 2
+    lat = (bounds[1] + bounds[3]) / 2
+    zone = min(max(int((lon + 180) // 6) + 1, 1), 60)
+    return (32600 if lat >= 0 else 32700) + zone
 
 
 def _text(value: Any) -> str:
@@ -95,7 +103,7 @@ def feature_collection(
     No other column goes to the browser: the payload stays small and holds nothing the user
     did not ask to see.
     """
-    geoms = shapely.to_geojson(frame.geometry.values)
+    geoms = json.loads("[" + ",".join(shapely.to_geojson(frame.geometry.values)) + "]")
     features = []
     styles = list(styles)
     tips = list(tips) if tips is not None else [None] * len(frame)
@@ -103,7 +111,7 @@ def feature_collection(
         props: dict[str, Any] = {_STYLE: dict(style)}
         if tip is not None:
             props[_TIP] = tip
-        features.append({"type": "Feature", "id": i, "geometry": json.loads(geom), "properties": props})
+        features.append({"type": "Feature", "id": i, "geometry": geom, "properties": props})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -17,15 +17,14 @@ STYLES: dict[str, dict] = {
 _ORDER = {"village": 0, "township": 1, "county": 2}
 
 
-def admin_layer(
+def admin_features(
     admin_units: gpd.GeoDataFrame,
     *,
     lang: str = "zh",
     levels: tuple[str, ...] = ("county", "township", "village"),
     simplify_m: float = 10.0,
-    show: bool = True,
-) -> folium.FeatureGroup:
-    """Return the admin boundaries as one named overlay.
+) -> dict:
+    """Return the admin boundaries as GeoJSON for the map (styles, escaped tooltips).
 
     Parameters
     ----------
@@ -38,8 +37,6 @@ def admin_layer(
         Which levels to draw.
     simplify_m
         Outline simplification tolerance, metres.
-    show
-        Whether the overlay is on when the map opens.
     """
     units = admin_units[
         admin_units["level"].isin(levels)
@@ -54,7 +51,20 @@ def admin_layer(
         if lv == "village" else None
         for name, code, lv in zip(units["name"], units["code"], units["level"], strict=True)
     ]
-    return geojson_layer(label("admin", lang), feature_collection(units, styles, tips), show=show)
+    return feature_collection(units, styles, tips)
+
+
+def admin_layer(
+    admin_units: gpd.GeoDataFrame,
+    *,
+    lang: str = "zh",
+    levels: tuple[str, ...] = ("county", "township", "village"),
+    simplify_m: float = 10.0,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Return :func:`admin_features` as one named overlay (``show``: on when the map opens)."""
+    data = admin_features(admin_units, lang=lang, levels=levels, simplify_m=simplify_m)
+    return geojson_layer(label("admin", lang), data, show=show)
 
 
 def legend_items(lang: str = "zh") -> list[tuple[str, str, str]]:

@@ -51,7 +51,7 @@ def _rows(rec, lang: str) -> list[tuple[str, int]]:
             (label("left_behind_n", lang), rec.left_behind)]
 
 
-def households_layer(
+def households_features(
     households: gpd.GeoDataFrame,
     *,
     children: pd.DataFrame | None = None,
@@ -59,9 +59,8 @@ def households_layer(
     by: str = "village",
     points: bool = False,
     lang: str = "zh",
-    show: bool = True,
-) -> folium.FeatureGroup:
-    """Return the households as one named overlay: aggregated counts, or points.
+) -> dict:
+    """Return the households as GeoJSON for the map: aggregated counts, or points.
 
     Parameters
     ----------
@@ -79,8 +78,6 @@ def households_layer(
         Draw every household as a small point instead (roles allowed to see households only).
     lang
         ``"zh"`` or ``"en"``.
-    show
-        Whether the overlay is on when the map opens.
     """
     if by not in ("village", "hexagon"):
         raise ValueError(f"by must be 'village' or 'hexagon', not {by!r}")
@@ -88,14 +85,36 @@ def households_layer(
     if points:
         style = {"color": COLOUR, "weight": 0, "fillColor": COLOUR, "fillOpacity": 0.7, "radius": 2.5}
         tips = [tooltip_html(label(c, lang) if isinstance(c, str) else None) for c in hh["caregiver"]]
-        data = feature_collection(hh, [style] * len(hh), tips)
-        return geojson_layer(label("household_points", lang), data, show=show, point_radius=2.5)
+        return feature_collection(hh, [style] * len(hh), tips)
     if by == "hexagon":
-        return _hexagons(hh, children, lang, show)
-    return _villages(hh, children, admin_units, lang, show)
+        return _hexagons(hh, children, lang)
+    return _villages(hh, children, admin_units, lang)
 
 
-def _villages(hh, children, admin_units, lang, show) -> folium.FeatureGroup:
+def households_layer(
+    households: gpd.GeoDataFrame,
+    *,
+    children: pd.DataFrame | None = None,
+    admin_units: gpd.GeoDataFrame | None = None,
+    by: str = "village",
+    points: bool = False,
+    lang: str = "zh",
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Return :func:`households_features` as one named overlay (``show``: on when the map opens)."""
+    data = households_features(households, children=children, admin_units=admin_units, by=by,
+                               points=points, lang=lang)
+    return geojson_layer(overlay_name(by=by, points=points, lang=lang), data, show=show)
+
+
+def overlay_name(*, by: str = "village", points: bool = False, lang: str = "zh") -> str:
+    """The overlay's name in the layer control for this way of showing households."""
+    if points:
+        return label("household_points", lang)
+    return label("households_hex" if by == "hexagon" else "households", lang)
+
+
+def _villages(hh, children, admin_units, lang) -> dict:
     counts = household_counts(hh, children, hh["village_code"])
     xy = pd.DataFrame({"x": hh.geometry.x.to_numpy(), "y": hh.geometry.y.to_numpy(),
                        "key": hh["village_code"].to_numpy()}).groupby("key")[["x", "y"]].mean()
@@ -115,10 +134,10 @@ def _villages(hh, children, admin_units, lang, show) -> folium.FeatureGroup:
               for r in radius]
     tips = [tooltip_html(names.get(code, code) if pd.notna(names.get(code, code)) else code, _rows(rec, lang))
             for code, rec in zip(frame.index, frame.itertuples(), strict=True)]
-    return geojson_layer(label("households", lang), feature_collection(frame, styles, tips), show=show)
+    return feature_collection(frame, styles, tips)
 
 
-def _hexagons(hh, children, lang, show) -> folium.FeatureGroup:
+def _hexagons(hh, children, lang) -> dict:
     cells = pd.Series([h3.latlng_to_cell(y, x, HEX_RESOLUTION) for x, y in
                        zip(hh.geometry.x, hh.geometry.y, strict=True)], index=hh.index)
     counts = household_counts(hh, children, cells)
@@ -131,7 +150,7 @@ def _hexagons(hh, children, lang, show) -> folium.FeatureGroup:
               for c in cls]
     tips = [tooltip_html(label("households_hex", lang), _rows(rec, lang)) for rec in frame.itertuples()]
     frame = to_map_frame(frame)
-    return geojson_layer(label("households_hex", lang), feature_collection(frame, styles, tips), show=show)
+    return feature_collection(frame, styles, tips)
 
 
 def legend_items(lang: str = "zh", *, by: str = "village", points: bool = False) -> list[tuple[str, str, str]]:

@@ -24,10 +24,8 @@ def kit_completeness(kits: pd.DataFrame) -> pd.Series:
     return pd.Series(status, index=kits.index, dtype="string", name="completeness")
 
 
-def kits_layer(
-    safety_kits: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True
-) -> folium.FeatureGroup:
-    """Return the kits as one named overlay of points coloured by completeness.
+def kits_features(safety_kits: gpd.GeoDataFrame, *, lang: str = "zh") -> dict:
+    """Return the kits as GeoJSON points coloured by completeness (escaped tooltips).
 
     Parameters
     ----------
@@ -35,8 +33,6 @@ def kits_layer(
         The ``safety_kits`` layer (any CRS).
     lang
         ``"zh"`` or ``"en"``.
-    show
-        Whether the overlay is on when the map opens.
     """
     kits = to_map_frame(safety_kits)
     status = kit_completeness(kits)
@@ -49,7 +45,18 @@ def kits_layer(
         inspected = inspected.date().isoformat() if pd.notna(inspected) else None
         tips.append(tooltip_html(f"{label('kits', lang)} {row['kit_id']} · {label(s, lang)}",
                                  [*items, (label("inspected_on", lang), inspected)]))
-    return geojson_layer(label("kits", lang), feature_collection(kits, styles, tips), show=show)
+    return feature_collection(kits, styles, tips)
+
+
+def kits_layer(
+    safety_kits: gpd.GeoDataFrame,
+    *,
+    lang: str = "zh",
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Return :func:`kits_features` as one named overlay (``show``: on when the map opens)."""
+    data = kits_features(safety_kits, lang=lang)
+    return geojson_layer(label("kits", lang), data, show=show)
 
 
 def legend_items(lang: str = "zh") -> list[tuple[str, str, str]]:

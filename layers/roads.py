@@ -21,14 +21,13 @@ STYLES: dict[str, dict] = {
 }
 
 
-def roads_layer(
+def roads_features(
     roads: gpd.GeoDataFrame,
     *,
     lang: str = "zh",
     simplify_m: float = 5.0,
-    show: bool = True,
-) -> folium.FeatureGroup:
-    """Return the roads as one named overlay, one merged line feature per class.
+) -> dict:
+    """Return the roads as GeoJSON, one merged line feature per class.
 
     Parameters
     ----------
@@ -38,8 +37,6 @@ def roads_layer(
         ``"zh"`` or ``"en"``.
     simplify_m
         Simplification tolerance, metres.
-    show
-        Whether the overlay is on when the map opens.
     """
     lines = to_map_frame(roads, simplify_m=simplify_m).explode(index_parts=False)
     order = [c for c in ROAD_CLASSES[::-1] if c in set(lines["road_class"])]
@@ -52,7 +49,19 @@ def roads_layer(
     )
     styles = [{**STYLES.get(c, STYLES["path"]), "opacity": 0.9} for c in order]
     tips = [tooltip_html(label(c, lang)) for c in order]
-    return geojson_layer(label("roads", lang), feature_collection(merged, styles, tips), show=show)
+    return feature_collection(merged, styles, tips)
+
+
+def roads_layer(
+    roads: gpd.GeoDataFrame,
+    *,
+    lang: str = "zh",
+    simplify_m: float = 5.0,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Return :func:`roads_features` as one named overlay (``show``: on when the map opens)."""
+    data = roads_features(roads, lang=lang, simplify_m=simplify_m)
+    return geojson_layer(label("roads", lang), data, show=show)
 
 
 def legend_items(lang: str = "zh") -> list[tuple[str, str, str]]:

@@ -20,10 +20,8 @@ COLOURS: dict[str, str] = {
 _RADIUS = {"county": 9, "township": 8, "village": 6, "school": 6}
 
 
-def stations_layer(
-    stations: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True
-) -> folium.FeatureGroup:
-    """Return the stations as one named overlay, coloured by the group of their ``kind``.
+def stations_features(stations: gpd.GeoDataFrame, *, lang: str = "zh") -> dict:
+    """Return the stations as GeoJSON points coloured by the group of their ``kind``.
 
     Parameters
     ----------
@@ -31,8 +29,6 @@ def stations_layer(
         The ``stations`` layer (any CRS).
     lang
         ``"zh"`` or ``"en"``.
-    show
-        Whether the overlay is on when the map opens.
     """
     st = to_map_frame(stations)
     groups = [STATION_KIND_LEVEL.get(k, lv) for k, lv in zip(st["kind"], st["level"], strict=True)]
@@ -44,7 +40,18 @@ def stations_layer(
                       (label("capacity", lang), None if pd.isna(cap) else int(cap))])
         for name, kind, lv, cap in zip(st["name"], st["kind"], st["level"], st["capacity"], strict=True)
     ]
-    return geojson_layer(label("stations", lang), feature_collection(st, styles, tips), show=show)
+    return feature_collection(st, styles, tips)
+
+
+def stations_layer(
+    stations: gpd.GeoDataFrame,
+    *,
+    lang: str = "zh",
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Return :func:`stations_features` as one named overlay (``show``: on when the map opens)."""
+    data = stations_features(stations, lang=lang)
+    return geojson_layer(label("stations", lang), data, show=show)
 
 
 def legend_items(lang: str = "zh") -> list[tuple[str, str, str]]:

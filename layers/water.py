@@ -29,14 +29,13 @@ def _style(kind: str, geom_type: str) -> dict:
             "opacity": 0.9, "radius": 4}
 
 
-def water_layer(
+def water_features(
     water_bodies: gpd.GeoDataFrame,
     *,
     lang: str = "zh",
     simplify_m: float = 2.0,
-    show: bool = True,
-) -> folium.FeatureGroup:
-    """Return the water bodies as one named overlay, styled by ``kind``.
+) -> dict:
+    """Return the water bodies as GeoJSON styled by ``kind`` (escaped tooltips).
 
     Parameters
     ----------
@@ -46,8 +45,6 @@ def water_layer(
         ``"zh"`` or ``"en"``.
     simplify_m
         Simplification tolerance, metres (small: a pond's outline matters).
-    show
-        Whether the overlay is on when the map opens.
     """
     water = to_map_frame(water_bodies, simplify_m=simplify_m)
     styles = [_style(k, t) for k, t in zip(water["kind"], water.geom_type, strict=True)]
@@ -59,7 +56,19 @@ def water_layer(
         for name, kind, unit, barrier in zip(
             water["name"], water["kind"], water["responsible_unit"], water["barrier"], strict=True)
     ]
-    return geojson_layer(label("water", lang), feature_collection(water, styles, tips), show=show)
+    return feature_collection(water, styles, tips)
+
+
+def water_layer(
+    water_bodies: gpd.GeoDataFrame,
+    *,
+    lang: str = "zh",
+    simplify_m: float = 2.0,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Return :func:`water_features` as one named overlay (``show``: on when the map opens)."""
+    data = water_features(water_bodies, lang=lang, simplify_m=simplify_m)
+    return geojson_layer(label("water", lang), data, show=show)
 
 
 def legend_items(lang: str = "zh", kinds: tuple[str, ...] = WATER_KINDS) -> list[tuple[str, str, str]]:

@@ -26,10 +26,15 @@ The map, for any page::
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import os
 from pathlib import Path
 
 import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
 import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_folium import st_folium
@@ -314,3 +319,38 @@ def show_map(
         layer_control=control,
         returned_objects=list(returned_objects),
     ) or {}
+
+
+# --- caching analyses and overlay data on the frames they read ---------------------------------
+def frame_fingerprint(frame: pd.DataFrame) -> str:
+    """A digest of ``frame``'s rows, columns and geometries (same data -> same digest)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((len(frame), [str(c) for c in frame.columns])).encode())
+    if len(frame):
+        plain = frame
+        if isinstance(frame, gpd.GeoDataFrame):
+            plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+            h.update(b"".join(w or b"" for w in shapely.to_wkb(frame.geometry.values)))
+        h.update(pd.util.hash_pandas_object(plain, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cached_call(name: str, keys: tuple, options: str, _fn, _frames: tuple, _frame_options: dict):
+    return _fn(*_frames, **_frame_options, **ast.literal_eval(options))
+
+
+def cached_call(fn, *frames: pd.DataFrame, **options):
+    """Call ``fn(*frames, **options)`` once per distinct input and cache its (picklable) result.
+
+    Frames (positional, or keyword options that are frames) are keyed by
+    :func:`frame_fingerprint`, so a role-filtered view and the full data never share a result;
+    the other options must be plain literals (str, numbers, bools, tuples). Use it for overlay
+    data (``layers.water.water_features``) and small analyses; the result is copied on each hit.
+    """
+    frame_opts = {k: v for k, v in options.items() if isinstance(v, pd.DataFrame)}
+    plain = {k: v for k, v in options.items() if k not in frame_opts}
+    keys = (tuple(frame_fingerprint(f) for f in frames)
+            + tuple((k, frame_fingerprint(v)) for k, v in sorted(frame_opts.items())))
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    return _cached_call(name, keys, repr(dict(sorted(plain.items()))), fn, frames, frame_opts)

@@ -6,7 +6,8 @@ import folium
 import streamlit as st
 
 from geo.errors import ChildSafeError
-from layers import admin, households, kits, roads, stations, water
+from geo.sites import sites_from_water
+from layers import admin, geojson_layer, households, kits, roads, stations, water
 from layers.labels import label
 from layers.legend import Legend
 from views import _common
@@ -24,13 +25,19 @@ OVERLAYS: dict[str, tuple[str, bool]] = {
 HOUSEHOLD_MODES = ("village", "hexagon", "points")
 
 
-def headline_figures(ds) -> dict[str, int]:
-    """Children, left-behind children, water sites, complete kits and stations of ``ds``."""
+def headline_figures(ds, metric_ds) -> dict[str, int]:
+    """Children, left-behind children, water sites, complete kits and stations of ``ds``.
+
+    Water sites are cut from the water bodies by ``geo.sites.sites_from_water`` (in the metric
+    dataset ``metric_ds``).
+    """
     children = ds["children"]
+    water_bodies = metric_ds["water_bodies"]
+    sites = _common.cached_call(sites_from_water, water_bodies) if len(water_bodies) else ()
     return {
         "children": len(children),
         "left_behind": int(children["left_behind"].sum()) if len(children) else 0,
-        "water": len(ds["water_bodies"]),
+        "water": len(sites),
         "kits_complete": int((kits.kit_completeness(ds["safety_kits"]) == "complete").sum()),
         "kits": len(ds["safety_kits"]),
         "stations": len(ds["stations"]),
@@ -42,7 +49,8 @@ def _metrics(figures: dict[str, int]) -> None:
     cols[0].metric(tr("儿童", "Children"), f"{figures['children']:,}")
     share = figures["left_behind"] / figures["children"] if figures["children"] else 0.0
     cols[1].metric(tr("留守儿童", "Left-behind"), f"{figures['left_behind']:,} · {share:.0%}")
-    cols[2].metric(tr("水域", "Water bodies"), f"{figures['water']:,}")
+    cols[2].metric(tr("水域点位", "Water sites"), f"{figures['water']:,}",
+                   help=tr("河渠按长度切分、坑塘整体计为一个点位", "Rivers and canals cut by length; a pond is one site"))
     cols[3].metric(tr("“四个一”齐全", "Kits complete"),
                    f"{figures['kits_complete']:,} / {figures['kits']:,}")
     cols[4].metric(tr("阵地与机构", "Stations"), f"{figures['stations']:,}")
@@ -66,29 +74,39 @@ def _choices(ds) -> tuple[dict[str, bool], str]:
 
 
 def overlays(ds, on: dict[str, bool], mode: str, language: str) -> tuple[list[folium.FeatureGroup], list]:
-    """Return the chosen overlays of ``ds`` and the legend sections for them."""
+    """Return the chosen overlays of ``ds`` and the legend sections for them.
+
+    The GeoJSON of each overlay is cached on its input frames (:func:`_common.cached_call`), so
+    a rerun (a checkbox, the language) only rebuilds what changed.
+    """
+    call = _common.cached_call
     groups, legend = [], []
     if on.get("admin"):
-        groups.append(admin.admin_layer(ds["admin_units"], lang=language))
+        data = call(admin.admin_features, ds["admin_units"], lang=language)
+        groups.append(geojson_layer(label("admin", language), data))
         legend.append((label("admin", language), admin.legend_items(language)))
     if on.get("roads"):
-        groups.append(roads.roads_layer(ds["roads"], lang=language))
+        data = call(roads.roads_features, ds["roads"], lang=language)
+        groups.append(geojson_layer(label("roads", language), data))
         legend.append((label("roads", language), roads.legend_items(language)))
     if on.get("water"):
-        groups.append(water.water_layer(ds["water_bodies"], lang=language))
+        data = call(water.water_features, ds["water_bodies"], lang=language)
+        groups.append(geojson_layer(label("water", language), data))
         kinds = tuple(k for k in water.STYLES if (ds["water_bodies"]["kind"] == k).any())
         legend.append((label("water", language), water.legend_items(language, kinds)))
     if on.get("households"):
-        groups.append(households.households_layer(
-            ds["households"], children=ds["children"], admin_units=ds["admin_units"],
-            by="village" if mode == "points" else mode, points=mode == "points", lang=language))
-        legend.append((tr("户", "Households"),
-                       households.legend_items(language, by=mode, points=mode == "points")))
+        by, points = ("village" if mode == "points" else mode), mode == "points"
+        data = call(households.households_features, ds["households"], children=ds["children"],
+                    admin_units=ds["admin_units"], by=by, points=points, lang=language)
+        groups.append(geojson_layer(households.overlay_name(by=by, points=points, lang=language), data))
+        legend.append((tr("户", "Households"), households.legend_items(language, by=by, points=points)))
     if on.get("kits"):
-        groups.append(kits.kits_layer(ds["safety_kits"], lang=language))
+        data = call(kits.kits_features, ds["safety_kits"], lang=language)
+        groups.append(geojson_layer(label("kits", language), data))
         legend.append((label("kits", language), kits.legend_items(language)))
     if on.get("stations"):
-        groups.append(stations.stations_layer(ds["stations"], lang=language))
+        data = call(stations.stations_features, ds["stations"], lang=language)
+        groups.append(geojson_layer(label("stations", language), data))
         legend.append((label("stations", language), stations.legend_items(language)))
     return groups, legend
 
@@ -102,7 +120,7 @@ def render() -> None:
         _common.show_error(exc)
         return
     st.caption(f"{_common.dataset_path().name}")
-    _metrics(headline_figures(ds))
+    _metrics(headline_figures(ds, _common.current_dataset(metric=True)))
     on, mode = _choices(ds)
     if not any(layer in ds for layer, _ in OVERLAYS.values()):
         st.info(tr("该数据集没有可显示的图层。", "This dataset has no layer to draw."))

@@ -41,8 +41,9 @@ def test_runs_on_tiny_dataset_with_figures(monkeypatch, tiny_file):
     at = _run(monkeypatch, tiny_file)
     assert not at.exception
     values = {m.label: m.value for m in at.metric}
-    # 3 children, 1 left-behind; 2 water bodies; kit k1 lacks its pole; no stations
-    assert values == {"儿童": "3", "留守儿童": "1 · 33%", "水域": "2", "“四个一”齐全": "0 / 1",
+    # 3 children, 1 left-behind; water sites: the pond (one site) + the 2 km canal cut into
+    # four 500 m pieces; kit k1 lacks its pole; no stations
+    assert values == {"儿童": "3", "留守儿童": "1 · 33%", "水域点位": "5", "“四个一”齐全": "0 / 1",
                       "阵地与机构": "0"}
     args = _map(at)
     assert "feature_group_feature_group_0" in args["feature_group"]
@@ -55,7 +56,7 @@ def test_language_switch_changes_labels(monkeypatch, tiny_file):
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
     assert at.title[0].value == "Overview map"
-    assert [m.label for m in at.metric] == ["Children", "Left-behind", "Water bodies",
+    assert [m.label for m in at.metric] == ["Children", "Left-behind", "Water sites",
                                             "Kits complete", "Stations"]
     args = _map(at)
     assert "Water bodies" in args["layer_control"] and "水域" not in args["layer_control"]
