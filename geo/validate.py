@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -119,6 +120,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "（{lon}, {lat}）距数据集范围 {km:.0f} 公里，超出范围"),
     "same_spot": ("{n} rows at the same spot ({lon}, {lat})", "{n} 行位于同一位置（{lon}, {lat}）"),
     "not_mapped": ("a value that cannot be mapped", "无法识别的取值"),
+    "dlbm_not_water": ("land class (DLBM) {value} is not open water (1101-1104A, 1107)",
+                       "地类编码 {value} 不是水域（1101-1104A、1107）"),
 }
 
 #: China's bounding box (lon/lat), incl. Hainan and the South China Sea islands.
@@ -223,7 +226,10 @@ def validate_rows(
             else:
                 wrong = ~text.isin(col.choices)
             for idx in text.index[wrong.to_numpy()]:
-                problems.append(Problem(idx, col.name, "choice",
+                code = "choice"
+                if layer == "water_bodies" and re.fullmatch(r"\d{4}[A-Z]?", text[idx]):
+                    code = "dlbm_not_water"
+                problems.append(Problem(idx, col.name, code,
                                         {"value": text[idx], "choices": ", ".join(col.choices)}))
         if col.kind == "date":
             future = values.notna() & (values > pd.Timestamp(today))
