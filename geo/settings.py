@@ -100,11 +100,19 @@ siting_exact_max_nonzeros: int = 5_000_000
 #: time limit of one exact solve, seconds.
 siting_time_limit_s: float = 60.0
 
-# --- patrols ------------------------------------------------------------------------------
+# --- patrols (docs/field-work.md) ----------------------------------------------------------
+#: minutes spent at each site (look, remind children, check the four ones); judgement.
 patrol_stop_minutes: float = 10.0
+#: OR-Tools guided-local-search time limit per plan, seconds (bench/results/fieldwork.md).
 patrol_solver_time_limit_s: float = 3.0
+#: a GPS track passing within this distance of a site counts as a visit (phone GPS ~10-30 m).
 patrol_track_pass_distance_m: float = 50.0
+#: moving faster than this near a site is too fast to inspect it (perfunctory patrol); judgement.
 patrol_max_inspect_speed_kmh: float = 25.0
+#: travel mode of patrol teams ("drive": patrol car or motorbike on settings.drive_speed_kmh).
+patrol_mode: str = "drive"
+#: the riskiest this many sites are the candidates of a plan (plus pinned ones); judgement.
+patrol_candidates: int = 120
 
 # --- child directors and visits (DOMAIN.md §2) ----------------------------------------------
 #: one more director for each further this many children in scope (000 §16, 004 §17).
