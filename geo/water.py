@@ -41,6 +41,20 @@ RESULT_COLUMNS = [
 AGE_BANDS = ((0, 0), (1, 4), (5, 9), (10, 14), (15, 17))
 
 
+def reference_date(dataset: Dataset, as_of: _dt.date | None = None) -> _dt.date:
+    """The date ages are counted at: ``as_of``, else the dataset's ``reference_date`` setting
+    (the demo's "today"), else today."""
+    if as_of is not None:
+        return as_of
+    text = (dataset.settings or {}).get("reference_date")
+    if text:
+        try:
+            return _dt.date.fromisoformat(str(text)[:10])
+        except ValueError:
+            logger.warning("dataset setting reference_date=%r is not a date; using today", text)
+    return _dt.date.today()
+
+
 def _metric(dataset: Dataset) -> Dataset:
     crs = dataset.crs
     if crs is not None and is_metric(crs):
@@ -103,7 +117,7 @@ def water_sites(
         A dataset (any CRS; projected to its metric CRS here). Needs ``water_bodies``;
         households and children make the risk (without them every risk is 0).
     as_of
-        Date children's ages are counted at (default today).
+        Date children's ages are counted at (default: :func:`reference_date`).
     max_length
         Longest site, metres (default ``settings.site_max_length_m``).
     kit_distance
@@ -124,6 +138,7 @@ def water_sites(
     """
     if "water_bodies" not in dataset:
         raise MissingLayerError(["water_bodies"], "the water-safety analysis")
+    as_of = reference_date(dataset, as_of)
     steps = 5
     with stage("projecting", 1, steps):
         ds = _metric(dataset)
@@ -177,6 +192,7 @@ def site_explanation(dataset: Dataset, sites: gpd.GeoDataFrame, site_id: str, *,
     if not len(hit):
         raise KeyError(f"no site {site_id!r}")
     row = hit.iloc[[0]]
+    as_of = reference_date(dataset, as_of)
     ds = _metric(dataset)
     row_m = row.to_crs(ds.crs) if not row.crs.equals(ds.crs) else row
     zero = float(settings.decay_zero_m)
@@ -192,7 +208,7 @@ def site_explanation(dataset: Dataset, sites: gpd.GeoDataFrame, site_id: str, *,
         )
         vul = child_vulnerability(kids, hh, as_of=as_of).to_numpy()
         contrib = vul * decay_weight(kids["dist"].to_numpy())
-        year = (as_of or _dt.date.today()).year
+        year = as_of.year
         age = year - pd.to_numeric(kids["birth_year"], errors="coerce").to_numpy(dtype=float)
         total = contrib.sum()
         d = kids["dist"].to_numpy()

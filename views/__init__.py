@@ -13,4 +13,5 @@ PAGES: list[tuple[str, str, str, str, tuple[str, ...] | None]] = [
     ("views.visits", "村级关爱与走访", "Villages & visits", ":material/family_restroom:",
      ("admin", "leader", "planner", "child_director")),
     ("views.coverage", "站点覆盖", "Stations & coverage", ":material/hub:", ("admin", "leader", "planner")),
+    ("views.water", "水域安全", "Water safety", ":material/pool:", ("admin", "leader", "safety_officer", "planner")),
 ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import click
+import pandas as pd
 
-from geo.cli._main import open_dataset, site_group
+from geo.cli._main import open_dataset, role_result, site_group
 
 
 def register(group: click.Group) -> None:
@@ -32,36 +33,42 @@ def water(dataset: str, out: str, max_length: float | None, band: float | None, 
     find hot spots; write layer ``water_sites`` (and ``risk_hexagons``) to OUT."""
     from geo.dataset import write_layers
     from geo.hotspots import risk_to_hexagons
+    from geo.roles import suppress_counts
     from geo.water import water_sites
 
-    ds = open_dataset(dataset)
-    sites = water_sites(ds, max_length=max_length, band=band)
-    layers = {"water_sites": sites}
+    ds = open_dataset(dataset, analysis=True)
+    full = water_sites(ds, max_length=max_length, band=band)
+    layers = {"water_sites": full}
     if hexagons:
-        layers["risk_hexagons"] = risk_to_hexagons(sites)
+        layers["risk_hexagons"] = risk_to_hexagons(full)
+    layers = role_result(dataset, "water", layers)  # what the CLI user's role may see
+    sites = layers["water_sites"]
     write_layers(out, layers)
-    status = sites["kit_status"].value_counts()
+    visible = full.loc[full["site_id"].isin(sites["site_id"])]
+    status = visible["kit_status"].value_counts()
+    near = int(visible["children_100m"].sum())
+    suppressed = not pd.api.types.is_numeric_dtype(sites["children_100m"])
     summary = {
         "out": out,
-        "sites": len(sites),
+        "sites": len(visible),
         "kit_status": {s: int(status.get(s, 0)) for s in ("complete", "partial", "none")},
-        "children_100m": int(sites["children_100m"].sum()),
-        "total_risk": round(float(sites["risk"].sum()), 4),
-        "hot_spots": int((sites["gi_bin"] > 0).sum()),
-        "cold_spots": int((sites["gi_bin"] < 0).sum()),
-        "top": sites["site_id"].head(top).astype(str).tolist(),
+        "children_100m": str(suppress_counts(pd.Series([near])).iloc[0]) if suppressed else near,
+        "total_risk": round(float(visible["risk"].sum()), 4),
+        "hot_spots": int((visible["gi_bin"] > 0).sum()),
+        "cold_spots": int((visible["gi_bin"] < 0).sum()),
+        "top": visible["site_id"].head(top).astype(str).tolist(),
     }
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
         return
-    click.echo(f"wrote {out}: {len(sites):,} water sites")
+    click.echo(f"wrote {out}: {len(visible):,} water sites")
     click.echo("kits      " + ", ".join(f"{k} {v:,}" for k, v in summary["kit_status"].items()))
     click.echo(f"hot spots {summary['hot_spots']:,} sites (Gi*, FDR), cold spots {summary['cold_spots']:,}")
     if top and len(sites):
         click.echo(f"{'rank':>4}  {'site':<16} {'kind':<9} {'kit':<8} {'<100m':>5} {'<500m':>5} {'risk':>8}")
         for r in sites.head(top).itertuples():
             click.echo(f"{r.risk_rank:>4}  {str(r.site_id):<16} {str(r.kind):<9} {str(r.kit_status):<8} "
-                       f"{r.children_100m:>5} {r.children_500m:>5} {r.risk:>8.2f}")
+                       f"{str(r.children_100m):>5} {str(r.children_500m):>5} {r.risk:>8.2f}")
 
 
 @click.command(name="kits")
@@ -83,10 +90,10 @@ def kits(dataset: str, new: int, barriers: int, out: str, method: str, time_limi
     from geo.kitplacement import place_kits
     from geo.water import water_sites
 
-    ds = open_dataset(dataset)
+    ds = open_dataset(dataset, analysis=True)
     sites = water_sites(ds)
     plan = place_kits(sites, new, barriers=barriers, method=method, time_limit=time_limit)
-    write_layers(out, {"proposed_kits": plan.proposed})
+    write_layers(out, {"proposed_kits": role_result(dataset, "proposed_kits", plan.proposed)})
     summary = {"out": out, **plan.summary()}
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
