@@ -1,0 +1,100 @@
+"""``childsafe patrol`` and ``childsafe patrol-check``: patrol plans and proof of patrol."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from geo.cli._main import open_dataset
+
+
+def register(group: click.Group) -> None:
+    group.add_command(patrol)
+    group.add_command(patrol_check)
+
+
+@click.command()
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.option("--teams", type=int, default=1, show_default=True, help="Number of patrol teams.")
+@click.option("--shift-hours", type=float, required=True, help="Longest route per team, hours.")
+@click.option("--base", "bases", multiple=True, metavar="STATION_ID|LON,LAT",
+              help="Base of each team (repeat; fewer than teams are reused). Default: the station "
+                   "nearest the risk-weighted centre of the candidate sites.")
+@click.option("--pin", "pinned", multiple=True, metavar="SITE_ID", help="A site that must be visited (repeat).")
+@click.option("--method", type=click.Choice(["auto", "ortools", "greedy"]), default="auto", show_default=True,
+              help="Solver: OR-Tools guided local search, or greedy insertion + 2-opt (fast).")
+@click.option("--time-limit", type=float, default=None, help="Solver time limit, s (settings.patrol_solver_time_limit_s).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result GeoPackage.")
+@click.option("--gpx", "gpx_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write one GPX file per team into this folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+def patrol(dataset: str, teams: int, shift_hours: float, bases: tuple[str, ...], pinned: tuple[str, ...],
+           method: str, time_limit: float | None, out: str, gpx_dir: str | None, as_json: bool) -> None:
+    """Plan patrol routes through the riskiest water sites; write patrol_routes and patrol_stops."""
+    from geo.dataset import write_layers
+    from geo.patrols import plan_patrols, routes_to_gpx
+
+    ds = open_dataset(dataset, analysis=True)
+    routes, stops, plan = plan_patrols(ds, teams=teams, shift_hours=shift_hours, bases=list(bases),
+                                       pinned=list(pinned), method=method, time_limit=time_limit)
+    path = write_layers(out, {"patrol_routes": routes, "patrol_stops": stops})
+    files = []
+    if gpx_dir:
+        folder = Path(gpx_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for t in routes["team"]:
+            f = folder / f"team_{int(t)}.gpx"
+            f.write_text(routes_to_gpx(routes, stops, team=int(t)), encoding="utf-8")
+            files.append(str(f))
+    summary = {
+        "out": str(path), "method": plan.method, "teams": int(teams), "shift_hours": float(shift_hours),
+        "sites_visited": len(plan.visited), "risk_collected": round(plan.collected, 3),
+        "missed_pinned": len(plan.missed_pinned), "gpx": files,
+        "routes": [{"team": int(r.team), "base": str(r.base), "stops": int(r.stops),
+                    "length_m": round(float(r.length_m), 1), "duration_min": round(float(r.duration_min), 1)}
+                   for r in routes.itertuples()],
+    }
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    for r in summary["routes"]:
+        click.echo(f"team {r['team']} from {r['base']}: {r['stops']} sites, {r['length_m'] / 1000:.1f} km, "
+                   f"{r['duration_min']:.0f} min")
+    click.echo(f"{summary['sites_visited']} sites, risk {summary['risk_collected']:.1f} ({plan.method}); wrote {path}")
+    if plan.missed_pinned:
+        click.echo(f"warning: {len(plan.missed_pinned)} pinned site(s) do not fit in any shift", err=True)
+
+
+@click.command(name="patrol-check")
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.option("--plan", "plan_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="A result GeoPackage of `childsafe patrol`.")
+@click.option("--track", required=True, type=click.Path(exists=True, dir_okay=False), help="GPX track of the patrol.")
+@click.option("--team", type=int, default=None, help="The team that walked the track (default: all stops).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def patrol_check(dataset: str, plan_path: str, track: str, team: int | None, as_json: bool) -> None:
+    """Check a GPS track against a patrol plan: passed, skipped and too-fast sites."""
+    import geopandas as gpd
+
+    from geo.errors import ValidationError
+    from geo.patrolcheck import check_summary, check_track, read_gpx_track
+
+    open_dataset(dataset)  # the user must be able to open the dataset the plan belongs to
+    try:
+        stops = gpd.read_file(plan_path, layer="patrol_stops")
+    except Exception as exc:
+        raise ValidationError(f"{plan_path} has no patrol_stops layer (write it with `childsafe patrol`)") from exc
+    result = check_track(stops, read_gpx_track(track), team=team)
+    summary = check_summary(result)
+    if as_json:
+        rows = result.assign(passed_at=result["passed_at"].astype("string"))
+        summary["stops"] = json.loads(rows.to_json(orient="records"))
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    for r in result.itertuples():
+        when = "" if r.passed_at is None or str(r.passed_at) == "NaT" else f" at {r.passed_at:%H:%M}"
+        click.echo(f"team {r.team} #{r.order} {r.site_id}: {r.status}{when}, {r.distance_m:.0f} m")
+    click.echo(f"{summary['planned']} planned: {summary['ok']} ok, {summary['skipped']} skipped, "
+               f"{summary['too_fast']} too fast")

@@ -1,0 +1,42 @@
+"""``childsafe patrol`` and ``childsafe patrol-check`` on the demo county."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pytest
+from click.testing import CliRunner
+
+from geo import settings
+from geo.cli._main import cli
+
+
+@pytest.mark.skipif(not settings.demo_dataset.exists(), reason="demo county not generated")
+def test_patrol_plan_gpx_and_check(tmp_path):
+    out = tmp_path / "plan.gpkg"
+    res = CliRunner().invoke(cli, ["patrol", str(settings.demo_dataset), "--teams", "2", "--shift-hours", "2",
+                                   "--method", "greedy", "--out", str(out), "--gpx", str(tmp_path / "gpx"), "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output.strip().splitlines()[-1])
+    routes = gpd.read_file(out, layer="patrol_routes")
+    stops = gpd.read_file(out, layer="patrol_stops")
+    assert len(routes) == 2 and (routes["duration_min"] <= 120 + 1e-6).all()
+    assert {"team", "order", "site_id", "arrive_min"} <= set(stops.columns)
+    assert summary["sites_visited"] == len(stops) > 0
+    assert len(summary["gpx"]) == 2
+    # the planned route itself, as a track, passes every stop of team 1... but it has no times,
+    # so nothing is too fast; every stop is passed
+    res = CliRunner().invoke(cli, ["patrol-check", str(settings.demo_dataset), "--plan", str(out),
+                                   "--track", summary["gpx"][0], "--team", "1", "--json"])
+    assert res.exit_code == 0, res.output
+    check = json.loads(res.output.strip().splitlines()[-1])
+    assert check["skipped"] == 0 and check["ok"] == check["planned"] == int((stops["team"] == 1).sum())
+
+
+def test_patrol_bad_base(tmp_path):
+    if not settings.demo_dataset.exists():
+        pytest.skip("demo county not generated")
+    res = CliRunner().invoke(cli, ["patrol", str(settings.demo_dataset), "--shift-hours", "2", "--base", "NOPE",
+                                   "--method", "greedy", "--out", str(tmp_path / "p.gpkg")])
+    assert res.exit_code == 2 and "NOPE" in res.output
