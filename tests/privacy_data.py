@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from shapely.geometry import LineString, Point, box
 
 from geo.dataset import Dataset
@@ -92,3 +93,14 @@ def two_villages(payload: str | None = None) -> Dataset:
                   "child_directors": directors, "visits": visits, "inspections": inspections},
                  settings={"pseudonym_salt": SALT, "visit_preset": "national"})
     return ds.to_crs("EPSG:4326")
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(monkeypatch):
+    """Cheap argon2 parameters for tests (the real ones cost ~0.1-0.5 s per hash)."""
+    from argon2 import PasswordHasher
+
+    import geo.accounts
+
+    monkeypatch.setattr(geo.accounts, "_hasher",
+                        PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))

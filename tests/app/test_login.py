@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from privacy_data import B_MARKERS, TOWNSHIP, VILLAGE_A, two_villages
+from privacy_data import B_MARKERS, TOWNSHIP, VILLAGE_A, fast_passwords, two_villages  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from geo import settings

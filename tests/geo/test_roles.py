@@ -9,7 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from privacy_data import B_MARKERS, SALT, TOWNSHIP, VILLAGE_A, VILLAGE_B, two_villages
+from privacy_data import (  # noqa: F401
+    B_MARKERS,
+    SALT,
+    TOWNSHIP,
+    VILLAGE_A,
+    VILLAGE_B,
+    fast_passwords,
+    two_villages,
+)
 
 from geo import settings
 from geo.accounts import add_user

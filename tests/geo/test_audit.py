@@ -1,0 +1,79 @@
+"""The audit log: appended in place, every action of the matrix recorded, safe whole-file saves."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from privacy_data import VILLAGE_A, fast_passwords, two_villages  # noqa: F401
+
+from geo.accounts import add_user, authenticate
+from geo.audit import ACTIONS, log_event, read_audit, save_dataset
+from geo.dataset import read_dataset, write_dataset
+from geo.errors import PermissionDenied
+from geo.export import export_dataset
+from geo.roles import LOCAL_OPERATOR, User, dataset_for
+
+PW = "correct horse battery"
+
+
+@pytest.fixture
+def path(tmp_path):
+    p = tmp_path / "county.gpkg"
+    write_dataset(two_villages(), p)
+    return p
+
+
+def test_log_event_appends_in_place(path):
+    inode = os.stat(path).st_ino
+    log_event(path, "alice", "export", "x.gpkg")
+    log_event(path, User("bob", "admin"), "edit", "kits")
+    assert os.stat(path).st_ino == inode  # the file was not replaced
+    log = read_audit(path)
+    assert list(log["user"]) == ["alice", "bob"] and list(log["action"]) == ["export", "edit"]
+    assert log["at"].notna().all() and log["at"].is_monotonic_increasing
+    # GDAL reads the table as the contract's audit_log layer
+    assert list(read_dataset(path)["audit_log"]["action"]) == ["export", "edit"]
+
+
+def test_unknown_action_refused(path):
+    with pytest.raises(ValueError, match="unknown audit action"):
+        log_event(path, "a", "delete_everything")
+
+
+def test_every_action_of_the_matrix_is_logged(path, tmp_path):
+    root = add_user(path, "root", PW, role="admin")
+    add_user(path, "dirA", PW, role="child_director", scope=VILLAGE_A)
+    authenticate(path, "root", PW)
+    with pytest.raises(PermissionDenied):
+        authenticate(path, "dirA", "wrong password")
+    ds = read_dataset(path)
+    export_dataset(ds, tmp_path / "out.gpkg", actor=root, role="leader")
+    save_dataset(ds, path, user=root, action="import", detail="households.csv")
+    save_dataset(read_dataset(path), path, user=root, action="edit", detail="kits")
+    log_event(path, root, "view_personal", "children 7")
+    actions = set(read_audit(path)["action"])
+    assert {"user_add", "login", "login_failed", "export", "import", "edit",
+            "view_personal"} <= actions
+    assert actions <= set(ACTIONS)
+
+
+def test_save_dataset_keeps_accounts_and_events_from_disk(path):
+    root = add_user(path, "root", PW, role="admin")
+    stale = read_dataset(path)  # read before the next account and events
+    add_user(path, "late", PW, role="planner")
+    log_event(path, "someone", "export", "meanwhile")
+    stale["audit_log"] = stale["audit_log"].iloc[0:0]  # an attempt to clear the log
+    save_dataset(stale, path, user=root)
+    assert authenticate(path, "late", PW).role == "planner"
+    actions = list(read_audit(path)["action"])
+    assert "export" in actions and actions[-1] == "login"
+    assert read_dataset(path).settings["pseudonym_salt"]
+
+
+def test_save_dataset_refuses_partial_views_and_non_editors(path):
+    ds = read_dataset(path)
+    with pytest.raises(PermissionDenied, match="role view"):
+        save_dataset(dataset_for(User("d", "admin", VILLAGE_A), ds), path, user=LOCAL_OPERATOR)
+    with pytest.raises(PermissionDenied):
+        save_dataset(ds, path, user=User("l", "leader"))
