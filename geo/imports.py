@@ -671,6 +671,7 @@ def import_file(
     mapping: str | Path | None = None,
     lang: str = "en",
     today: date | None = None,
+    user=None,
 ) -> ImportResult:
     """Import ``source`` into the layer ``kind`` of the dataset file ``into``.
 
@@ -702,6 +703,11 @@ def import_file(
         Language of the reasons in the quarantine file: ``en`` or ``zh``.
     today
         The date dates must not pass (default: today).
+    user
+        The :class:`geo.roles.User` importing: when given, the file is saved with
+        :func:`geo.audit.save_dataset` (needs the ``import`` capability, keeps accounts and the
+        audit log as on disk, and logs an ``import`` event); otherwise with
+        :func:`geo.dataset.write_dataset`.
 
     Returns
     -------
@@ -722,7 +728,13 @@ def import_file(
         qpath = Path(quarantine) if quarantine else default_quarantine_path(Path(source))
         result.quarantine_path = write_quarantine(result.quarantine, qpath)
     assert result.dataset is not None
-    write_dataset(result.dataset, into)
+    if user is not None:
+        from geo.audit import save_dataset
+
+        detail = f"{kind} from {Path(source).name}: {result.summary()}"
+        save_dataset(result.dataset, into, user=user, action="import", detail=detail)
+    else:
+        write_dataset(result.dataset, into)
     result.dataset.path = into
     return result
 

@@ -14,4 +14,5 @@ PAGES: list[tuple[str, str, str, str, tuple[str, ...] | None]] = [
      ("admin", "leader", "planner", "child_director")),
     ("views.coverage", "站点覆盖", "Stations & coverage", ":material/hub:", ("admin", "leader", "planner")),
     ("views.water", "水域安全", "Water safety", ":material/pool:", ("admin", "leader", "safety_officer", "planner")),
+    ("views.data_import", "数据导入", "Import data", ":material/upload_file:", ("admin", "planner", "child_director")),
 ]

@@ -46,11 +46,16 @@ def import_(kind: str, file: str, into: str, coords: str, sheet: str | None,
     column, to the quarantine file. Fix them there and import that file again.
     """
     from geo.cli._main import open_dataset
+    from geo.cli.users import cli_user
+    from geo.roles import require
 
     lang = lang or settings.language
-    dataset = open_dataset(into) if Path(into).exists() else None
+    dataset = user = None
+    if Path(into).exists():
+        user = require(cli_user(into), "import")  # before reading, so a refusal costs nothing
+        dataset = open_dataset(into)
     result = import_file(kind, file, into=into, dataset=dataset, coords=coords, sheet=sheet,
-                         quarantine=quarantine, mode=mode, mapping=mapping, lang=lang)
+                         quarantine=quarantine, mode=mode, mapping=mapping, lang=lang, user=user)
     if as_json:
         click.echo(json.dumps({
             "kind": kind, "file": file, "into": into,

@@ -1,0 +1,148 @@
+"""Import page: upload a ledger or map, preview it, see every problem, import, download bad rows."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from geo.errors import ChildSafeError
+from geo.imports import (
+    KINDS,
+    OSM,
+    SPATIAL,
+    TABULAR,
+    default_quarantine_path,
+    import_file,
+    prepare_import,
+    write_quarantine,
+)
+from views import _common
+from views._common import lang, tr
+
+#: session key of files staged for import as ``[(name, bytes), ...]`` (set by the uploader, or
+#: by another page handing a file over).
+STAGED = "import_files"
+_KIND_ZH = {
+    "admin_units": "行政区划", "households": "户", "children": "儿童", "water_bodies": "水体",
+    "safety_kits": "“四个一”设施", "stations": "关爱阵地", "roads": "道路",
+    "child_directors": "儿童主任", "visits": "走访记录", "inspections": "检查记录",
+    "osm": "OpenStreetMap（道路和水体）",
+}
+_COORDS = {"wgs84": ("WGS-84（GPS）", "WGS-84 (GPS)"), "cgcs2000": ("CGCS2000（国家2000）", "CGCS2000"),
+           "gcj02": ("GCJ-02（高德、腾讯、微信）", "GCJ-02 (AMap, Tencent, WeChat)"),
+           "bd09": ("BD-09（百度）", "BD-09 (Baidu)"), "epsg": ("EPSG 代码（投影坐标）", "EPSG code (projected)")}
+
+
+def _stage(files: list[tuple[str, bytes]]) -> Path | None:
+    """Write the uploaded files to a private temporary folder; return the main file."""
+    digest = hashlib.sha256(b"".join(n.encode() + b for n, b in files)).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / f"childsafe-import-{digest}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    main = None
+    for name, data in files:
+        safe = Path(name).name  # never a path from the browser
+        (folder / safe).write_bytes(data)
+        if Path(safe).suffix.lower() in TABULAR + SPATIAL + OSM and main is None:
+            main = folder / safe
+    return main
+
+
+def _options() -> tuple[str, str, str | None, str]:
+    zh = lang() == "zh"  # bound now: format functions also run outside the script (AppTest)
+    c = st.columns(4)
+    kind = c[0].selectbox(tr("导入为", "Import as"), KINDS, key="import_kind",
+                          format_func=lambda k: f"{_KIND_ZH[k]} ({k})" if zh else k)
+    system = c[1].selectbox(tr("坐标系", "Coordinates"), list(_COORDS), key="import_coords",
+                            format_func=lambda s: _COORDS[s][0 if zh else 1])
+    if system == "epsg":
+        code = c[1].text_input("EPSG", value="4527", key="import_epsg").strip()
+        system = f"EPSG:{code.removeprefix('EPSG:').removeprefix('epsg:')}"
+    sheet = c[2].text_input(tr("工作表/图层（可选）", "Sheet / layer (optional)"), key="import_sheet").strip() or None
+    modes = {"append": tr("追加（按编号更新）", "Append (ids update)"),
+             "replace": tr("替换整层", "Replace layer")}
+    mode = c[3].radio(tr("方式", "Mode"), list(modes), key="import_mode", horizontal=True,
+                      format_func=modes.__getitem__)
+    return kind, system, sheet, mode
+
+
+def _show_result(result) -> None:
+    c = st.columns(3)
+    c[0].metric(tr("读取行数", "Rows read"), f"{result.rows_read:,}")
+    c[1].metric(tr("可导入", "Good rows"), f"{result.imported:,}")
+    c[2].metric(tr("隔离", "Quarantined"), f"{result.quarantined:,}")
+    notices = result.notice_texts(lang())
+    if notices:
+        st.subheader(tr("提示", "Notices"))
+        st.dataframe(pd.DataFrame({tr("提示", "notice"): notices}), hide_index=True, width="stretch")
+    if result.problems:
+        st.subheader(tr("发现的问题", "Problems found"))
+        table = result.problem_rows(lang()).rename(columns={
+            "row": tr("行", "row"), "column": tr("列", "column"),
+            "severity": tr("级别", "severity"), "reason": tr("原因", "reason")})
+        st.dataframe(table, hide_index=True, width="stretch")
+    if result.preview is not None and len(result.preview):
+        st.subheader(tr("预览（将导入的行）", "Preview (rows to import)"))
+        preview = pd.DataFrame(result.preview.drop(columns="geometry", errors="ignore"))
+        if "geometry" in result.preview:
+            pts = result.preview.geometry.representative_point()
+            preview["lon"], preview["lat"] = pts.x.round(6), pts.y.round(6)
+        st.dataframe(preview.head(200), hide_index=True, width="stretch")
+
+
+def _download(result, main: Path) -> None:
+    if not result.quarantined:
+        return
+    path = default_quarantine_path(main)
+    path = path.with_name(f"download-{path.name}")
+    write_quarantine(result.quarantine, path)
+    st.download_button(tr("下载隔离的行", "Download quarantined rows"), path.read_bytes(),
+                       file_name=path.name.removeprefix("download-"), key="import_download")
+
+
+def render() -> None:
+    """Draw the page."""
+    from geo.roles import can
+
+    st.title(tr("数据导入", "Import data"))
+    st.caption(tr("支持 CSV（UTF-8/GBK）、Excel、GeoJSON、Shapefile（连同 .dbf/.shx/.prj/.cpg 一起上传）、"
+                  "GeoPackage、OSM。姓名、电话、身份证号不会保存。问题行写入隔离文件，修改后可再次导入。",
+                  "CSV (UTF-8/GBK), Excel, GeoJSON, Shapefile (upload .dbf/.shx/.prj/.cpg with it), "
+                  "GeoPackage, OSM. Names, phones and ID numbers are never stored. Bad rows go to a "
+                  "quarantine file; fix them and import it again."))
+    user = _common.current_user()
+    kind, system, sheet, mode = _options()
+    uploads = st.file_uploader(tr("选择文件", "Choose file(s)"), accept_multiple_files=True,
+                               key="import_upload")
+    files = [(u.name, u.getvalue()) for u in uploads] if uploads else st.session_state.get(STAGED)
+    if not files:
+        return
+    main = _stage(files)
+    if main is None:
+        st.warning(tr("未找到可导入的文件。", "No importable file among the uploads."))
+        return
+    try:
+        dataset = _common.current_dataset()
+        result = prepare_import(kind, main, dataset=dataset, coords=system, sheet=sheet,
+                                mode=mode, lang=lang())
+    except ChildSafeError as exc:
+        _common.show_error(exc)
+        return
+    _show_result(result)
+    _download(result, main)
+    allowed = user is not None and can(user, "import")
+    if not allowed:
+        st.info(tr("您的角色可以检查文件，但只有管理员可以导入。",
+                   "Your role can check files; only an administrator can import them."))
+    if st.button(tr("导入", "Import"), type="primary", disabled=not allowed or not result.imported,
+                 key="import_go"):
+        try:
+            done = import_file(kind, main, into=_common.dataset_path(), dataset=dataset,
+                               coords=system, sheet=sheet, mode=mode, lang=lang(), user=user)
+        except ChildSafeError as exc:
+            _common.show_error(exc)
+            return
+        st.success(done.summary(lang()))
