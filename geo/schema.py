@@ -235,6 +235,16 @@ INTERNAL_LAYERS: dict[str, Layer] = {
     "dataset_settings": Layer(
         "dataset_settings", (_c("key", required=True), _c("value")), key="key"
     ),
+    # local accounts (geo/accounts.py); password hashes are secrets, never shown or exported
+    "users": Layer(
+        "users",
+        (
+            _c("username", required=True), _c("role", required=True), _c("scope"),
+            _c("password_hash", required=True), _c("disabled", "bool"), _c("failed_count", "int"),
+            _c("locked_until", "timestamp"), _c("created_at", "timestamp"),
+        ),
+        key="username",
+    ),
 }
 
 ALL_LAYERS: dict[str, Layer] = {**LAYERS, **INTERNAL_LAYERS}

@@ -17,7 +17,11 @@ COMMAND_MODULES = [
     "geo.cli.info",
     "geo.cli.importing",
     "geo.cli.water",
+    "geo.cli.users",
+    "geo.cli.export",
     "geo.cli.coverage",
+    "geo.cli.visits",
+    "geo.cli.patrol",
 ]
 
 
@@ -53,11 +57,20 @@ def _cli_reporter(label: str, done: int, total: int) -> None:
     default=None,
     help="Language of messages (default: settings.language).",
 )
-def cli(verbose: int, quiet: bool, lang: str | None) -> None:
+@click.option(
+    "--user",
+    "user",
+    envvar="CHILDSAFE_USER",
+    default=None,
+    help="Act as this account of the dataset (password from CHILDSAFE_PASSWORD or a prompt); "
+    "data is then limited to its role. Default: the local operator (sees everything).",
+)
+def cli(verbose: int, quiet: bool, lang: str | None, user: str | None) -> None:
     """ChildSafe Map (童安地图): child-safety analyses for rural counties.
 
     Every command reads or writes a dataset GeoPackage (see docs/dataset.md).
     """
+    click.get_current_context().meta["childsafe.user"] = user
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if lang:
@@ -65,15 +78,33 @@ def cli(verbose: int, quiet: bool, lang: str | None) -> None:
     set_reporter(None if quiet or not sys.stderr.isatty() else _cli_reporter)
 
 
-def open_dataset(path: str):
+def open_dataset(path: str, *, analysis: bool = False):
     """Read the dataset at ``path`` for a CLI command, as the current CLI user may see it.
 
     Every command reads its dataset through here, so role and area-scope rules apply to
-    the CLI exactly as to the app.
+    the CLI exactly as to the app. With ``--user NAME`` (or ``CHILDSAFE_USER``) the result is
+    ``geo.roles.dataset_for(user, ...)``; with ``analysis=True`` it is the scope-clipped full
+    data for the engine (``geo.roles.analysis_view``), whose outputs a command must pass through
+    :func:`role_result` before printing or writing them. Without an identity the local
+    operator gets the file as it is.
     """
+    from geo.cli.users import cli_user
     from geo.dataset import read_dataset
+    from geo.roles import analysis_view, dataset_for
 
-    return read_dataset(path)
+    user = cli_user(path)
+    ds = read_dataset(path)
+    if user.local:  # no identity given: the operator who can read the file sees all of it
+        return ds
+    return analysis_view(user, ds) if analysis else dataset_for(user, ds)
+
+
+def role_result(path: str, name: str, frame):
+    """Filter an analysis output ``frame`` for the current CLI user (``geo.roles.filter_result``)."""
+    from geo.cli.users import cli_user
+    from geo.roles import filter_outputs
+
+    return filter_outputs(cli_user(path), name, frame)
 
 
 def site_group(group: click.Group) -> click.Group:
