@@ -61,6 +61,11 @@ water_count_distances_m: tuple[float, float] = (100.0, 500.0)
 #: h3 resolution of the leaders' risk hexagons (8: ~0.74 km2 cells).
 water_hex_resolution: int = 8
 
+# --- the map (docs/app.md) ------------------------------------------------------------------
+#: an overview overlay with more features than this is not drawn (bench/results/map.md: 91k water
+#: bodies are 72 MB of map); the user narrows the area or uses the aggregated views instead.
+map_max_features: int = 25_000
+
 # --- routing and coverage (docs/coverage-and-siting.md) ----------------------------------
 #: speeds in km/h by mode.
 walk_speed_kmh: float = 4.0

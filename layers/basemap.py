@@ -77,6 +77,8 @@ def base_map(
         raise ValueError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
     m = folium.Map(location=[35.0, 105.0], zoom_start=5, tiles=None, prefer_canvas=True, zoom_snap=0.25,
                    max_zoom=max_zoom, control_scale=True, zoom_control=True)
+    # folium hands max_zoom to its default tile layer only; with tiles=None the map needs it itself
+    m.options["max_zoom"] = max_zoom
     m.get_root().header.add_child(Element(
         "<style>.leaflet-container{background:#f4f1ea}</style>"), name="childsafe_bg")
     spec = BASEMAPS[basemap]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import folium
 import streamlit as st
 
+from geo import settings
 from geo.errors import ChildSafeError
 from geo.sites import sites_from_water
 from layers import admin, geojson_layer, households, kits, roads, stations, water
@@ -73,13 +74,25 @@ def _choices(ds) -> tuple[dict[str, bool], str]:
     return on, mode
 
 
+def too_big(ds, on: dict[str, bool], mode: str) -> list[str]:
+    """The chosen overlays with more features than ``settings.map_max_features`` (not drawn)."""
+    limit = settings.map_max_features
+    big = [oid for oid, (layer, _) in OVERLAYS.items()
+           if on.get(oid) and oid != "households" and len(ds[layer]) > limit]
+    if on.get("households") and mode == "points" and len(ds["households"]) > limit:
+        big.append("households")
+    return big
+
+
 def overlays(ds, on: dict[str, bool], mode: str, language: str) -> tuple[list[folium.FeatureGroup], list]:
     """Return the chosen overlays of ``ds`` and the legend sections for them.
 
     The GeoJSON of each overlay is cached on its input frames (:func:`_common.cached_call`), so
-    a rerun (a checkbox, the language) only rebuilds what changed.
+    a rerun (a checkbox, the language) only rebuilds what changed. Overlays over
+    ``settings.map_max_features`` features are left out (see :func:`too_big`).
     """
     call = _common.cached_call
+    on = {oid: v and oid not in too_big(ds, on, mode) for oid, v in on.items()}
     groups, legend = [], []
     if on.get("admin"):
         data = call(admin.admin_features, ds["admin_units"], lang=language)
@@ -125,6 +138,14 @@ def render() -> None:
     if not any(layer in ds for layer, _ in OVERLAYS.values()):
         st.info(tr("该数据集没有可显示的图层。", "This dataset has no layer to draw."))
         return
+    big = too_big(ds, on, mode)
+    if big:
+        names = "、".join(label(b, lang()) for b in big) if lang() == "zh" else ", ".join(
+            label(b, lang()) for b in big)
+        st.info(tr(f"{names} 要素过多（超过 {settings.map_max_features:,}），未在地图上绘制：请缩小范围，"
+                   "或使用汇总视图。",
+                   f"{names}: too many features (over {settings.map_max_features:,}) to draw; "
+                   "narrow the area or use the aggregated views."))
     groups, legend = overlays(ds, on, mode, lang())
     m = _common.base_map(ds)
     if legend:

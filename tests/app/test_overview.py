@@ -98,6 +98,17 @@ def test_household_modes(monkeypatch, tiny_file):
         _map(at)
 
 
+def test_overlays_over_the_limit_are_not_drawn(monkeypatch, tiny_file):
+    monkeypatch.setattr(settings, "map_max_features", 1)  # water has 2 features, kits 1
+    at = _run(monkeypatch, tiny_file)
+    assert not at.exception
+    assert any("水域" in i.value for i in at.info)
+    layer_control = _map(at)["layer_control"]
+    # names reach the script JSON-escaped (\uXXXX)
+    assert json.dumps("水域")[1:-1] not in layer_control
+    assert json.dumps("“四个一”设施")[1:-1] in layer_control
+
+
 def test_unreadable_dataset_shows_one_error(monkeypatch, tmp_path):
     bad = tmp_path / "bad.gpkg"
     bad.write_text("not a geopackage")
