@@ -51,8 +51,13 @@ def is_mobile(value: object) -> bool:
 def personal_mask(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Return masks of the values that are ID-card numbers and that are mobile numbers."""
     text = values.astype("string").fillna("").str.strip()
-    ids = np.fromiter((is_id_card(v) for v in text), dtype=bool, count=len(text))
-    phones = np.fromiter((is_mobile(v) for v in text), dtype=bool, count=len(text))
+    candidates = text.str.fullmatch(_ID18.pattern).fillna(False).to_numpy(dtype=bool)
+    ids = np.zeros(len(text), dtype=bool)
+    if candidates.any():
+        ids[candidates] = [is_id_card(v) for v in text[candidates]]
+    compact = text.str.replace(r"[\s-]", "", regex=True).str.replace(
+        r"^\+?86(?=1\d{10}$)", "", regex=True)
+    phones = compact.str.fullmatch(_MOBILE.pattern).fillna(False).to_numpy(dtype=bool)
     return ids, phones
 
 
