@@ -59,7 +59,7 @@ def _frame(geometry, **cols) -> pd.DataFrame:
 
 
 def make_county(rng: np.random.Generator, outline, gates, rivers, river_names: list[str],
-                code: str, name: str, parent: str) -> dict:
+                code: str, name: str, parent: str, *, af: float | None = None) -> dict:
     """Draw one county inside ``outline``; return its layers as frames in metres.
 
     Parameters
@@ -76,8 +76,12 @@ def make_county(rng: np.random.Generator, outline, gates, rivers, river_names: l
         A name per region river.
     code, name, parent
         The county's 6-digit code, name and parent code.
+    af
+        Size factor: villages, households, ponds... are this many times a standard county's
+        (default: the outline's area over the standard area).
     """
-    af = outline.area / STANDARD["area_m2"]
+    if af is None:
+        af = outline.area / STANDARD["area_m2"]
     out: dict = {}
     shapely.prepare(outline)
 

@@ -229,12 +229,12 @@ def settlements(rng: np.random.Generator, county, avoid, n_villages: int, n_town
 
     Returns (centres (V, 2), township label per village (V,), seat village index per township).
     """
-    sample = random_points_in(rng, county, max(60 * n_villages, 2000))
+    sample = random_points_in(rng, county, max(25 * n_villages, 1000))
     if avoid is not None and not avoid.is_empty:
         shapely.prepare(avoid)
         sample = sample[~shapely.contains_xy(avoid, sample[:, 0], sample[:, 1])]
     k = min(n_villages, len(sample))
-    cent, lab = kmeans2(sample, k, iter=4, minit="++", seed=rng)
+    cent, _ = kmeans2(sample, k, iter=6, minit="points", seed=rng)
     # snap each centroid to the nearest allowed sample point of its cluster (stays allowed)
     _, j = cKDTree(sample).query(cent)
     centres = sample[j] + rng.normal(0, 60.0, (k, 2))
@@ -364,7 +364,8 @@ def node_roads(lines: np.ndarray, rank: np.ndarray, water_lines: np.ndarray,
         keep &= ~shapely.contains_xy(drop, *shapely.get_coordinates(mid).T)
     pieces, prank = pieces[keep], prank[keep]
     # which pieces cross water, and which of those are designated bridges
-    ci, cw = tree_w.query(pieces, predicate="intersects")
+    # (within 0.5 m counts as crossing: rounding the coordinates later must not make a touch)
+    ci, cw = tree_w.query(pieces, predicate="dwithin", distance=0.5)
     crosses = np.zeros(len(pieces), bool)
     crosses[ci] = True
     over_river = np.zeros(len(pieces), bool)
@@ -385,6 +386,9 @@ def node_roads(lines: np.ndarray, rank: np.ndarray, water_lines: np.ndarray,
     cand = np.flatnonzero(crosses & ~bridge)
     cand = cand[np.lexsort((rng.random(len(cand)), -prank[cand]))]
     parent = np.arange(comp.max() + 1)
+    size = np.bincount(comp)
+    # a crossing leading only to a dead end (a lone node) joins nothing worth a bridge
+    cand = cand[(size[comp[u[cand]]] > 1) & (size[comp[v[cand]]] > 1)]
 
     def find(a: int) -> int:
         while parent[a] != a:

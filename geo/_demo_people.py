@@ -75,9 +75,10 @@ def households_and_children(rng: np.random.Generator, village: np.ndarray):
     self_ = disability | illness
     guard = np.isin(c_care, ["none", "entrusted_other"]) | (lb & (rng.random(n) < 0.03))
     parts = np.stack([fam, self_, guard], axis=1)
-    labels = np.array(["family", "self", "guardianship"], dtype=object)
-    difficulty = np.array([";".join(labels[row]) if row.any() else None for row in parts],
-                          dtype=object)
+    labels = ["family", "self", "guardianship"]
+    combos = np.array([";".join(lb for lb, on in zip(labels, bits, strict=True) if on) or None
+                       for bits in np.ndindex(2, 2, 2)], dtype=object)
+    difficulty = combos[parts[:, 0] * 4 + parts[:, 1] * 2 + parts[:, 2]]
     # guardianship rating is the household's
     u = rng.random(n_h)
     rating = np.empty(n_h, dtype=object)
@@ -150,7 +151,7 @@ def visits(rng: np.random.Generator, children: pd.DataFrame, child_ids: np.ndarr
                                   ("last_home_visit", "home_visit", _VISIT_NOTES, 90)):
         last = children[col].to_numpy()
         has = ~np.isnat(last)
-        earlier = np.where(has & children["target"].to_numpy(), rng.poisson(1.3, len(last)), 0)
+        earlier = np.where(has & children["target"].to_numpy(), rng.poisson(0.8, len(last)), 0)
         earlier = np.where(has, earlier, 0)
         k = has.astype(int) + earlier
         idx = np.repeat(np.arange(len(last)), k)

@@ -55,8 +55,10 @@ _PERSON_LAYERS = ("children", "visits", "inspections")
 
 
 def _ids(prefix: str, n: int, width: int) -> np.ndarray:
+    """``prefix`` + zero-padded serial numbers 1..n (``H000001``...)."""
     width = max(width, len(str(n)))
-    return np.array([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+    num = np.char.zfill(np.arange(1, n + 1).astype(str), width)
+    return np.char.add(prefix, num).astype(object)
 
 
 def _county_codes(n: int) -> tuple[list[str], list[str], list[str]]:
@@ -107,12 +109,16 @@ def make_demo(*, seed: int = 7, scale: float = 1.0) -> Dataset:
     else:
         codes, parents, _ = _county_codes(n_counties)
         names = [f"示范{n}" for n in _demo_county.place_names(rng, n_counties, "县")]
+    # size each county by its share of the region, so the whole has ``scale`` standard counties
+    areas = np.array([o.area for o in outlines])
+    factors = scale * areas / areas.sum()
     counties = []
     for k in range(n_counties):
         report("demo: counties", k, n_counties)
         crng = np.random.default_rng(county_ss[k])
         counties.append(_demo_county.make_county(crng, outlines[k], gates[k], rivers,
-                                                 river_names, codes[k], names[k], parents[k]))
+                                                 river_names, codes[k], names[k], parents[k],
+                                                 af=float(factors[k])))
     report("demo: counties", n_counties, n_counties)
     ds = _assemble(np.random.default_rng(ss.spawn(1)[0]), counties)
     ds.settings.update({
