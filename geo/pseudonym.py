@@ -55,9 +55,12 @@ def personal_mask(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     ids = np.zeros(len(text), dtype=bool)
     if candidates.any():
         ids[candidates] = [is_id_card(v) for v in text[candidates]]
-    compact = text.str.replace(r"[\s-]", "", regex=True).str.replace(
-        r"^\+?86(?=1\d{10}$)", "", regex=True)
-    phones = compact.str.fullmatch(_MOBILE.pattern).fillna(False).to_numpy(dtype=bool)
+    phones = np.zeros(len(text), dtype=bool)
+    maybe = text.str.len().between(11, 17).to_numpy(dtype=bool)  # 11 digits, maybe +86/-/spaces
+    if maybe.any():
+        compact = text[maybe].str.replace(r"[\s-]", "", regex=True).str.replace(
+            r"^\+?86(?=1\d{10}$)", "", regex=True)
+        phones[maybe] = compact.str.fullmatch(_MOBILE.pattern).fillna(False).to_numpy(dtype=bool)
     return ids, phones
 
 

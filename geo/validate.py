@@ -355,27 +355,27 @@ def coordinate_problems(
     def inside(a: pd.Series, b: pd.Series) -> pd.Series:
         return (a >= box[0]) & (a <= box[2]) & (b >= box[1]) & (b <= box[3])
 
-    zero = (x.abs() < 1e-9) & (y.abs() < 1e-9)
-    here = inside(x, y)
-    swapped = ~here & ~zero & inside(y, x)
-    for idx in x.index:
-        p = {"lon": f"{x[idx]:.6f}", "lat": f"{y[idx]:.6f}"}
-        if zero[idx]:
-            problems.append(Problem(idx, column, "zero_zero"))
-        elif swapped[idx]:
-            problems.append(Problem(idx, column, "swapped", p))
-        elif not here[idx]:
-            if area is None:
-                problems.append(Problem(idx, column, "outside_china", p))
-            else:
-                cx = min(max(x[idx], area[0]), area[2])
-                cy = min(max(y[idx], area[1]), area[3])
-                km = float(distance_m(x[idx], y[idx], cx, cy)) / 1000.0
-                problems.append(Problem(idx, column, "outside_area", {**p, "km": km}))
-    spot = pd.DataFrame({"x": x.round(5), "y": y.round(5)})  # 1e-5 degrees ~ 1 m
-    counts = spot.groupby(["x", "y"])["x"].transform("size")
-    for idx in spot.index[(counts > 1).to_numpy()]:
-        problems.append(Problem(idx, column, "same_spot",
-                                {"n": int(counts[idx]), "lon": f"{x[idx]:.6f}",
-                                 "lat": f"{y[idx]:.6f}"}, severity="warning"))
+    zero = ((x.abs() < 1e-9) & (y.abs() < 1e-9)).to_numpy()
+    here = inside(x, y).to_numpy()
+    swapped = ~here & ~zero & inside(y, x).to_numpy()
+    xs, ys, labels = x.to_numpy(), y.to_numpy(), x.index.to_numpy()
+    for i in np.flatnonzero(zero | ~here):  # only the flagged rows
+        p = {"lon": f"{xs[i]:.6f}", "lat": f"{ys[i]:.6f}"}
+        if zero[i]:
+            problems.append(Problem(labels[i], column, "zero_zero"))
+        elif swapped[i]:
+            problems.append(Problem(labels[i], column, "swapped", p))
+        elif area is None:
+            problems.append(Problem(labels[i], column, "outside_china", p))
+        else:
+            cx = min(max(xs[i], area[0]), area[2])
+            cy = min(max(ys[i], area[1]), area[3])
+            km = float(distance_m(xs[i], ys[i], cx, cy)) / 1000.0
+            problems.append(Problem(labels[i], column, "outside_area", {**p, "km": km}))
+    spot = pd.DataFrame({"x": np.round(xs, 5), "y": np.round(ys, 5)})  # 1e-5 degrees ~ 1 m
+    counts = spot.groupby(["x", "y"])["x"].transform("size").to_numpy()
+    for i in np.flatnonzero(counts > 1):
+        problems.append(Problem(labels[i], column, "same_spot",
+                                {"n": int(counts[i]), "lon": f"{xs[i]:.6f}",
+                                 "lat": f"{ys[i]:.6f}"}, severity="warning"))
     return problems
