@@ -57,7 +57,7 @@ class Legend(MacroElement):
         {{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create('div', 'childsafe-legend');
             div.style.cssText = 'background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;'
-                + 'font:12px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:60vh;overflow:auto';
+                + 'font:12px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:70vh;overflow:auto';
             div.innerHTML = {{ this.html_js }};
             L.DomEvent.disableClickPropagation(div);
             return div;

@@ -149,5 +149,5 @@ def render() -> None:
     groups, legend = overlays(ds, on, mode, lang())
     m = _common.base_map(ds)
     if legend:
-        Legend(label("legend", lang()), legend).add_to(m)
+        Legend(label("legend", lang()), legend, position="bottomleft").add_to(m)
     _common.show_map(m, groups, key="overview_map", height=620)
