@@ -118,6 +118,24 @@ patrol_max_inspect_speed_kmh: float = 25.0
 patrol_mode: str = "drive"
 #: the riskiest this many sites are the candidates of a plan (plus pinned ones); judgement.
 patrol_candidates: int = 120
+#: patrol calendar (geo/schedule.py, docs/field-work.md): risk bands by a site's rank share among
+#: sites with risk > 0, as (top share, days between patrols on an ordinary school day); judgement.
+patrol_schedule_bands: tuple[tuple[float, float], ...] = ((0.10, 7.0), (0.30, 14.0), (0.60, 30.0), (1.00, 30.0))
+#: day weights (patrol rate x weight, at most one patrol per site a day): summer holiday (drowning
+#: peaks then, DOMAIN.md §3), flood season (000 §14 汛期), weekend/public/winter holiday (children out
+#: of school and unsupervised, DOMAIN.md §3); season = the larger of summer and flood; judgement.
+patrol_schedule_weights: dict[str, float] = {"summer": 7.0, "flood": 2.0, "day_off": 2.0}
+#: flood season ((month, day) start, end); 000 §14 names 汛期 without dates: June-September is the
+#: usual main flood season (provinces set their own; presets in geo/presets.py).
+patrol_flood_season: tuple[tuple[int, int], tuple[int, int]] = ((6, 1), (9, 30))
+#: patrol time window ("HH:MM", "HH:MM") by day kind: after school on school days, afternoon into
+#: the evening on days off (most drownings of school-age rural children: afternoon, DOMAIN.md §3).
+patrol_schedule_windows: dict[str, tuple[str, str]] = {
+    "school_day": ("16:00", "19:30"), "day_off": ("14:00", "19:30"),
+}
+#: minutes of travel per stop added to patrol_stop_minutes when sizing a team's day; judgement
+#: (the demo county's 3 x 4 h plan drives ~5 min per stop between clustered top sites).
+patrol_schedule_travel_minutes: float = 10.0
 
 # --- child directors and visits (DOMAIN.md §2) ----------------------------------------------
 #: one more director for each further this many children in scope (000 §16, 004 §17).
