@@ -55,6 +55,9 @@ REASON_HEADERS = ("reason", "原因", "问题", "quarantine_reason")
 _ID_COLUMNS = {"child_id": "C", "household_id": "H"}
 _FREE_TEXT = ("name", "note", "recorded_by", "responsible_unit")
 _MULTI_SPLIT = re.compile(r"[;；,，、/|]")
+#: columns of another layer a ledger may carry: a children ledger with one row per child often
+#: holds the household's village and location too (one combined 台账).
+_CARRIED = {"children": ("village_code", "caregiver")}
 
 
 @dataclass
@@ -261,7 +264,7 @@ def map_columns(
             dropped_personal.append(col)
             continue
         target = mapping.column_for(col, layer)
-        allowed = set(spec.column_names) | {hdr.LON, hdr.LAT, hdr.WKT}
+        allowed = set(spec.column_names) | {hdr.LON, hdr.LAT, hdr.WKT} | set(_CARRIED.get(layer, ()))
         if target == "kind" and hdr.normalize_header(col) in ("dlbm", "地类编码"):
             target = "kind"
         if target not in allowed:
@@ -509,10 +512,48 @@ def prepare_import(
             geoms, found_geo = _geometry_from_columns(frame, raw, system, source)
             problems += found_geo
         problems += _geometry_problems(kind, geoms, _dataset_area(dataset))
+    same_file: dict[str, set[str]] = {}
+    if kind == "children":
+        households, hh_problems = _households_from_children(frame, system, source, dataset, today)
+        if households is not None:
+            problems += hh_problems
+            bad = {p.row for p in hh_problems if p.severity == "error"}
+            good = households[~households["_row"].isin(bad)].drop(columns="_row")
+            same_file["households"] = set(good["household_id"].astype(str))
+            merged, added, updated, _ = _merge(new["households"], good, LAYERS["households"], mode="append")
+            new["households"] = merged
+            result.notices.append((
+                f"households from the same file: {added} new, {updated} updated",
+                f"同一文件中的户信息：新增 {added} 户，更新 {updated} 户"))
     contract = frame[[c for c in frame.columns if c in spec.column_names]]
-    checked, row_problems = validate_rows(kind, contract, dataset=dataset, today=today)
+    checked, row_problems = validate_rows(kind, contract, dataset=dataset, today=today,
+                                          same_file=same_file)
     problems += row_problems
     return _finish(result, kind, raw, fmt, checked, geoms, problems, new, mode, lang)
+
+
+def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
+                              dataset: Dataset, today: date | None):
+    """Households carried by a combined children ledger (household id, village, location).
+
+    Returns the households (first row of each id; ``_row`` holds that row's label) and their
+    problems, or ``(None, [])`` when the ledger does not carry households.
+    """
+    has_xy = hdr.WKT in frame.columns or {hdr.LON, hdr.LAT} <= set(frame.columns)
+    if not (has_xy and "village_code" in frame.columns and "household_id" in frame.columns):
+        return None, []
+    ids = frame["household_id"].astype("string").str.strip()
+    first = frame[ids.notna() & (ids != "") & ~ids.duplicated()]
+    cols = [c for c in ("household_id", "village_code", "caregiver") if c in first.columns]
+    geoms, problems = _geometry_from_columns(first, first, system, source)
+    problems += _geometry_problems("households", geoms, _dataset_area(dataset))
+    problems = [p for p in problems if p.code != "same_spot"]  # siblings share a home
+    checked, found = validate_rows("households", first[cols], dataset=dataset, today=today)
+    problems += [p for p in found if p.code != "duplicate_id"]
+    out = gpd.GeoDataFrame(checked[LAYERS["households"].column_names], geometry=geoms,
+                           crs=STORAGE_CRS)
+    out["_row"] = out.index
+    return out.reset_index(drop=True), problems
 
 
 def _finish(result: ImportResult, kind: str, raw: pd.DataFrame, fmt: str, checked: pd.DataFrame,

@@ -384,3 +384,18 @@ def test_salt_is_created_once_and_never_logged(tmp_path, caplog):
 
 def test_module_exposes_kinds():
     assert "osm" in imports.KINDS and "audit_log" not in imports.KINDS
+
+
+def test_combined_ledger_brings_its_households(tmp_path):
+    text = ("儿童编号,户编号,村代码,经度,纬度,出生年份\n"
+            f"c1,h1,{VILLAGE},117.2,31.8,2015\n"
+            f"c2,h1,{VILLAGE},117.2,31.8,2017\n"
+            "c3,h2,3401,117.3,31.8,2016\n"
+            f"c4,h3,{VILLAGE},0,0,2016\n")
+    into = tmp_path / "ds.gpkg"
+    res = import_file("children", _write_csv(tmp_path / "k.csv", text), into=into, today=TODAY)
+    assert (res.rows_read, res.imported, res.quarantined) == (4, 2, 2)
+    ds = read_dataset(into)
+    assert ds["households"]["household_id"].tolist() == ["h1"]
+    assert not [p for p in res.problems if p.code == "same_spot"]  # siblings share a home
+    assert {(p.row, p.code) for p in res.problems} >= {(4, "village_code"), (5, "zero_zero")}
