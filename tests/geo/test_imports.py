@@ -399,3 +399,35 @@ def test_combined_ledger_brings_its_households(tmp_path):
     assert ds["households"]["household_id"].tolist() == ["h1"]
     assert not [p for p in res.problems if p.code == "same_spot"]  # siblings share a home
     assert {(p.row, p.code) for p in res.problems} >= {(4, "village_code"), (5, "zero_zero")}
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+
+
+def test_the_sample_ledgers_import_as_their_readme_says(tmp_path):
+    into = tmp_path / "try.gpkg"
+    runs = [("households", "households_zh_gbk.csv", {}, (8, 6, 2)),
+            ("children", "children_zh.xlsx", {"sheet": "儿童台账"}, (8, 5, 3)),
+            ("safety_kits", "safety_kits_gcj02_en.csv", {"coords": "gcj02"}, (4, 3, 1)),
+            ("water_bodies", "water_dltb.shp", {}, (7, 5, 2))]
+    for kind, name, kw, counts in runs:
+        res = import_file(kind, SAMPLES / name, into=into, quarantine=tmp_path / f"q_{kind}.csv",
+                          today=TODAY, **kw)
+        assert (res.rows_read, res.imported, res.quarantined) == counts, (name, res.problems)
+    blob = into.read_bytes()
+    raw = pd.read_excel(SAMPLES / "children_zh.xlsx", sheet_name="儿童台账", dtype=str)
+    hh = pd.read_csv(SAMPLES / "households_zh_gbk.csv", dtype=str, encoding="gbk")
+    secrets = [*raw["身份证号"], *raw["姓名"], *hh["户主姓名"], *hh["联系电话"].dropna()]
+    for secret in secrets:
+        assert secret.encode() not in blob and secret.encode("utf-16-le") not in blob, secret
+    water = read_dataset(into)["water_bodies"]
+    assert sorted(water["kind"]) == ["canal", "pond", "pond", "reservoir", "river"]
+
+
+def test_geopackage_layer_by_sheet(tmp_path):
+    path = tmp_path / "in.gpkg"
+    pts = gpd.GeoDataFrame({"kit_id": ["a"]}, geometry=gpd.points_from_xy([117.2], [31.8]), crs="EPSG:4326")
+    pts.to_file(path, layer="other")
+    pts.assign(kit_id="b").to_file(path, layer="kits")
+    res = prepare_import("safety_kits", path, sheet="kits", today=TODAY)
+    assert res.preview["kit_id"].tolist() == ["b"]
