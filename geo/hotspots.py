@@ -177,7 +177,8 @@ def risk_to_hexagons(sites: gpd.GeoDataFrame, *, resolution: int | None = None) 
         )
     pts = gpd.GeoSeries(shapely.centroid(sites.geometry.to_numpy()), crs=crs).to_crs("EPSG:4326")
     xy = shapely.get_coordinates(pts.to_numpy())
-    cells = np.array([h3.latlng_to_cell(lat, lon, resolution) for lon, lat in xy], dtype=object)
+    to_cell = h3.latlng_to_cell
+    cells = np.array([to_cell(lat, lon, resolution) for lon, lat in xy.tolist()], dtype=object)
     frame = pd.DataFrame(
         {
             "h3": cells,
@@ -191,7 +192,13 @@ def risk_to_hexagons(sites: gpd.GeoDataFrame, *, resolution: int | None = None) 
         sites=("risk", "size"), sites_without_kit=("without", "sum"), risk=("risk", "sum"),
         max_risk=("risk", "max"), children_100m=("c100", "sum"),
     ).reset_index()
-    polys = [shapely.Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(c)]) for c in agg["h3"]]
+    # hexagons have 6 corners, the 12 pentagons 5 (padded by repeating the last): one array
+    ring = np.empty((len(agg), 6, 2))
+    for k, c in enumerate(agg["h3"]):
+        corners = h3.cell_to_boundary(c)
+        ring[k, : len(corners)] = corners
+        ring[k, len(corners):] = corners[-1]
+    polys = shapely.polygons(ring[:, :, ::-1])  # (lat, lon) -> (lon, lat)
     out = gpd.GeoDataFrame(agg, geometry=gpd.GeoSeries(polys, crs="EPSG:4326"), crs="EPSG:4326").to_crs(crs)
     out["h3"] = out["h3"].astype("string")
     out["sites_without_kit"] = out["sites_without_kit"].astype(np.int64)

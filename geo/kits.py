@@ -164,8 +164,8 @@ def kit_status(
         kit_geom = kits.geometry.to_numpy()
         site_water = sites["water_id"].astype("string").to_numpy(dtype=object)
         kit_water = kits["water_id"].astype("string").to_numpy(dtype=object)
-        known = set(site_water)
-        orphan = np.array([(w is pd.NA) or (w is None) or (w not in known) for w in kit_water])
+        known = pd.unique(site_water)
+        orphan = ~pd.Series(kit_water, dtype="string").isin(known).fillna(False).to_numpy(bool)
         if orphan.any():  # an empty/unknown water_id: the nearest site's water body counts
             site_tree = shapely.STRtree(site_geom)
             k_idx, s_idx = site_tree.query_nearest(kit_geom[orphan], all_matches=False)
@@ -192,8 +192,11 @@ def kit_status(
         complete_any = np.zeros(n, dtype=bool)
     status = np.where(complete_any, "complete", np.where(present.any(axis=1), "partial", "none"))
     missing = ~present
-    names = np.array(KIT_ITEMS, dtype=object)
-    missing_text = [";".join(names[row]) for row in missing]
+    # ";"-joined names of the missing items: one of 16 combinations, looked up by bit code
+    combos = np.array(
+        [";".join(item for i, item in enumerate(KIT_ITEMS) if code >> i & 1) for code in range(16)], dtype=object
+    )
+    missing_text = combos[missing.astype(np.int64) @ (1 << np.arange(len(KIT_ITEMS)))]
     barrier = sites["barrier"].fillna(False).astype(bool).to_numpy() if "barrier" in sites else np.zeros(n, bool)
     if water is not None and len(water_frame):
         wmap = pd.Series(

@@ -23,7 +23,7 @@ from geo.dataset import Dataset
 from geo.errors import MissingLayerError
 from geo.hotspots import hotspots
 from geo.kits import kit_status
-from geo.projection import is_metric, project_dataset
+from geo.projection import dataset_metric_crs, is_metric, project_dataset
 from geo.risk import child_vulnerability, decay_weight, rank_desc, site_household_pairs, site_risk
 from geo.schema import KIT_ITEMS
 from geo.sites import sites_from_water
@@ -55,11 +55,18 @@ def reference_date(dataset: Dataset, as_of: _dt.date | None = None) -> _dt.date:
     return _dt.date.today()
 
 
+#: the layers the water analysis reads.
+USED_LAYERS = ("admin_units", "households", "children", "water_bodies", "safety_kits", "inspections")
+
+
 def _metric(dataset: Dataset) -> Dataset:
+    """The layers this analysis uses, in the dataset's metric CRS (others are not projected)."""
     crs = dataset.crs
     if crs is not None and is_metric(crs):
         return dataset
-    return project_dataset(dataset)
+    target = dataset_metric_crs(dataset)
+    used = Dataset({n: dataset[n] for n in USED_LAYERS if n in dataset._layers}, settings=dataset.settings)
+    return project_dataset(used, target)
 
 
 def admin_codes(points: np.ndarray, admin: gpd.GeoDataFrame, crs) -> pd.DataFrame:
