@@ -42,8 +42,9 @@ def child_groups(children: pd.DataFrame) -> pd.DataFrame:
     diff = children["difficulty"] if "difficulty" in children else pd.Series(pd.NA, index=children.index)
     diff = diff.astype("string").fillna("").str.replace(" ", "")
     out["difficulty"] = (diff != "").to_numpy()
+    padded = ";" + diff + ";"
     for cls in DIFFICULTY_CLASSES:
-        out[cls] = diff.str.split(";").map(lambda parts, c=cls: c in parts).astype(bool).to_numpy()
+        out[cls] = padded.str.contains(f";{cls};", regex=False).fillna(False).to_numpy(bool)
     return out
 
 
@@ -98,32 +99,46 @@ def coverage_by_unit(dataset: Dataset, access: pd.DataFrame) -> pd.DataFrame:
     """
     children = dataset["children"]
     groups = child_groups(children)
-    groups["child_id"] = children["child_id"].astype("string").to_numpy()
     units = unit_codes(dataset).drop_duplicates("household_id")
-    acc = access.merge(groups, on="child_id", how="left").merge(units, on="household_id", how="inner")
+    # integer positions instead of string joins (millions of rows at province scale)
+    child_pos = pd.Index(children["child_id"].astype("string")).get_indexer(access["child_id"])
+    hh_pos = pd.Index(units["household_id"]).get_indexer(
+        children["household_id"].astype("string"))
+    acc_hh = np.where(child_pos >= 0, hh_pos[np.clip(child_pos, 0, None)], -1) if len(hh_pos) else (
+        np.full(len(access), -1))
+    keep = acc_hh >= 0
+    lvl_codes, lvl_names = pd.factorize(access["level"].astype("string"))
+    covered = access["covered"].to_numpy(bool)
+    gmat = {g: groups[g].to_numpy(bool)[np.clip(child_pos, 0, None)] for g in GROUPS}
     names = dict(zip(dataset["admin_units"]["code"].astype(str),
                      dataset["admin_units"]["name"].astype(object), strict=True))
     frames = []
     for unit_level in ("village", "township", "county"):
-        key = acc[unit_level]
-        base = pd.DataFrame({"code": key, "station_level": acc["level"], "covered": acc["covered"]})
+        ucode, uname = pd.factorize(units[unit_level])
+        u = np.where(keep, ucode[np.clip(acc_hh, 0, None)], -1)
+        ok = keep & (u >= 0)
+        nl = max(len(lvl_names), 1)
+        key = u[ok] * nl + lvl_codes[ok]
+        size = len(uname) * nl
+        counts = {"children": np.bincount(key, minlength=size),
+                  "covered": np.bincount(key, weights=covered[ok], minlength=size)}
         for g in GROUPS:
-            gv = acc[g].fillna(False).astype(bool)
-            base[f"{g}_children"] = gv.astype(int)
-            base[f"{g}_covered"] = (gv & acc["covered"]).astype(int)
-        base["children"] = 1
-        agg = base.groupby(["code", "station_level"], sort=True, dropna=False).sum(numeric_only=True)
-        agg = agg.reset_index()
+            counts[f"{g}_children"] = np.bincount(key, weights=gmat[g][ok], minlength=size)
+            counts[f"{g}_covered"] = np.bincount(key, weights=gmat[g][ok] & covered[ok], minlength=size)
+        present = counts["children"] > 0
+        idx = np.flatnonzero(present)
+        agg = pd.DataFrame({k: v[idx].astype(np.int64) for k, v in counts.items()})
+        agg.insert(0, "station_level", np.asarray(lvl_names, dtype=object)[idx % nl])
+        agg.insert(0, "code", np.asarray(uname, dtype=object)[idx // nl])
         agg["level"] = unit_level
         frames.append(agg)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if out.empty:
         return pd.DataFrame(columns=UNIT_COLUMNS)
-    out["covered"] = out["covered"].astype(int)
     out["covered_share"] = _share(out["covered"], out["children"])
     for g in GROUPS:
         out[f"{g}_share"] = _share(out[f"{g}_covered"], out[f"{g}_children"])
-    out["name"] = out["code"].map(lambda c: names.get(str(c))).astype("string")
+    out["name"] = pd.array([names.get(str(c)) for c in out["code"]], dtype="string")
     cols = UNIT_COLUMNS + [f"{g}_{k}" for g in GROUPS for k in ("children", "covered", "share")]
     out = out[cols]
     for c in ("code", "level", "station_level"):

@@ -100,29 +100,40 @@ def gap_areas(
     mds = metric_dataset(dataset)
     hh = mds["households"]
     children = mds["children"]
-    hxy = pd.DataFrame(
-        {"household_id": hh["household_id"].astype("string").to_numpy(),
-         "x": hh.geometry.x.to_numpy(), "y": hh.geometry.y.to_numpy(),
-         "village_code": hh["village_code"].astype("string").to_numpy()}
-    ).drop_duplicates("household_id")
+    hid = pd.Index(hh["household_id"].astype("string"))
+    hx, hy = hh.geometry.x.to_numpy(), hh.geometry.y.to_numpy()
+    vcode, vnames = pd.factorize(hh["village_code"].astype("string"))
     info = child_groups(children)[["left_behind", "difficulty"]]
-    info["vulnerability"] = vulnerability(children).to_numpy()
-    info["child_id"] = children["child_id"].astype("string").to_numpy()
+    vul = vulnerability(children).to_numpy()
     levels = list(levels) if levels is not None else list(pd.unique(access["level"]))
-    un = access[~access["covered"].astype(bool) & access["level"].isin(levels)]
-    un = un.merge(info, on="child_id", how="left").merge(hxy, on="household_id", how="inner")
-    un = un[np.isfinite(un["x"]) & np.isfinite(un["y"])]
-    if un.empty:
+    sel = ~access["covered"].to_numpy(bool) & access["level"].isin(levels).to_numpy()
+    un = access.loc[sel, ["child_id", "household_id", "level"]]
+    # integer positions instead of string joins (millions of rows at province scale)
+    cpos = pd.Index(children["child_id"].astype("string")).get_indexer(un["child_id"])
+    hpos = hid.get_indexer(un["household_id"])
+    ok = (cpos >= 0) & (hpos >= 0)
+    ok[ok] = np.isfinite(hx[hpos[ok]]) & np.isfinite(hy[hpos[ok]])
+    if not ok.any():
         return gpd.GeoDataFrame({c: [] for c in GAP_COLUMNS}, geometry=[], crs=mds.crs)
-    q, r = hex_cells(un[["x", "y"]].to_numpy(), size)
-    un = un.assign(q=q, r=r, left_behind=un["left_behind"].fillna(False).astype(int),
-                   difficulty=un["difficulty"].fillna(False).astype(int),
-                   vulnerability=un["vulnerability"].fillna(1).astype(int))
+    cpos, hpos = cpos[ok], hpos[ok]
+    q, r = hex_cells(np.column_stack([hx[hpos], hy[hpos]]), size)
+    vc = vcode[hpos]
+    un = pd.DataFrame({
+        "level": un["level"].to_numpy()[ok], "q": q, "r": r, "child_id": cpos,
+        "left_behind": info["left_behind"].to_numpy(int)[cpos],
+        "difficulty": info["difficulty"].to_numpy(int)[cpos], "vulnerability": vul[cpos],
+        "village_code": np.asarray(vnames, dtype=object)[np.clip(vc, 0, None)],
+    })
+    un.loc[vc < 0, "village_code"] = None
     agg = un.groupby(["level", "q", "r"], sort=False).agg(
         children=("child_id", "size"), left_behind=("left_behind", "sum"),
         difficulty=("difficulty", "sum"), vulnerability=("vulnerability", "sum"),
-        village_code=("village_code", lambda s: s.mode().iloc[0] if s.notna().any() else pd.NA),
     ).reset_index()
+    # the village most of a cell's children live in (ties: the smallest code)
+    top = (un.groupby(["level", "q", "r", "village_code"], sort=False).size().rename("n").reset_index()
+           .sort_values(["n", "village_code"], ascending=[False, True], kind="stable")
+           .drop_duplicates(["level", "q", "r"]))
+    agg = agg.merge(top[["level", "q", "r", "village_code"]], on=["level", "q", "r"], how="left")
     agg = agg.sort_values(["level", "vulnerability", "children", "q", "r"],
                           ascending=[True, False, False, True, True], kind="stable")
     agg["rank"] = agg.groupby("level").cumcount() + 1

@@ -156,12 +156,11 @@ class Network:
             return np.full(self.n_edges, float(settings.walk_speed_kmh))
         speeds = settings.drive_speed_kmh
         default = float(speeds.get("rural", 30.0))
-        table = {str(k): float(v) for k, v in speeds.items()}
-        return (
-            pd.Series(self.edge_class, dtype=object)
-            .map(lambda c: table.get(str(c), default))
-            .to_numpy(dtype=float)
-        )
+        if "class_codes" not in self._graphs:  # road classes as codes, once
+            self._graphs["class_codes"] = np.unique(self.edge_class.astype(str), return_inverse=True)
+        names, codes = self._graphs["class_codes"]
+        table = np.array([float(speeds.get(str(c), default)) for c in names])
+        return table[codes.ravel()] if len(names) else np.empty(0)
 
     def edge_weight(self, mode: str, weight: str) -> np.ndarray:
         """Weight of each edge: metres (``"length"``) or seconds (``"time"``)."""
@@ -293,7 +292,6 @@ class Network:
         ok = np.flatnonzero(snap.valid)
         if len(ok) == 0:
             return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
-        g = self.graph(mode, weight)
         w_u, w_v = self.partial_weights(snap, mode=mode, weight=weight)
         fwd, back = self.edge_directions(mode)
         e = snap.edge[ok]
@@ -308,14 +306,8 @@ class Network:
         rows = [virt[can_u], virt[can_v]]
         cols = [snap.u[ok][can_u], snap.v[ok][can_v]]
         vals = [w_u[ok][can_u], w_v[ok][can_v]]
-        gg = g.T.tocoo() if reverse else g.tocoo()
         # when reversed, search outward from the virtual nodes over reversed edges
-        aug = _min_csr(
-            np.concatenate([gg.row, *rows]),
-            np.concatenate([gg.col, *cols]),
-            np.concatenate([gg.data, *vals]),
-            n + k,
-        )
+        aug = self._augmented(self._directed(mode, weight, reverse), rows, cols, vals, k)
         dist, _pred, src = csgraph.dijkstra(
             aug, directed=True, indices=virt, limit=limit, min_only=True, return_predecessors=True
         )
@@ -324,6 +316,26 @@ class Network:
         source = np.where(src >= n, ok[np.clip(src - n, 0, k - 1)], -1)
         source[~np.isfinite(dist)] = -1
         return dist, source
+
+    def _directed(self, mode: str, weight: str, reverse: bool) -> sparse.csr_matrix:
+        """The graph, or its transpose (edges reversed), kept once built."""
+        if not reverse or mode == "walk":
+            return self.graph(mode, weight)
+        key = ("reverse", mode, weight, _speed_key(mode) if weight == "time" else None)
+        if key not in self._graphs:
+            self._graphs[key] = self.graph(mode, weight).T.tocsr()
+        return self._graphs[key]
+
+    @staticmethod
+    def _augmented(g: sparse.csr_matrix, rows, cols, vals, k: int) -> sparse.csr_matrix:
+        """``g`` with ``k`` virtual nodes appended whose out-edges are (rows - n, cols, vals)."""
+        n = g.shape[0]
+        r = np.concatenate(rows) - n
+        c = np.concatenate(cols)
+        v = np.concatenate(vals)
+        virt = _min_csr(r, c, v, max(k, 1), n + k)[:k]
+        top = sparse.csr_matrix((g.data, g.indices, g.indptr), shape=(n, n + k))
+        return sparse.vstack([top, virt], format="csr")
 
     def partial_weights(
         self, snap: Snap, *, mode: str = "walk", weight: str = "length"
@@ -498,7 +510,11 @@ def build_network(roads: gpd.GeoDataFrame, *, precision_m: float = 0.001) -> Net
     if bad_type.any():
         rows = np.flatnonzero(bad_type)[:10].tolist()
         raise ValidationError(f"roads must be lines; rows {rows} are not")
-    parts, part_idx = shapely.get_parts(geoms[keep], return_index=True)
+    kept = geoms[keep]
+    if (shapely.get_type_id(kept) == 1).all():  # plain lines: no parts to split
+        parts, part_idx = kept, np.arange(len(kept))
+    else:
+        parts, part_idx = shapely.get_parts(kept, return_index=True)
     road_rows = np.flatnonzero(keep)[part_idx]
     coords, line_idx = shapely.get_coordinates(parts, return_index=True)
     n_lines = len(parts)
@@ -509,8 +525,13 @@ def build_network(roads: gpd.GeoDataFrame, *, precision_m: float = 0.001) -> Net
             edge_class=np.empty(0, dtype=object), edge_oneway=np.empty(0, dtype=bool),
             edge_road=np.empty(0, dtype=object), crs=roads.crs,
         )
-    key = np.round(coords / precision_m).astype(np.int64)
-    uniq, node = np.unique(key, axis=0, return_inverse=True)
+    key = np.round(coords[:, :2] / precision_m).astype(np.int64)
+    key -= key.min(axis=0)
+    span = key.max(axis=0) + 1
+    if float(span[0]) * float(span[1]) < 2**62:  # one int64 per vertex: a fast 1-D unique
+        uniq, node = np.unique(key[:, 0] * span[1] + key[:, 1], return_inverse=True)
+    else:
+        uniq, node = np.unique(key, axis=0, return_inverse=True)
     node = node.ravel()
     # node coordinates: the first vertex seen for each node
     first = np.full(len(uniq), -1, dtype=np.int64)
@@ -549,18 +570,30 @@ def _column(frame: pd.DataFrame, name: str, default) -> pd.Series:
     return pd.Series([default] * len(frame), index=frame.index, dtype=object)
 
 
-def _min_csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int) -> sparse.csr_matrix:
-    """A CSR matrix keeping the smallest value of duplicate entries (scipy would sum them)."""
-    if len(rows):
-        order = np.lexsort((vals, cols, rows))
-        rows, cols, vals = rows[order], cols[order], vals[order]
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-        rows, cols, vals = rows[first], cols[first], vals[first]
-    # csgraph treats explicit zeros in a CSR as edges only if kept: use a tiny positive weight
-    vals = np.where(vals > 0, vals, 1e-9)
-    m = sparse.csr_matrix((vals, (rows, cols)), shape=(n, n))
-    return m
+def _min_csr(
+    rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int, m: int | None = None
+) -> sparse.csr_matrix:
+    """An n x m CSR matrix keeping the smallest of duplicate entries (scipy would sum them).
+
+    Zero weights become 1e-9 m (csgraph would not see an explicit zero as an edge).
+    """
+    m = n if m is None else m
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    vals = np.where(np.asarray(vals, dtype=float) > 0, vals, 1e-9)
+    if len(rows) == 0:
+        return sparse.csr_matrix((n, m))
+    key = rows * m + cols
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    data = np.minimum.reduceat(vals[order], starts)
+    key = key[starts]
+    r = key // m
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
+    return sparse.csr_matrix((data, (key - r * m).astype(np.int32 if m < 2**31 else np.int64),
+                              indptr), shape=(n, m))
 
 
 def snap_points(network: Network, points) -> Snap:
