@@ -6,7 +6,7 @@ import json
 
 import click
 
-from geo.cli._main import open_dataset, site_group
+from geo.cli._main import open_dataset, role_result, site_group
 
 _LEVELS = ("village", "township", "county", "school")
 
@@ -30,10 +30,11 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
     from geo.access import child_access, metric_dataset
     from geo.coverage import coverage_by_unit, coverage_summary, service_areas
     from geo.dataset import write_layers
+    from geo.errors import PermissionDenied
     from geo.gaps import gap_areas
     from geo.network import network_for_dataset
 
-    ds = open_dataset(dataset)
+    ds = open_dataset(dataset, analysis=True)
     mds = metric_dataset(ds)
     chosen = list(levels) or None
     net = None
@@ -43,8 +44,15 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
     table = coverage_by_unit(mds, access)
     areas = service_areas(mds, net, levels=chosen, metric=metric)
     gaps = gap_areas(mds, access)
-    write_layers(out, {"child_access": access, "coverage_by_unit": table, "service_areas": areas,
-                       "gap_areas": gaps})
+    layers = {"child_access": access, "coverage_by_unit": table, "service_areas": areas, "gap_areas": gaps}
+    # what the CLI user's role may see (per-child rows only for roles that see children)
+    shown = {}
+    for name, frame in layers.items():
+        try:
+            shown[name] = role_result(dataset, name, frame)
+        except PermissionDenied:
+            continue
+    write_layers(out, shown)
     summary = coverage_summary(access)
     result = {
         "out": out,
@@ -56,6 +64,7 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
             for r in summary.itertuples()
         },
         "gap_areas": int(len(gaps)),
+        "layers": sorted(shown),
         "service_areas": int(len(areas)),
     }
     if as_json:
@@ -103,12 +112,12 @@ def stations(dataset: str, level: str, new: int | None, target: float | None, ca
         raise click.UsageError("give exactly one of --new K or --target SHARE")
     if capacity is not None and new is None:
         raise SettingsError("--capacity works with --new")
-    ds = open_dataset(dataset)
+    ds = open_dataset(dataset, analysis=True)
     cand = read_candidates(candidates, dataset_metric_crs(ds)) if candidates else None
     res = site_stations(ds, level=level, new=new, target=target,
                         candidates=cand, radius=radius, metric=metric, capacity=capacity,
                         method=method, time_limit=time_limit)
-    write_layers(out, {"proposed_stations": res.proposed})
+    write_layers(out, {"proposed_stations": role_result(dataset, "proposed_stations", res.proposed)})
     summary = {"out": out, **res.summary()}
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, default=float))
