@@ -365,7 +365,7 @@ def _roads(rng, outline, centres, is_seat, seats, county_seat, hc, hv, clus_c, s
     radii[clus_n == 0] = 70.0
     lanes, main, lattice = g.lattice_lanes(rng, clus_c, radii)
     add(lanes, np.where(main, g.RANK["rural"], g.RANK["path"]))
-    n_tr = 1 + rng.poisson(1.4, len(clus_c))
+    n_tr = 1 + rng.poisson(1.1, len(clus_c))
     starts, ends = [], []
     for k, pts in enumerate(lattice):
         pick = pts[rng.integers(0, len(pts), n_tr[k])]
@@ -376,7 +376,7 @@ def _roads(rng, outline, centres, is_seat, seats, county_seat, hc, hv, clus_c, s
         ln = rng.uniform(300.0, 1400.0, len(d))
         starts.append(pick)
         ends.append(pick + np.column_stack([np.cos(ang), np.sin(ang)]) * ln[:, None])
-    add(g.wiggle_lines(rng, np.vstack(starts), np.vstack(ends), step=130.0, amp_frac=0.06,
+    add(g.wiggle_lines(rng, np.vstack(starts), np.vstack(ends), step=150.0, amp_frac=0.06,
                        max_amp=80.0), g.RANK["track"])
     lines_a = np.concatenate(lines)
     rank_a = np.concatenate(rank)

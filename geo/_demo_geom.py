@@ -306,7 +306,7 @@ def lattice_lanes(rng: np.random.Generator, centres: np.ndarray, radii: np.ndarr
     """
     lines, main, pts_of = [], [], []
     for c, rad in zip(centres, radii, strict=True):
-        s = rng.uniform(65.0, 95.0)
+        s = rng.uniform(72.0, 100.0)
         m = max(1, int(rad / s))
         th = rng.uniform(0, np.pi)
         rot = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])

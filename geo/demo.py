@@ -236,7 +236,7 @@ def _round(geo: gpd.GeoSeries, *, lines: bool) -> gpd.GeoSeries:
                             lambda c: np.round(c, DECIMALS))
     if lines:
         arr = shapely.remove_repeated_points(arr)
-        bad = shapely.get_num_coordinates(arr) < 2
+        bad = (shapely.get_num_coordinates(arr) < 2) | (shapely.length(arr) == 0)
         arr[bad] = shapely.LineString()
     return gpd.GeoSeries(arr, crs=geo.crs, index=geo.index)
 

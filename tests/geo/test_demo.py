@@ -196,6 +196,9 @@ def test_road_network_is_connected_and_noded(small):
     i, j = tree.query(geoms, predicate="crosses")
     assert len(i) == 0
     assert set(roads["road_class"]) >= {"primary", "tertiary", "rural", "track", "path"}
+    assert roads.geometry.is_valid.all()
+    assert small["admin_units"].geometry.is_valid.all()
+    assert small["water_bodies"].geometry.is_valid.all()
 
 
 def test_rivers_and_canals_crossed_only_at_bridges(small_metric):
@@ -238,6 +241,14 @@ def test_committed_file_counts():
     assert 15_000 <= nodes <= 25_000
     assert dataset_problems(ds) == []
     assert ds.settings.get("demo_seed") == "7"
+    # the >30 rule: some villages lack their second director, some have none at all
+    ch = ds["children"]
+    village = ds["households"].set_index("household_id").loc[ch["household_id"], "village_code"]
+    ledger = (ch["left_behind"] | ch["difficulty"].notna()).to_numpy()
+    need_two = pd.Series(ledger, index=village.values).groupby(level=0).sum() > 30
+    d = ds["child_directors"].set_index("village_code")["directors"]
+    assert ((d.reindex(need_two.index) < 2) & need_two).sum() > 0
+    assert (d == 0).sum() > 0
 
 
 @pytest.mark.parametrize("scale", [0, -1, 5000, float("nan")])
