@@ -171,3 +171,81 @@ def get_preset(name: str | None = None) -> VisitPreset:
             f"unknown visit preset {key!r}; choose one of {', '.join(PRESETS)}"
         )
     return PRESETS[key]
+
+
+# --- patrol calendars (geo/schedule.py) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatrolPreset:
+    """When patrols are weighted up under one plan (see :func:`geo.schedule.patrol_schedule`).
+
+    ``None`` fields take the value of ``settings`` at call time.
+
+    Attributes
+    ----------
+    name, title_zh, title_en
+        Preset key and display names (same keys as the visit presets).
+    flood_season
+        ((month, day), (month, day)) of the flood season (``settings.patrol_flood_season``).
+    summer_weight
+        Weight of summer-holiday days (``settings.patrol_schedule_weights["summer"]``).
+    source
+        Where the values come from.
+    """
+
+    name: str
+    title_zh: str
+    title_en: str
+    flood_season: tuple[tuple[int, int], tuple[int, int]] | None = None
+    summer_weight: float | None = None
+    source: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+#: The plans agree on what to patrol (000 §14, 001 §15, 003 §17, 004 §15) and none gives patrol
+#: dates, so most presets equal the national one; Anhui differs by its earlier flood season
+#: (Yangtze basin; judgement: check with the flood-control office). Extreme-weather alerts (004 §6
+#: for visits) are an argument of every calendar, not a preset.
+PATROL_PRESETS: dict[str, PatrolPreset] = {
+    "national": PatrolPreset(
+        "national", "全国（民发〔2023〕62号）", "National (MCA 2023 No. 62)",
+        source="000 §14 (patrol waters near where people live; 汛期 without dates); DOMAIN.md §3 "
+               "(summer holidays, afternoons)",
+    ),
+    "heze": PatrolPreset(
+        "heze", "菏泽市", "Heze City",
+        source="003 §17 (patrol key waters; remind, stop and move children away): as national",
+    ),
+    "gaotai": PatrolPreset(
+        "gaotai", "高台县", "Gaotai County",
+        source="001 §15 (rivers, lakes, reservoirs, canals, ponds, dams, cisterns): as national",
+    ),
+    "jilin": PatrolPreset(
+        "jilin", "吉林省", "Jilin Province",
+        source="002 (no patrol timing): as national; June-September is Jilin's usual flood season",
+    ),
+    "anhui": PatrolPreset(
+        "anhui", "安徽省", "Anhui Province",
+        flood_season=((5, 1), (9, 30)),
+        source="004 §15 (patrol rivers, lakes, open channels)",
+        notes=("Flood season from 1 May: the Yangtze basin's season starts earlier than the national "
+               "default (judgement; set settings.patrol_flood_season to the local flood-control dates).",),
+    ),
+}
+
+
+def get_patrol_preset(name: str | None = None) -> PatrolPreset:
+    """Return the patrol preset ``name`` (``settings.visit_preset`` when ``None``).
+
+    Raises
+    ------
+    SettingsError
+        No such preset.
+    """
+    from geo import settings
+
+    key = (name or settings.visit_preset or "national").strip().lower()
+    if key not in PATROL_PRESETS:
+        raise SettingsError(f"unknown patrol preset {key!r}; choose one of {', '.join(PATROL_PRESETS)}")
+    return PATROL_PRESETS[key]

@@ -13,6 +13,7 @@ from geo.cli._main import open_dataset
 def register(group: click.Group) -> None:
     group.add_command(patrol)
     group.add_command(patrol_check)
+    group.add_command(patrol_schedule_cmd)
 
 
 @click.command()
@@ -98,3 +99,59 @@ def patrol_check(dataset: str, plan_path: str, track: str, team: int | None, as_
         click.echo(f"team {r.team} #{r.order} {r.site_id}: {r.status}{when}, {r.distance_m:.0f} m")
     click.echo(f"{summary['planned']} planned: {summary['ok']} ok, {summary['skipped']} skipped, "
                f"{summary['too_fast']} too fast")
+
+
+@click.command(name="patrol-schedule")
+@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.option("--from", "start", required=True, metavar="DATE", help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", required=True, metavar="DATE", help="Last day (YYYY-MM-DD).")
+@click.option("--teams", type=int, default=1, show_default=True, help="Number of patrol teams.")
+@click.option("--preset", default=None, help="Patrol preset: national, jilin, anhui, gaotai, heze "
+              "(default settings.visit_preset).")
+@click.option("--top", type=int, default=None, help="Schedule only the N riskiest sites (default: all with risk > 0).")
+@click.option("--weather-alert", "alerts", multiple=True, metavar="START:END",
+              help="Extreme-weather alert days, weighted like the flood season (repeat).")
+@click.option("--per", type=click.Choice(["team", "site", "visit"]), default="team", show_default=True,
+              help="One row per team and day, per site, or per visit.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result .csv or .xlsx.")
+@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+def patrol_schedule_cmd(dataset: str, start: str, end: str, teams: int, preset: str | None, top: int | None,
+                        alerts: tuple[str, ...], per: str, out: str, as_json: bool) -> None:
+    """Patrol calendar: which sites each team patrols on which day, weighted to high-risk times."""
+    from geo.errors import ValidationError
+    from geo.schedule import patrol_schedule, schedule_summary
+    from geo.water import water_sites
+
+    suffix = Path(out).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValidationError(f"--out must end in .csv or .xlsx, not {out!r}")
+    pairs = []
+    for a in alerts:
+        if ":" not in a:
+            raise ValidationError(f"--weather-alert {a!r}: use START:END (YYYY-MM-DD:YYYY-MM-DD)")
+        pairs.append(tuple(a.split(":", 1)))
+    ds = open_dataset(dataset, analysis=True)
+    sites = water_sites(ds)
+    table = patrol_schedule(sites, start=start, end=end, teams=teams, preset=preset, alerts=pairs, per=per, top=top)
+    shown = table.copy()
+    for col in shown.columns:
+        if str(shown[col].dtype).startswith("datetime64"):
+            shown[col] = shown[col].dt.strftime("%Y-%m-%d")
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        shown.to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        shown.to_excel(path, index=False, sheet_name=f"patrol_{per}")
+    summary = {"out": str(path), "per": per, "rows": int(len(table)), "teams": int(teams),
+               "sites": int(table["site_id"].nunique()) if "site_id" in table else None}
+    if per == "team":
+        summary.update(schedule_summary(table))
+        summary["sites"] = int(len({s for ids in table["site_ids"] for s in str(ids).split(";") if s}))
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    click.echo(f"{summary['rows']} rows ({per}), {summary['sites']} sites; wrote {path}")
+    if per == "team" and summary["over_capacity_days"]:
+        click.echo(f"warning: {summary['over_capacity_days']} team-days hold more stops than fit a window; "
+                   f"the busiest day ({summary['busiest_day']}) needs {summary['teams_needed']} teams", err=True)

@@ -40,3 +40,32 @@ def test_patrol_bad_base(tmp_path):
     res = CliRunner().invoke(cli, ["patrol", str(settings.demo_dataset), "--shift-hours", "2", "--base", "NOPE",
                                    "--method", "greedy", "--out", str(tmp_path / "p.gpkg")])
     assert res.exit_code == 2 and "NOPE" in res.output
+
+
+def test_patrol_schedule_csv_xlsx(tiny_dataset, tmp_path):
+    import pandas as pd
+
+    from geo.dataset import write_dataset
+
+    path = write_dataset(tiny_dataset, tmp_path / "tiny.gpkg")
+    out = tmp_path / "cal.csv"
+    res = CliRunner().invoke(cli, ["patrol-schedule", str(path), "--from", "2024-07-01", "--to", "2024-07-07",
+                                   "--teams", "2", "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output.strip().splitlines()[-1])
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert {"date", "window_start", "team", "site_ids", "over_capacity"} <= set(table.columns)
+    assert summary["rows"] == len(table) and summary["visits"] == table["n_sites"].sum() > 0
+    xlsx = tmp_path / "cal.xlsx"
+    res = CliRunner().invoke(cli, ["patrol-schedule", str(path), "--from", "2024-07-01", "--to", "2024-07-31",
+                                   "--per", "site", "--out", str(xlsx)])
+    assert res.exit_code == 0, res.output
+    sites = pd.read_excel(xlsx)
+    # 5 sites: the riskiest (share 0.2) is in the 14-day band, x7 in July: 31 * 7 / 14 = 15.5
+    assert sites["visits"].max() in (15, 16)
+    res = CliRunner().invoke(cli, ["patrol-schedule", str(path), "--from", "2024-07-09", "--to", "2024-07-01",
+                                   "--out", str(tmp_path / "x.csv")])
+    assert res.exit_code == 2 and "before it starts" in res.output
+    res = CliRunner().invoke(cli, ["patrol-schedule", str(path), "--from", "2024-07-01", "--to", "2024-07-02",
+                                   "--out", str(tmp_path / "x.txt")])
+    assert res.exit_code == 2 and ".csv or .xlsx" in res.output
