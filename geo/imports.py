@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -420,6 +421,7 @@ def _geometry_from_file(raw: gpd.GeoDataFrame, system: str, path: Path) -> gpd.G
 
 def _geometry_problems(layer: str, geoms: gpd.GeoSeries, area) -> list[Problem]:
     spec = LAYERS[layer]
+    allowed: tuple[str, ...] = spec.geometry or ()
     problems: list[Problem] = []
     missing = geoms.isna() | geoms.is_empty
     for idx in geoms.index[missing.to_numpy()]:
@@ -428,13 +430,13 @@ def _geometry_problems(layer: str, geoms: gpd.GeoSeries, area) -> list[Problem]:
     if present.empty:
         return problems
     types = present.geom_type
-    wrong = ~types.isin(spec.geometry)
+    wrong = ~types.isin(allowed)
     for idx in types.index[wrong.to_numpy()]:
         problems.append(Problem(idx, "geometry", "geometry_type",
-                                {"value": types[idx], "choices": ", ".join(spec.geometry)}))
+                                {"value": types[idx], "choices": ", ".join(allowed)}))
     pts = present.representative_point()
     found = coordinate_problems(pts.x, pts.y, area=area)
-    if spec.geometry != ("Point",) and not set(spec.geometry) & {"Point"}:
+    if "Point" not in allowed:
         found = [p for p in found if p.code != "same_spot"]
     return problems + found
 
@@ -442,7 +444,7 @@ def _geometry_problems(layer: str, geoms: gpd.GeoSeries, area) -> list[Problem]:
 # --- the import ---------------------------------------------------------------------------------
 
 
-def _user_row(idx: object, fmt: str) -> int:
+def _user_row(idx: Any, fmt: str) -> int:
     return int(idx) + (2 if fmt in ("csv", "xlsx") else 1)
 
 
@@ -561,7 +563,7 @@ def _finish(result: ImportResult, kind: str, raw: pd.DataFrame, fmt: str, checke
             lang: str) -> ImportResult:
     spec = LAYERS[kind]
     errors = [p for p in problems if p.severity == "error"]
-    bad_idx = sorted({p.row for p in errors}, key=lambda i: int(i))
+    bad_idx = sorted({p.row for p in errors}, key=lambda i: int(i))  # type: ignore[call-overload]
     bad = pd.Index(bad_idx)
     good = checked.index.difference(bad)
     reasons: dict[object, list[str]] = {}
@@ -637,6 +639,7 @@ def _prepare_osm(kind: str, source: Path, *, dataset: Dataset, mode: str, lang: 
                      if p.code in ("no_geometry", "geometry_type")]
         sub = ImportResult(name, source)
         sub = _finish(sub, name, frame, "osm", checked, frame.geometry, problems, dataset, mode, lang)
+        assert sub.dataset is not None
         dataset = sub.dataset
         result.imported += sub.imported
         result.quarantined += sub.quarantined

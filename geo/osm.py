@@ -78,7 +78,7 @@ def water_kind(tags: dict[str, str], area_m2: float | None = None) -> str | None
 
 
 def _road_rows(ids, tags_list, geoms) -> gpd.GeoDataFrame:
-    rows = {"road_id": [], "road_class": [], "oneway": [], "name": [], "geometry": []}
+    rows: dict[str, list] = {"road_id": [], "road_class": [], "oneway": [], "name": [], "geometry": []}
     for osm_id, tags, geom in zip(ids, tags_list, geoms, strict=True):
         cls = ROAD_CLASS.get(tags.get("highway", ""))
         if cls is None or geom is None or geom.is_empty:
@@ -103,8 +103,8 @@ def _road_rows(ids, tags_list, geoms) -> gpd.GeoDataFrame:
 def _water_rows(ids, tags_list, geoms) -> gpd.GeoDataFrame:
     geoms = list(geoms)
     areas = _areas_m2(geoms)
-    rows = {"water_id": [], "kind": [], "name": [], "responsible_unit": [], "barrier": [],
-            "geometry": []}
+    rows: dict[str, list] = {"water_id": [], "kind": [], "name": [], "responsible_unit": [],
+                             "barrier": [], "geometry": []}
     for osm_id, tags, geom, area in zip(ids, tags_list, geoms, areas, strict=True):
         if geom is None or geom.is_empty or geom.geom_type in ("Point", "MultiPoint"):
             continue

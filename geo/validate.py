@@ -313,7 +313,7 @@ def _row_reference_problems(
             continue
         known: set[str] = set(same_file.get(target, set()))
         has_target = dataset is not None and target in dataset
-        if has_target:
+        if dataset is not None and has_target:
             tgt = dataset[target]
             if target == "admin_units":
                 tgt = tgt[tgt["level"] == "village"]
