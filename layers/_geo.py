@@ -18,6 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geo.errors import CRSError
 from geo.projection import is_metric
@@ -170,4 +172,50 @@ def geojson_layer(
         zoom_on_click=False,
         embed=True,
     ).add_to(group)
+    return group
+
+
+class _MinZoom(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }}, map = null, self = false;
+            function detach() { if (map) { map.off('zoomend', gate); } map = null; }
+            function gate() {
+                if (!map) { return; }
+                // streamlit-folium replaced the overlays and their control: this group is stale
+                var ctl = window.layer_control;
+                if (ctl && ctl._getLayer && !ctl._getLayer(L.stamp(group))) { detach(); return; }
+                var low = map.getZoom() < {{ this.zoom }};
+                self = true;
+                if (low && map.hasLayer(group)) { map.removeLayer(group); }
+                else if (!low && !map.hasLayer(group)) { map.addLayer(group); }
+                self = false;
+            }
+            group.on('add', function () {
+                if (self) { return; }
+                detach();
+                map = group._map;
+                map.on('zoomend', gate);
+                setTimeout(gate, 0);
+            });
+            group.on('remove', function () { if (!self) { detach(); } });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, zoom: int):
+        super().__init__()
+        self._name = "MinZoom"
+        self.zoom = int(zoom)
+
+
+def min_zoom(group: folium.FeatureGroup, zoom: int) -> folium.FeatureGroup:
+    """Show ``group`` only from map zoom ``zoom`` on (it is removed below, re-added above).
+
+    For detail that must not show at county scale (household points). Returns ``group``.
+    """
+    _MinZoom(zoom).add_to(group)
     return group

@@ -153,6 +153,44 @@ def _hexagons(hh, children, lang) -> dict:
     return feature_collection(frame, styles, tips)
 
 
+def _number(values: pd.Series) -> np.ndarray:
+    """Counts as floats; suppressed ("<5") and empty counts read as 0 for sizing only."""
+    return pd.to_numeric(values.astype("string"), errors="coerce").fillna(0).to_numpy(float)
+
+
+def aggregate_features(
+    counts: pd.DataFrame, *, admin_units: gpd.GeoDataFrame | None = None, lang: str = "zh"
+) -> dict:
+    """Return pre-aggregated counts (a role view's ``hex_counts`` or ``area_counts``) as GeoJSON.
+
+    For roles that may not see households (``geo.roles``): ``hex_counts`` (H3 polygons) are drawn
+    as hexagons, ``area_counts`` (village rows, no geometry) as circles on the villages of
+    ``admin_units``. Counts may be suppressed text ("<5"): shown as they are, sized as zero.
+    """
+    rows = [("households", "households_n"), ("children", "children_n"), ("left_behind", "left_behind_n")]
+    if isinstance(counts, gpd.GeoDataFrame) and counts.geometry.notna().any():
+        frame = to_map_frame(counts)
+        n = _number(frame["households"])
+        edges = np.quantile(n, np.linspace(0, 1, len(HEX_RAMP) + 1)[1:-1]) if len(n) else []
+        cls = np.searchsorted(edges, n, side="right")
+        styles = [{"color": "#ffffff", "weight": 0.5, "fillColor": HEX_RAMP[c], "fillOpacity": 0.75}
+                  for c in cls]
+    else:
+        if admin_units is None or not len(admin_units):
+            return feature_collection(gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), [], [])
+        villages = to_map_frame(admin_units[admin_units["level"] == "village"]).drop_duplicates("code")
+        table = counts[counts["level"] == "village"].drop(columns=["name", "level"], errors="ignore")
+        frame = villages[["code", "name", "geometry"]].merge(table, on="code", how="inner")
+        frame = frame.set_geometry(frame.geometry.representative_point())
+        radius = _radius(_number(frame["households"]))
+        styles = [{"color": COLOUR, "weight": 1, "fillColor": COLOUR, "fillOpacity": 0.35, "radius": float(r)}
+                  for r in radius]
+    title = frame["name"] if "name" in frame else pd.Series(label("households_hex", lang), index=frame.index)
+    tips = [tooltip_html(t, [(label(key, lang), rec[col]) for col, key in rows if col in frame])
+            for t, (_, rec) in zip(title, frame.iterrows(), strict=True)]
+    return feature_collection(frame, styles, tips)
+
+
 def legend_items(lang: str = "zh", *, by: str = "village", points: bool = False) -> list[tuple[str, str, str]]:
     """Legend rows ``(colour, label, shape)`` of this overlay."""
     if points:

@@ -31,7 +31,8 @@ def legend_html(title: str, sections: Sequence[tuple[str, Sequence[Item]]]) -> s
     for name, items in sections:
         if not items:
             continue
-        out.append(f'<div style="margin-top:4px;font-weight:600">{html.escape(name)}</div>')
+        if name:
+            out.append(f'<div style="margin-top:4px;font-weight:600">{html.escape(name)}</div>')
         out += [f'<div style="white-space:nowrap">{_swatch(c, s)} {html.escape(lbl)}</div>'
                 for c, lbl, s in items]
     return "".join(out)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import folium
+import pandas as pd
 import streamlit as st
 
 from geo import settings
 from geo.errors import ChildSafeError
 from geo.sites import sites_from_water
-from layers import admin, geojson_layer, households, kits, roads, stations, water
+from layers import admin, geojson_layer, households, kits, min_zoom, roads, stations, water
 from layers.labels import label
 from layers.legend import Legend
 from views import _common
@@ -24,6 +25,36 @@ OVERLAYS: dict[str, tuple[str, bool]] = {
     "roads": ("roads", False),
 }
 HOUSEHOLD_MODES = ("village", "hexagon", "points")
+#: household points appear from this zoom on (village circles below); ~1:35,000.
+POINTS_MIN_ZOOM = 14
+
+
+def _has_households(ds) -> bool:
+    """Households to draw: the points, or the counts a role view holds instead."""
+    return "households" in ds or "area_counts" in ds or "hex_counts" in ds
+
+
+def household_modes(ds) -> tuple[str, ...]:
+    """How the current user may see households: counts always, points only with the right."""
+    if "households" not in ds:
+        return tuple(m for m, layer in (("village", "area_counts"), ("hexagon", "hex_counts"))
+                     if layer in ds)
+    from geo.roles import can
+
+    user = _common.current_user()
+    points = user is not None and can(user, "view_households")
+    return HOUSEHOLD_MODES if points else HOUSEHOLD_MODES[:2]
+
+
+def _people(ds) -> tuple[int, int]:
+    """Children and left-behind children: from the table, or a role view's top-level counts."""
+    children = ds["children"]
+    if len(children) or "area_counts" not in ds:
+        return len(children), int(children["left_behind"].sum()) if len(children) else 0
+    counts = ds["area_counts"]
+    top = counts[counts["code"].str.len() == counts["code"].str.len().min()]
+    total = lambda col: int(pd.to_numeric(top[col].astype("string"), errors="coerce").fillna(0).sum())  # noqa: E731
+    return total("children"), total("left_behind")
 
 
 def headline_figures(ds, metric_ds) -> dict[str, int]:
@@ -32,12 +63,12 @@ def headline_figures(ds, metric_ds) -> dict[str, int]:
     Water sites are cut from the water bodies by ``geo.sites.sites_from_water`` (in the metric
     dataset ``metric_ds``).
     """
-    children = ds["children"]
+    n_children, n_left_behind = _people(ds)
     water_bodies = metric_ds["water_bodies"]
     sites = _common.cached_call(sites_from_water, water_bodies) if len(water_bodies) else ()
     return {
-        "children": len(children),
-        "left_behind": int(children["left_behind"].sum()) if len(children) else 0,
+        "children": n_children,
+        "left_behind": n_left_behind,
         "water": len(sites),
         "kits_complete": int((kits.kit_completeness(ds["safety_kits"]) == "complete").sum()),
         "kits": len(ds["safety_kits"]),
@@ -61,16 +92,20 @@ def _choices(ds) -> tuple[dict[str, bool], str]:
     st.sidebar.subheader(tr("图层", "Layers"))
     on = {}
     for oid, (layer, default) in OVERLAYS.items():
-        if layer in ds:
+        if layer in ds or (oid == "households" and _has_households(ds)):
             on[oid] = st.sidebar.checkbox(label(oid, lang()), value=default, key=f"overview_layer_{oid}")
-    mode = "village"
-    if on.get("households"):
+    modes = household_modes(ds)
+    mode = modes[0] if modes else "village"
+    if on.get("households") and len(modes) > 1:
         mode = st.sidebar.radio(
-            tr("户的显示方式", "Households shown as"), HOUSEHOLD_MODES, key="overview_households_mode",
+            tr("户的显示方式", "Households shown as"), modes, key="overview_households_mode",
             format_func=lambda v: {"village": tr("按村汇总", "Village counts"),
                                    "hexagon": tr("六边形汇总", "Hexagon counts"),
                                    "points": tr("点位（放大查看）", "Points (zoom in)")}[v],
         )
+        if mode == "points":
+            st.sidebar.caption(tr(f"缩放到 {POINTS_MIN_ZOOM} 级以上显示各户点位，其下显示按村汇总。",
+                                  f"Household points show from zoom {POINTS_MIN_ZOOM}; village counts below."))
     return on, mode
 
 
@@ -79,7 +114,7 @@ def too_big(ds, on: dict[str, bool], mode: str) -> list[str]:
     limit = settings.map_max_features
     big = [oid for oid, (layer, _) in OVERLAYS.items()
            if on.get(oid) and oid != "households" and len(ds[layer]) > limit]
-    if on.get("households") and mode == "points" and len(ds["households"]) > limit:
+    if on.get("households") and mode == "points" and len(ds["households"]) > limit * 4:
         big.append("households")
     return big
 
@@ -107,12 +142,22 @@ def overlays(ds, on: dict[str, bool], mode: str, language: str) -> tuple[list[fo
         groups.append(geojson_layer(label("water", language), data))
         kinds = tuple(k for k in water.STYLES if (ds["water_bodies"]["kind"] == k).any())
         legend.append((label("water", language), water.legend_items(language, kinds)))
-    if on.get("households"):
-        by, points = ("village" if mode == "points" else mode), mode == "points"
+    if on.get("households") and "households" not in ds:  # a role that sees counts only
+        source = ds["hex_counts"] if mode == "hexagon" else ds["area_counts"]
+        data = call(households.aggregate_features, source, admin_units=ds["admin_units"], lang=language)
+        groups.append(geojson_layer(households.overlay_name(by=mode, lang=language), data))
+        legend.append((tr("户", "Households"), households.legend_items(language, by=mode)))
+    elif on.get("households"):
+        by = "village" if mode == "points" else mode
         data = call(households.households_features, ds["households"], children=ds["children"],
-                    admin_units=ds["admin_units"], by=by, points=points, lang=language)
-        groups.append(geojson_layer(households.overlay_name(by=by, points=points, lang=language), data))
-        legend.append((tr("户", "Households"), households.legend_items(language, by=by, points=points)))
+                    admin_units=ds["admin_units"], by=by, lang=language)
+        groups.append(geojson_layer(households.overlay_name(by=by, lang=language), data))
+        legend.append((tr("户", "Households"), households.legend_items(language, by=by)))
+        if mode == "points":
+            data = call(households.households_features, ds["households"], points=True, lang=language)
+            group = geojson_layer(households.overlay_name(points=True, lang=language), data)
+            groups.append(min_zoom(group, POINTS_MIN_ZOOM))
+            legend.append(("", households.legend_items(language, points=True)))
     if on.get("kits"):
         data = call(kits.kits_features, ds["safety_kits"], lang=language)
         groups.append(geojson_layer(label("kits", language), data))
@@ -135,7 +180,7 @@ def render() -> None:
     st.caption(f"{_common.dataset_path().name}")
     _metrics(headline_figures(ds, _common.current_dataset(metric=True)))
     on, mode = _choices(ds)
-    if not any(layer in ds for layer, _ in OVERLAYS.values()):
+    if not (any(layer in ds for layer, _ in OVERLAYS.values()) or _has_households(ds)):
         st.info(tr("该数据集没有可显示的图层。", "This dataset has no layer to draw."))
         return
     big = too_big(ds, on, mode)

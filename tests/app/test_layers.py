@@ -198,3 +198,32 @@ def test_gcj02_unchanged_outside_china_and_shifts_overlays(tiny_dataset):
     orig = json.loads(before)["features"][0]["geometry"]["coordinates"][0][0]
     assert pond == pytest.approx(list(map(float, wgs84_to_gcj02(*orig))), abs=1e-6)
     shift_to_gcj02(m)
+
+
+def test_role_views_get_counts_not_households(tiny_dataset):
+    from geo.roles import User, dataset_for
+    from layers.households import aggregate_features
+    from views import overview
+
+    leader = dataset_for(User("lead", "leader", ""), tiny_dataset)
+    assert "households" not in leader and "children" not in leader
+    assert overview.household_modes(leader) == ("village", "hexagon")
+    # 3 children, 1 left-behind: below the small-count threshold, so suppressed for a leader
+    assert overview._people(leader) == (0, 0)
+    circles = aggregate_features(leader["area_counts"], admin_units=leader["admin_units"], lang="en")
+    assert len(circles["features"]) == 1
+    assert "Households: &lt;5" in circles["features"][0]["properties"]["_tip"]
+    hexes = aggregate_features(leader["hex_counts"], lang="en")
+    assert len(hexes["features"]) >= 1
+    assert all(f["geometry"]["type"] == "Polygon" for f in hexes["features"])
+    admin = dataset_for(User("a", "admin", ""), tiny_dataset)
+    assert overview._people(admin) == (3, 1)
+
+
+def test_min_zoom_gate_script():
+    from layers import min_zoom
+
+    m = folium.Map(tiles=None)
+    group = min_zoom(folium.FeatureGroup("points").add_to(m), 14)
+    html = _html(m)
+    assert "map.getZoom() < 14" in html and group.get_name() in html

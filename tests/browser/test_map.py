@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from geo import settings
 from geo.dataset import write_dataset
@@ -43,3 +45,43 @@ def test_overview_map_draws_offline(streamlit_app, page, browser_tools, dataset_
     page.screenshot(path=str(shot))
     shutil.copy(shot, browser_tools.artifacts / "overview-latest.png")
     assert page.external_requests == [], f"requests left 127.0.0.1: {page.external_requests}"
+
+
+MARKERS_JS = """() => { let n = 0; window.map.eachLayer(l => { if (l instanceof L.CircleMarker) n++; });
+                       return n; }"""
+
+
+def test_household_points_only_when_zoomed_in(streamlit_app, page, browser_tools, dataset_file):
+    from geo.dataset import read_dataset
+    from views.overview import POINTS_MIN_ZOOM
+
+    n_households = len(read_dataset(dataset_file)["households"])
+    page.goto(streamlit_app({"CHILDSAFE_DATASET": str(dataset_file)}))
+    browser_tools.wait_for_map(page)
+    browser_tools.wait_for_run(page)
+    page.get_by_text("点位（放大查看）").click()
+    # the rerun may remount the map's frame (its legend changed): look until the new one is up
+    has_points = ("() => Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+                  ".some(x => x.textContent.includes('户（点位）'))")
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            frame = browser_tools.wait_for_map(page)
+            if frame.evaluate(has_points):
+                break
+        except PlaywrightError:
+            pass  # the frame was detached under us
+        assert time.monotonic() < deadline, "the points overlay never appeared"
+        page.wait_for_timeout(250)
+
+    def markers_at(zoom: int) -> int:
+        frame.evaluate(f"() => {{ window.map.setZoom({zoom}, {{animate: false}}); return true; }}")
+        frame.wait_for_timeout(300)  # the gate runs on zoomend
+        return frame.evaluate(MARKERS_JS)
+
+    low = markers_at(POINTS_MIN_ZOOM - 3)
+    high = markers_at(POINTS_MIN_ZOOM + 1)
+    assert high - low == n_households  # the points appear only from the gate's zoom on
+    assert markers_at(POINTS_MIN_ZOOM - 3) == low
+    page.screenshot(path=str(browser_tools.artifacts / "overview-points.png"))
+    assert page.external_requests == []
