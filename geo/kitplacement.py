@@ -4,10 +4,12 @@ The problem is a maximal covering location problem solved by the project's one e
 :class:`geo.allocation.MaximalCovering` (exact MILP on county-size problems, greedy with its
 gap to the LP bound above that):
 
-- candidates: the sites without a complete kit; a new kit stands on the site (the middle of a
-  shoreline piece, a point on a whole pond's shore);
+- candidates: the sites without a complete kit (those that would complete a site with risk to
+  remove); a new kit stands on the site (the middle of a shoreline piece, a point on a whole
+  pond's shore);
 - demand: the sites without a complete kit, each weighted by the risk removed when its kit
-  becomes complete: ``exposure x (hazard now - hazard with all four items)``;
+  becomes complete: ``exposure x (hazard now - hazard with all four items)`` (sites with
+  nothing to remove are left out: fewer than K kits are proposed when fewer can help);
 - coverage: a new kit at candidate ``j`` completes site ``i`` when both lie on the same water
   body and ``i`` is within ``settings.kit_service_distance_m`` of the kit (the rule of
   :mod:`geo.kits`).
@@ -104,6 +106,22 @@ def _kit_points(sites: gpd.GeoDataFrame) -> np.ndarray:
     return out
 
 
+def _solve(cov, weights, p: int, method: str, time_limit: float | None) -> tuple[MaximalCovering, str, float]:
+    """Solve the MCLP; return the model, its status and gap. With ``auto``, a greedy that
+    reaches the LP bound is already optimal.
+
+    Kit coverage is nearly one-to-one (a kit completes its own site and rarely a neighbour),
+    so the greedy usually meets the linear-relaxation bound, which proves it optimal and saves
+    the branch-and-bound run; otherwise the engine's ``auto`` choice runs.
+    """
+    if method == "auto":
+        greedy = MaximalCovering.from_coverage(cov, weights, p=p).solve(method="greedy")
+        if greedy.objective >= greedy.bound - 1e-9 * max(1.0, abs(greedy.bound)):
+            return greedy, "optimal", 0.0  # the LP bound proves it
+    model = MaximalCovering.from_coverage(cov, weights, p=p).solve(method=method, time_limit=time_limit)
+    return model, str(model.status), float(model.gap)
+
+
 def place_kits(
     sites: gpd.GeoDataFrame,
     k: int,
@@ -144,19 +162,26 @@ def place_kits(
     open_ = np.flatnonzero(sites["kit_status"].astype("string").to_numpy(dtype=object) != "complete")
     pts = _kit_points(sites)
     water = sites["water_id"].astype("string").to_numpy(dtype=object)
-    # coverage among open sites: same water body, within the service distance
+    # demand: open sites with risk to remove; candidates: open sites; coverage: same water body
+    # and within the service distance of the new kit
+    dem = open_[gain_if_complete[open_] > 0]
     tree = shapely.STRtree(pts[open_])
-    d_i, c_j = tree.query(sites.geometry.to_numpy()[open_], predicate="dwithin", distance=distance)
-    same = water[open_][d_i] == water[open_][c_j]
+    d_i, c_j = tree.query(sites.geometry.to_numpy()[dem], predicate="dwithin", distance=distance)
+    same = water[dem][d_i] == water[open_][c_j]
     cov = sp.csr_matrix(
-        (np.ones(int(same.sum()), bool), (d_i[same], c_j[same])), shape=(len(open_), len(open_))
+        (np.ones(int(same.sum()), bool), (d_i[same], c_j[same])), shape=(len(dem), len(open_))
     )
-    model = MaximalCovering.from_coverage(cov, gain_if_complete[open_], p=k).solve(method=method, time_limit=time_limit)
-    chosen = open_[np.asarray(model.selected, dtype=np.int64)]
+    # a candidate that completes no site with risk to remove can never help: leave it out
+    useful = np.flatnonzero(np.asarray(cov.sum(axis=0)).ravel() > 0)
+    cand = open_[useful]
+    cov = cov[:, useful].tocsc()
+    model, status, gap = _solve(cov, gain_if_complete[dem], k, method, time_limit)
+    picked = np.asarray(model.selected, dtype=np.int64)
+    chosen = cand[picked]
     covered = np.zeros(len(sites), bool)
-    covered[open_[np.asarray(model.covered, dtype=bool)]] = True
+    covered[dem[np.asarray(model.covered, dtype=bool)]] = True
     risk_after = np.where(covered, exposure * hz_complete, risk)
-    served = np.asarray(cov[:, np.asarray(model.selected, dtype=np.int64)].sum(axis=0)).ravel() if len(chosen) else np.zeros(0)
+    served = np.asarray(cov[:, picked].sum(axis=0)).ravel() if len(chosen) else np.zeros(0)
     rows = [
         pd.DataFrame({
             "site_id": sites["site_id"].to_numpy()[chosen], "water_id": water[chosen], "measure": "kit",
@@ -169,7 +194,7 @@ def place_kits(
         factor = float(settings.water_barrier_factor)
         no_barrier = np.flatnonzero(~sites["barrier"].to_numpy(bool))
         w = risk_after[no_barrier] * (1.0 - factor)
-        bmodel = MaximalCovering.from_coverage(sp.identity(len(no_barrier), dtype=bool, format="csr"), w, p=barriers).solve(method=method, time_limit=time_limit)
+        bmodel, _, _ = _solve(sp.identity(len(no_barrier), dtype=bool, format="csc"), w, barriers, method, time_limit)
         bsel = no_barrier[np.asarray(bmodel.selected, dtype=np.int64)]
         risk_after[bsel] *= factor
         rows.append(pd.DataFrame({
@@ -183,8 +208,8 @@ def place_kits(
         frame[col] = frame[col].astype("string")
     proposed = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(np.concatenate(geoms), crs=sites.crs), crs=sites.crs)
     plan = KitPlan(
-        proposed=proposed, objective=float(model.objective), bound=float(model.bound), gap=float(model.gap),
-        status=str(model.status), risk_before=float(risk.sum()), risk_after=float(risk_after.sum()),
+        proposed=proposed, objective=float(model.objective), bound=float(model.bound), gap=gap,
+        status=status, risk_before=float(risk.sum()), risk_after=float(risk_after.sum()),
     )
     logger.info(
         "kit placement: %d kits, %d barriers, risk %.2f -> %.2f (%s, gap %.2f%%)",
