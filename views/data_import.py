@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from pathlib import Path
 
@@ -37,11 +36,8 @@ _COORDS = {"wgs84": ("WGS-84（GPS）", "WGS-84 (GPS)"), "cgcs2000": ("CGCS2000�
            "bd09": ("BD-09（百度）", "BD-09 (Baidu)"), "epsg": ("EPSG 代码（投影坐标）", "EPSG code (projected)")}
 
 
-def _stage(files: list[tuple[str, bytes]]) -> Path | None:
-    """Write the uploaded files to a private temporary folder; return the main file."""
-    digest = hashlib.sha256(b"".join(n.encode() + b for n, b in files)).hexdigest()[:16]
-    folder = Path(tempfile.gettempdir()) / f"childsafe-import-{digest}"
-    folder.mkdir(mode=0o700, exist_ok=True)
+def _stage(files: list[tuple[str, bytes]], folder: Path) -> Path | None:
+    """Write the uploaded files to ``folder`` (private, removed after the run); return the main file."""
     main = None
     for name, data in files:
         safe = Path(name).name  # never a path from the browser
@@ -105,8 +101,6 @@ def _download(result, main: Path) -> None:
 
 def render() -> None:
     """Draw the page."""
-    from geo.roles import can
-
     st.title(tr("数据导入", "Import data"))
     st.caption(tr("支持 CSV（UTF-8/GBK）、Excel、GeoJSON、Shapefile（连同 .dbf/.shx/.prj/.cpg 一起上传）、"
                   "GeoPackage、OSM。姓名、电话、身份证号不会保存。问题行写入隔离文件，修改后可再次导入。",
@@ -120,7 +114,16 @@ def render() -> None:
     files = [(u.name, u.getvalue()) for u in uploads] if uploads else st.session_state.get(STAGED)
     if not files:
         return
-    main = _stage(files)
+    # the uploaded ledger may hold personal data: it lives on disk only during this run
+    with tempfile.TemporaryDirectory(prefix="childsafe-import-") as folder:
+        _check_and_import(files, Path(folder), user, kind, system, sheet, mode)
+
+
+def _check_and_import(files, folder: Path, user, kind: str, system: str, sheet: str | None,
+                      mode: str) -> None:
+    from geo.roles import can
+
+    main = _stage(files, folder)
     if main is None:
         st.warning(tr("未找到可导入的文件。", "No importable file among the uploads."))
         return

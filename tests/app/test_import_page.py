@@ -81,3 +81,13 @@ def test_chinese_and_a_role_that_may_only_check(monkeypatch, county_file):
     assert {m.label: m.value for m in at.metric}["隔离"] == "1"
     assert at.button(key="import_go").disabled
     assert len(read_dataset(county_file)["households"]) == 1
+
+
+def test_uploaded_files_do_not_stay_on_disk(monkeypatch, county_file, tmp_path):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    at = _run(monkeypatch, county_file)
+    assert not at.exception
+    assert list((tmp_path / "tmp").iterdir()) == []
