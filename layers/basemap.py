@@ -8,13 +8,12 @@ basemap), so it draws with no network. The user may pick an online basemap:
   own key from https://console.tianditu.gov.cn (passed as ``tianditu_key``).
 - ``"amap"``: 高德 tiles, drawn in GCJ-02, the obfuscated datum Chinese web maps must use: on it
   WGS-84 overlays appear 300–600 m off. :func:`shift_to_gcj02` moves every overlay's coordinates
-  into GCJ-02 (the published conversion, accurate to about a metre) so they line up; it is applied
+  into GCJ-02 (``geo.coords.wgs84_to_gcj02``, the published conversion) so they line up; it is applied
   by the app when AMap is picked. Data stays WGS-84; only the drawing is shifted.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from urllib.parse import quote
 
@@ -22,7 +21,10 @@ import folium
 import numpy as np
 from branca.element import Element
 
+from geo.coords import wgs84_to_gcj02
 from layers.assets import localize
+
+__all__ = ["BASEMAPS", "MAX_ZOOM", "base_map", "shift_to_gcj02", "wgs84_to_gcj02"]
 
 #: online basemaps: id -> (zh, en) label, URL template, attribution, subdomains, datum.
 BASEMAPS: dict[str, dict] = {
@@ -99,35 +101,7 @@ def base_map(
     return m
 
 
-# --- GCJ-02 ("Mars coordinates") ----------------------------------------------------------
-_A = 6378245.0
-_EE = 0.00669342162296594323
-
-
-def _in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    return (lon > 73.66) & (lon < 135.05) & (lat > 3.86) & (lat < 53.55)
-
-
-def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """Convert WGS-84 longitude/latitude (arrays, degrees) to GCJ-02; outside China unchanged."""
-    lon = np.asarray(lon, dtype=float)
-    lat = np.asarray(lat, dtype=float)
-    x, y = lon - 105.0, lat - 35.0
-    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
-            + (20.0 * np.sin(6.0 * x * math.pi) + 20.0 * np.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-            + (20.0 * np.sin(y * math.pi) + 40.0 * np.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-            + (160.0 * np.sin(y / 12.0 * math.pi) + 320 * np.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
-    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
-            + (20.0 * np.sin(6.0 * x * math.pi) + 20.0 * np.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-            + (20.0 * np.sin(x * math.pi) + 40.0 * np.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-            + (150.0 * np.sin(x / 12.0 * math.pi) + 300.0 * np.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
-    radlat = lat / 180.0 * math.pi
-    magic = 1 - _EE * np.sin(radlat) ** 2
-    sqrtmagic = np.sqrt(magic)
-    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrtmagic) * math.pi)
-    dlon = (dlon * 180.0) / (_A / sqrtmagic * np.cos(radlat) * math.pi)
-    inside = _in_china(lon, lat)
-    return np.where(inside, lon + dlon, lon), np.where(inside, lat + dlat, lat)
+# --- GCJ-02 ("Mars coordinates"): the project's one conversion, geo.coords -----------------
 
 
 def _shift_coords(coords):

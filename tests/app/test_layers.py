@@ -168,15 +168,6 @@ def test_admin_and_stations_layers(tiny_dataset):
     assert len(stations_layer(tiny_dataset["stations"])._children) == 0  # no stations: empty group
 
 
-def test_gcj02_matches_the_import_engineers_conversion():
-    coords = pytest.importorskip("geo.coords")
-    lon = np.array([116.397, 121.47, 104.06, 113.26])
-    lat = np.array([39.909, 31.23, 30.67, 23.13])
-    a = wgs84_to_gcj02(lon, lat)
-    b = coords.wgs84_to_gcj02(lon, lat)
-    assert np.allclose(a[0], b[0], atol=1e-9) and np.allclose(a[1], b[1], atol=1e-9)
-
-
 @settings(max_examples=50, deadline=None)
 @given(st.floats(75, 134), st.floats(18, 53))
 def test_gcj02_shift_is_a_few_hundred_metres_in_china(lon, lat):
@@ -187,7 +178,7 @@ def test_gcj02_shift_is_a_few_hundred_metres_in_china(lon, lat):
 
 
 def test_gcj02_unchanged_outside_china_and_shifts_overlays(tiny_dataset):
-    assert wgs84_to_gcj02(2.35, 48.85) == (2.35, 48.85)
+    assert tuple(map(float, wgs84_to_gcj02(2.35, 48.85))) == (2.35, 48.85)
     m = base_map(tiny_dataset.total_bounds(), asset_urls=LOCAL)
     group = water_layer(tiny_dataset["water_bodies"])
     before = json.dumps(next(iter(group._children.values())).data)

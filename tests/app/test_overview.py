@@ -123,3 +123,17 @@ def test_demo_county(monkeypatch):
     assert not at.exception
     args = _map(at)
     assert len(args["feature_group"]) < 8_000_000  # aggregated households, simplified shapes
+
+
+def test_amap_basemap_shifts_overlays(monkeypatch, tiny_file):
+    at = _run(monkeypatch, tiny_file)
+    plain = _map(at)
+    assert "autonavi" not in plain["script"] and "tile" not in plain["script"].lower()
+    at.selectbox(key="basemap").set_value("amap").run()
+    assert not at.exception
+    shifted = _map(at)
+    assert "autonavi.com" in shifted["script"]
+    assert shifted["feature_group"] != plain["feature_group"]  # overlays moved into GCJ-02
+    at.selectbox(key="basemap").set_value("tianditu").run()
+    assert not at.exception and len(at.warning) >= 1  # no key yet: a warning, no tiles
+    assert "tianditu" not in _map(at)["script"]
