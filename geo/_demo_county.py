@@ -201,11 +201,11 @@ def make_county(rng: np.random.Generator, outline, gates, rivers, river_names: l
     no_water = reservoir.buffer(60.0) if not reservoir.is_empty else None
     canal_lines, canal_dir = [], []
     for axis in (0, 1):
-        for k in ks:
+        for kk in ks:
             if axis == 1 and rng.random() < 0.3:
                 continue
-            a = np.array([-half, k * sp + off[axis]])
-            b = np.array([half, k * sp + off[axis]])
+            a = np.array([-half, kk * sp + off[axis]])
+            b = np.array([half, kk * sp + off[axis]])
             if axis == 1:
                 a, b = a[::-1], b[::-1]
             canal_lines.append(shapely.LineString([c0 + rot @ a, c0 + rot @ b]))
@@ -488,8 +488,8 @@ def _kits(rng, water: pd.DataFrame, centres, h_xy, n_kits: int) -> pd.DataFrame:
         sl = shapely.shortest_line(target, cpts[ci])
         cand_w.append(long_[wi])
         cand_p.append(shapely.line_interpolate_point(sl, np.minimum(6.0, shapely.length(sl))))
-        wt = {"river": 6.0, "canal": 4.0, "ditch": 1.5, "reservoir": 8.0}
-        cand_wt.append(np.array([wt[k] for k in kind[long_][wi]]))
+        kind_weight = {"river": 6.0, "canal": 4.0, "ditch": 1.5, "reservoir": 8.0}
+        cand_wt.append(np.array([kind_weight[k] for k in kind[long_][wi]]))
     w_idx = np.concatenate(cand_w)
     pts = np.concatenate(cand_p)
     wt = np.concatenate(cand_wt)

@@ -171,7 +171,7 @@ def county_layout(rng: np.random.Generator, n: int, area: float, centre: tuple[f
         if c.geom_type != "Polygon":
             c = max(shapely.get_parts(c), key=lambda g: g.area)
         counties.append(c)
-    gates: list[list] = [[] for _ in range(n)]
+    shared_gates: list[list] = [[] for _ in range(n)]
     if n < 4:
         e = np.array([(a, b) for a in range(n) for b in range(a + 1, n)])
     else:
@@ -185,9 +185,9 @@ def county_layout(rng: np.random.Generator, n: int, area: float, centre: tuple[f
         if shared.geom_type == "MultiLineString":
             shared = max(shared.geoms, key=lambda g: g.length)
         p = shapely.line_interpolate_point(shared, rng.uniform(0.3, 0.7), normalized=True)
-        gates[a].append(p)
-        gates[b].append(p)
-    return counties, region, [np.array(g, dtype=object) for g in gates]
+        shared_gates[a].append(p)
+        shared_gates[b].append(p)
+    return counties, region, [np.array(g, dtype=object) for g in shared_gates]
 
 
 def rivers_for_region(rng: np.random.Generator, region, n_counties: int) -> list[np.ndarray]:
@@ -249,15 +249,15 @@ def settlements(rng: np.random.Generator, county, avoid, n_villages: int, n_town
         seats = np.array([int(np.argmin(np.hypot(*(centres - centres.mean(0)).T)))])
         return centres, town, seats
     tc, town = kmeans2(centres, nt, iter=20, minit="++", seed=rng)
-    seats = []
+    seat_list = []
     for t in range(nt):
         members = np.flatnonzero(town == t)
         if not len(members):
             continue
         dist = np.hypot(*(centres[members] - tc[t]).T)
-        seats.append(members[np.argmin(dist)])
+        seat_list.append(members[np.argmin(dist)])
     # relabel townships 0..T-1 in order of seat position (west to east, north to south)
-    seats = np.array(seats)
+    seats = np.array(seat_list)
     old = town[seats]
     order = np.lexsort((centres[seats, 0], -np.round(centres[seats, 1], -3)))
     remap = {int(old[o]): i for i, o in enumerate(order)}

@@ -196,8 +196,8 @@ def kit_records(rng: np.random.Generator, kits: pd.DataFrame, water_barrier: np.
     older = j > 0
     state[older] |= rng.random((int(older.sum()), 4)) < 0.6  # earlier checks found more in place
     missing_first = np.argmin(state, axis=1)
-    note = np.where(state.all(axis=1), None,
-                    np.array([_ITEM_NOTES[m] for m in missing_first], dtype=object))
+    note = np.array([_ITEM_NOTES[m] for m in missing_first], dtype=object)
+    note[state.all(axis=1)] = None
     insp = pd.DataFrame({
         "kit": idx,
         "inspected_on": when.astype("datetime64[ms]"),

@@ -251,6 +251,13 @@ def test_committed_file_counts():
     assert (d == 0).sum() > 0
 
 
+def test_committed_file_is_what_the_code_makes():
+    if not COMMITTED.exists():
+        pytest.skip("data/demo_county.gpkg not generated")
+    # if this fails, regenerate: childsafe demo --out data/demo_county.gpkg --seed 7
+    assert read_dataset(COMMITTED).counts() == make_demo(seed=7).counts()
+
+
 @pytest.mark.parametrize("scale", [0, -1, 5000, float("nan")])
 def test_bad_scale_is_a_clear_error(scale):
     with pytest.raises(SettingsError, match="scale"):
