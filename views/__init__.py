@@ -14,5 +14,6 @@ PAGES: list[tuple[str, str, str, str, tuple[str, ...] | None]] = [
      ("admin", "leader", "planner", "child_director")),
     ("views.coverage", "站点覆盖", "Stations & coverage", ":material/hub:", ("admin", "leader", "planner")),
     ("views.water", "水域安全", "Water safety", ":material/pool:", ("admin", "leader", "safety_officer", "planner")),
+    ("views.patrols", "巡查", "Patrols", ":material/directions_walk:", ("admin", "safety_officer", "leader")),
     ("views.data_import", "数据导入", "Import data", ":material/upload_file:", ("admin", "planner", "child_director")),
 ]
