@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -275,3 +277,16 @@ def test_several_counties_tile_a_province():
     assert dataset_problems(ds) == []
     n_comp, _ = connected_components(_road_graph(ds["roads"]), directed=False)
     assert n_comp == 1  # county roads meet at the shared border
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31 - 1), scale=st.sampled_from([0.01, 0.03, 0.06]))
+def test_any_seed_gives_a_valid_connected_tiled_county(seed, scale):
+    ds = make_demo(seed=seed, scale=scale)
+    assert dataset_problems(ds) == []
+    n_comp, _ = connected_components(_road_graph(ds["roads"]), directed=False)
+    assert n_comp == 1
+    m = project_dataset(ds)["admin_units"]
+    county = m[m["level"] == "county"].area.sum()
+    assert abs(m[m["level"] == "village"].area.sum() - county) / county < 1e-3
+    assert (int(REFERENCE_DATE[:4]) - ds["children"]["birth_year"]).between(0, 17).all()
