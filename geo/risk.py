@@ -77,6 +77,7 @@ def child_vulnerability(
     rates: dict | None = None,
     supervision: dict[str, float] | None = None,
     guardianship: dict[str, float] | None = None,
+    positions: np.ndarray | None = None,
 ) -> pd.Series:
     """Return each child's vulnerability weight (index of ``children``).
 
@@ -91,6 +92,8 @@ def child_vulnerability(
     rates, supervision, guardianship
         Default ``settings.water_age_rates``, ``water_supervision_weights``,
         ``water_guardianship_weights``.
+    positions
+        Each child's household position (:func:`household_positions`), if already known.
     """
     sup = settings.water_supervision_weights if supervision is None else supervision
     gua = settings.water_guardianship_weights if guardianship is None else guardianship
@@ -107,7 +110,7 @@ def child_vulnerability(
     v = v * np.where(flag("left_behind"), sup.get("left_behind", 1.0), 1.0)
     v = v * np.where(flag("lives_alone"), sup.get("lives_alone", 1.0), 1.0)
     v = v * np.where(flag("disability"), sup.get("disability", 1.0), 1.0)
-    pos = household_positions(children, households)
+    pos = household_positions(children, households) if positions is None else positions
     care_all = households["caregiver"].astype("string").fillna("").to_numpy(dtype=object) \
         if "caregiver" in households else np.full(len(households), "", dtype=object)
     care = np.where(pos >= 0, care_all[np.maximum(pos, 0)] if len(care_all) else "", "")
@@ -162,10 +165,11 @@ def site_household_pairs(
     """Every (site, point) pair within ``max_distance`` metres, with the exact distance.
 
     Candidates come from an STRtree of the points queried with the sites' boxes grown by
-    ``max_distance``; one vectorised ``shapely.distance`` call (GEOS; 0 inside a polygon) gives
-    the exact distance of each candidate, and the pairs within reach are kept. (Measured: this
-    is faster than the tree's own ``dwithin`` predicate followed by a distance call, and than
-    a numpy point-to-segment computation; see bench/results/water.md.)
+    ``max_distance``; the exact distance of each candidate is computed in closed form (numpy)
+    for straight one-segment sites and by one vectorised ``shapely.distance`` call (GEOS; 0
+    inside a polygon) for the others, and the pairs within reach are kept. (Measured: faster
+    than the tree's own ``dwithin`` predicate followed by a distance call, and than a numpy
+    point-to-segment computation over every segment of every site.)
 
     Returns
     -------
@@ -181,7 +185,22 @@ def site_household_pairs(
     boxes = shapely.box(b[:, 0] - max_distance, b[:, 1] - max_distance, b[:, 2] + max_distance, b[:, 3] + max_distance)
     tree = shapely.STRtree(pts)
     s_i, p_j = tree.query(boxes)
-    d = shapely.distance(site_geom[s_i], pts[p_j])
+    d = np.empty(len(s_i))
+    # straight pieces (one segment: most canal and ditch sites) in closed form with numpy, the
+    # rest (ponds, bends) by GEOS
+    single = (shapely.get_type_id(site_geom) == 1) & (shapely.get_num_coordinates(site_geom) == 2)
+    one = single[s_i]
+    if one.any():
+        ends = np.zeros((len(site_geom), 2, 2))
+        ends[single] = shapely.get_coordinates(site_geom[single]).reshape(-1, 2, 2)
+        si, xy = s_i[one], shapely.get_coordinates(pts)[p_j[one]]
+        a, ab = ends[si, 0], ends[si, 1] - ends[si, 0]
+        aq = xy - a
+        len2 = (ab * ab).sum(axis=1)
+        t = np.clip(np.divide((aq * ab).sum(axis=1), len2, out=np.zeros_like(len2), where=len2 > 0), 0.0, 1.0)
+        d[one] = np.hypot(*(aq - t[:, None] * ab).T)
+    other = ~one
+    d[other] = shapely.distance(site_geom[s_i[other]], pts[p_j[other]])
     keep = d <= max_distance
     return s_i[keep], p_j[keep], d[keep]
 
@@ -234,8 +253,8 @@ def site_risk(
     nearest = np.full(n, np.nan)
     if n and len(households) and len(children):
         check_same_crs(sites, households)
-        vul = child_vulnerability(children, households, as_of=as_of)
         child_pos = household_positions(children, households)
+        vul = child_vulnerability(children, households, as_of=as_of, positions=child_pos)
         known = child_pos >= 0
         if not known.all():
             logger.warning("risk: %d children have no known household and are left out", int((~known).sum()))
