@@ -174,3 +174,25 @@ def test_moving_a_child_farther_never_raises_risk(houses, items, which, factor):
     farther = d_after >= d_before - 1e-9
     # sites the child got (weakly) farther from never gain risk; the others are not claimed
     assert (after[farther] <= before[farther] + 1e-9).all()
+
+
+def test_pipeline_explanation_and_errors(tiny_dataset):
+    from geo.errors import MissingLayerError
+    from geo.water import RESULT_COLUMNS, site_explanation, water_sites
+
+    ds = tiny_dataset.copy()
+    ds.settings["reference_date"] = "2024-06-01"  # ages at the dataset's date
+    sites = water_sites(ds)
+    assert list(sites.columns[:-1]) == RESULT_COLUMNS and sites["risk_rank"].tolist() == [1, 2, 3, 4, 5]
+    why = site_explanation(ds, sites.to_crs("EPSG:4326"), "w1-000")
+    assert why["missing_items"] == ["pole"] and why["kit_status"] == "partial"
+    bands = {r["age_band"]: r for r in why["by_age"]}
+    assert bands["1-4"]["within_100m"] == 1 and bands["5-9"]["within_500m"] == 1
+    assert bands["10-14"]["within_reach"] == 1 and bands["10-14"]["within_500m"] == 0
+    assert sum(r["share_of_exposure"] for r in why["by_age"]) == pytest.approx(1.0)
+    assert not any("child_id" in r or "household_id" in r for r in why["by_age"])
+    with pytest.raises(KeyError):
+        site_explanation(ds, sites, "nope")
+    ds._layers.pop("water_bodies")
+    with pytest.raises(MissingLayerError, match="water_bodies"):
+        water_sites(ds)
