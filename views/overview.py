@@ -8,6 +8,7 @@ import streamlit as st
 
 from geo import settings
 from geo.errors import ChildSafeError
+from geo.projection import metric_crs_for
 from geo.sites import sites_from_water
 from layers import admin, geojson_layer, households, kits, min_zoom, roads, stations, water
 from layers.labels import label
@@ -57,19 +58,21 @@ def _people(ds) -> tuple[int, int]:
     return total("children"), total("left_behind")
 
 
-def headline_figures(ds, metric_ds) -> dict[str, int]:
-    """Children, left-behind children, water sites, complete kits and stations of ``ds``.
+def water_site_count(water_bodies) -> int:
+    """Number of water sites (``geo.sites.sites_from_water``) of a water layer in any CRS."""
+    if not len(water_bodies):
+        return 0
+    metric = water_bodies.to_crs(metric_crs_for(tuple(water_bodies.to_crs("EPSG:4326").total_bounds)))
+    return len(sites_from_water(metric))
 
-    Water sites are cut from the water bodies by ``geo.sites.sites_from_water`` (in the metric
-    dataset ``metric_ds``).
-    """
+
+def headline_figures(ds) -> dict[str, int]:
+    """Children, left-behind children, water sites, complete kits and stations of ``ds``."""
     n_children, n_left_behind = _people(ds)
-    water_bodies = metric_ds["water_bodies"]
-    sites = _common.cached_call(sites_from_water, water_bodies) if len(water_bodies) else ()
     return {
         "children": n_children,
         "left_behind": n_left_behind,
-        "water": len(sites),
+        "water": _common.cached_call(water_site_count, ds["water_bodies"]),
         "kits_complete": int((kits.kit_completeness(ds["safety_kits"]) == "complete").sum()),
         "kits": len(ds["safety_kits"]),
         "stations": len(ds["stations"]),
@@ -178,7 +181,7 @@ def render() -> None:
         _common.show_error(exc)
         return
     st.caption(f"{_common.dataset_path().name}")
-    _metrics(headline_figures(ds, _common.current_dataset(metric=True)))
+    _metrics(headline_figures(ds))
     on, mode = _choices(ds)
     if not (any(layer in ds for layer, _ in OVERLAYS.values()) or _has_households(ds)):
         st.info(tr("该数据集没有可显示的图层。", "This dataset has no layer to draw."))

@@ -68,6 +68,7 @@ def start_streamlit(env: dict[str, str] | None = None, *, timeout: float = 60.0)
            "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     full_env = {**os.environ, **(env or {})}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ARTIFACTS / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
     proc._log = log  # type: ignore[attr-defined]
