@@ -230,20 +230,31 @@ def assign_teams(xy: np.ndarray | None, load: np.ndarray, teams: int, weights: n
     return team
 
 
-def _visit_matrix(gap: np.ndarray, weight: np.ndarray, phase: np.ndarray, chunk: int = 20_000):
-    """(site, day) index pairs of the visits; rate = min(1, weight / gap), stepped by running sums."""
+def _visit_days(gap: np.ndarray, weight: np.ndarray, phase: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(site, day) index pairs of the visits.
+
+    A site's rate on day d is ``min(1, weight[d] / gap)``; its k-th visit falls on the first day
+    where ``phase + cumulative rate >= k``. Sites sharing a gap share the cumulative rate, so each
+    visit is one binary search (no sites x days matrix).
+    """
     si, di = [], []
-    for a in range(0, len(gap), chunk):
-        rate = np.minimum(1.0, weight[None, :] / gap[a:a + chunk, None])
-        cum = phase[a:a + chunk, None] + np.cumsum(rate, axis=1)
-        prev = np.concatenate([phase[a:a + chunk, None], cum[:, :-1]], axis=1)
-        hit = np.floor(cum + 1e-9) > np.floor(prev + 1e-9)
-        s, d = np.nonzero(hit)
-        si.append(s + a)
-        di.append(d)
+    n_days = len(weight)
+    for g in np.unique(gap):
+        sites = np.flatnonzero(gap == g)
+        cum = np.cumsum(np.minimum(1.0, weight / g))
+        ph = phase[sites]
+        k_max = int(np.floor(ph.max() + cum[-1] + 1e-9)) if n_days else 0
+        if k_max < 1:
+            continue
+        targets = np.arange(1, k_max + 1)[None, :] - ph[:, None] - 1e-9  # (sites, k)
+        day = np.searchsorted(cum, targets, side="left")
+        ok = day < n_days
+        rows = np.broadcast_to(sites[:, None], day.shape)
+        si.append(rows[ok])
+        di.append(day[ok])
     if not si:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(si), np.concatenate(di)
+    return np.concatenate(si).astype(np.int64), np.concatenate(di).astype(np.int64)
 
 
 def _capacity(start: str, end: str, per_stop_min: float) -> int:
@@ -341,19 +352,18 @@ def patrol_schedule(
     order = np.argsort(-risk, kind="stable")
     phase = np.empty(len(keep))
     phase[order] = (np.arange(len(keep)) * 0.6180339887498949) % 1.0
-    si, di = _visit_matrix(gap[keep], weight, phase)
-    visits = pd.DataFrame({
-        "day": di, "site": si, "date": cal["date"].to_numpy()[di], "team": team[si],
-        "site_id": pd.array(ids[si], dtype="string"), "risk": risk[si], "band": band[keep][si] + 1,
-    })
+    si, di = _visit_days(gap[keep], weight, phase)
     if settings.log_summaries:
         logger.info("patrol calendar: %d days, %d sites in %d bands, %d visits by %d team(s)",
-                    len(cal), len(keep), len(set(band[keep])), len(visits), teams)
+                    len(cal), len(keep), len(set(band[keep])), len(si), teams)
     if per == "visit":
-        out = visits.assign(window_start=cal["window_start"].to_numpy()[di],
-                            window_end=cal["window_end"].to_numpy()[di])
-        return out.drop(columns=["day", "site"]).sort_values(["date", "team", "risk"], ascending=[True, True, False],
-                                                               ignore_index=True)
+        order = np.lexsort((-risk[si], team[si], di))
+        si, di = si[order], di[order]
+        return pd.DataFrame({
+            "date": cal["date"].to_numpy()[di], "team": team[si], "site_id": pd.array(ids[si], dtype="string"),
+            "risk": risk[si], "band": band[keep][si] + 1,
+            "window_start": cal["window_start"].to_numpy()[di], "window_end": cal["window_end"].to_numpy()[di],
+        })
     if per == "site":
         n_days = len(cal)
         counts = np.bincount(si, minlength=len(keep))
@@ -375,12 +385,19 @@ def patrol_schedule(
         })
         return out.sort_values("risk", ascending=False, ignore_index=True)[SITE_COLUMNS]
     per_stop = float(settings.patrol_stop_minutes) + float(settings.patrol_schedule_travel_minutes)
-    visits = visits.sort_values(["day", "team", "risk"], ascending=[True, True, False])
-    grouped = visits.groupby(["day", "team"], sort=True)
-    agg = grouped.agg(n_sites=("site", "size"), risk=("risk", "sum"))
-    agg["site_ids"] = grouped["site_id"].agg(lambda s: ";".join(s.astype(str)))
-    agg = agg.reset_index()
-    day = agg["day"].to_numpy()
+    order = np.lexsort((-risk[si], team[si], di))  # by day, team, riskiest first
+    si, di = si[order], di[order]
+    vt = team[si]
+    start_row = np.flatnonzero(np.r_[True, (di[1:] != di[:-1]) | (vt[1:] != vt[:-1])]) if len(si) else np.zeros(0, int)
+    bounds = np.r_[start_row, len(si)]
+    vids = ids[si]
+    agg = {
+        "day": di[start_row], "team": vt[start_row], "n_sites": np.diff(bounds),
+        "risk": np.add.reduceat(risk[si], start_row) if len(si) else np.zeros(0),
+        "site_ids": np.array([";".join(vids[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
+                             dtype=object),
+    }
+    day = agg["day"]
     cap_by_kind = {k: (int(max_stops) if max_stops else _capacity(a, b, per_stop))
                    for k, (a, b) in settings.patrol_schedule_windows.items()}
     kinds = cal["day_kind"].to_numpy(dtype=object)[day]
@@ -389,10 +406,10 @@ def patrol_schedule(
         "date": cal["date"].to_numpy()[day], "weekday": cal["weekday"].to_numpy()[day],
         "day_kind": pd.array(kinds, dtype="string"), "reasons": cal["reasons"].to_numpy()[day],
         "weight": cal["weight"].to_numpy()[day], "window_start": cal["window_start"].to_numpy()[day],
-        "window_end": cal["window_end"].to_numpy()[day], "team": agg["team"].to_numpy(np.int64),
-        "n_sites": agg["n_sites"].to_numpy(np.int64), "capacity": capacity,
-        "over_capacity": agg["n_sites"].to_numpy() > capacity, "risk": agg["risk"].to_numpy(float),
-        "site_ids": pd.array(agg["site_ids"].to_numpy(dtype=object), dtype="string"),
+        "window_end": cal["window_end"].to_numpy()[day], "team": agg["team"].astype(np.int64),
+        "n_sites": agg["n_sites"].astype(np.int64), "capacity": capacity,
+        "over_capacity": agg["n_sites"] > capacity, "risk": agg["risk"].astype(float),
+        "site_ids": pd.array(agg["site_ids"], dtype="string"),
     })
     for col in ("reasons", "window_start", "window_end"):
         out[col] = out[col].astype("string")
