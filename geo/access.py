@@ -125,7 +125,10 @@ def household_access(
             hs = household_snap if household_snap is not None else network.snap_points(households.geometry)
             ss = network.snap_points(st.geometry)
             dist, which = _network_nearest(network, hs, ss, mode=mode, weight="length")
-            time_s, _ = _network_nearest(network, hs, ss, mode=mode, weight="time")
+            if mode == "walk":  # one speed everywhere (legs too): the nearest is the quickest
+                time_s = dist / (float(settings.walk_speed_kmh) / 3.6)
+            else:
+                time_s, _ = _network_nearest(network, hs, ss, mode=mode, weight="time")
     sid = st["station_id"].astype(object).to_numpy() if len(st) else np.empty(0, dtype=object)
     station_id = np.full(n, None, dtype=object)
     found = which >= 0

@@ -44,7 +44,7 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
     table = coverage_by_unit(mds, access)
     areas = service_areas(mds, net, levels=chosen, metric=metric)
     gaps = gap_areas(mds, access)
-    layers = {"child_access": access, "coverage_by_unit": table, "service_areas": areas, "gap_areas": gaps}
+    layers = {"child_access": access.drop(columns="household_id"), "coverage_by_unit": table, "service_areas": areas, "gap_areas": gaps}
     # what the CLI user's role may see (per-child rows only for roles that see children)
     shown = {}
     for name, frame in layers.items():

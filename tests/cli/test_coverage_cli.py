@@ -63,8 +63,7 @@ def test_coverage_writes_layers(dataset_file, tmp_path):
     layers = set(pyogrio.list_layers(out)[:, 0])
     assert {"child_access", "coverage_by_unit", "service_areas", "gap_areas"} <= layers
     acc = pyogrio.read_dataframe(out, layer="child_access")
-    assert list(acc.columns[:7]) == ["child_id", "household_id", "level", "station_id", "distance_m",
-                                     "time_min", "covered"]
+    assert list(acc.columns[:6]) == ["child_id", "level", "station_id", "distance_m", "time_min", "covered"]
     assert acc.set_index("child_id").loc["b", "distance_m"] == pytest.approx(1510, abs=0.5)
     table = pyogrio.read_dataframe(out, layer="coverage_by_unit").set_index("code")
     assert table.loc[V2, "covered"] == 0 and table.loc[V1, "covered_share"] == 1.0
