@@ -247,9 +247,9 @@ def site_risk(
     d100, d500 = settings.water_count_distances_m if count_distances is None else count_distances
     n = len(sites)
     hazard = site_hazard(status, sites.get("kind"))
-    exposure = np.zeros(n)
-    c100 = np.zeros(n, dtype=np.int64)
-    c500 = np.zeros(n, dtype=np.int64)
+    exposure: np.ndarray = np.zeros(n)
+    c100: np.ndarray = np.zeros(n, dtype=np.int64)
+    c500: np.ndarray = np.zeros(n, dtype=np.int64)
     nearest = np.full(n, np.nan)
     if n and len(households) and len(children):
         check_same_crs(sites, households)
