@@ -231,12 +231,17 @@ def main() -> None:
         "",
         "The app's payload is the JSON the overview hands to the streamlit-folium component (map, overlays,",
         "layer control). The warm navigation includes loading Streamlit's own page and one script run",
-        "(overlay GeoJSON cached on the frames' fingerprints).",
+        "(overlay GeoJSON cached on the frames' fingerprints). The first navigation after a server start",
+        "also pays for the server's Python imports (geopandas, folium, pyproj: ~3-4 s of it on this",
+        "machine) and for reading the dataset once. The peer's HTML draws fast in the browser too; its",
+        "cost is the Python build (one folium object per point) and 3.7x the payload.",
     ]
     if province_rows:
         lines += ["", "Province scale (`childsafe demo --scale 50`), Python side of the same overlays:", "",
                   "| data | build + render (s) | HTML (MB) |", "|---|---|---|",
-                  *[f"| {a} | {b} | {c} |" for a, b, c in province_rows]]
+                  *[f"| {a} | {b} | {c} |" for a, b, c in province_rows], "",
+                  "Too big for one map: the overview does not draw an overlay with more than",
+                  "`settings.map_max_features` (25,000) features and says so; households stay aggregated."]
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     logger.info("wrote %s", args.out)
 

@@ -22,6 +22,9 @@ The map, for any page::
   script; pass e.g. ``["last_object_clicked"]`` to get clicks back.
 - Asset links must stay local: an element needing a CDN file (``folium.Icon``, most plugins)
   raises :class:`layers.assets.OfflineAssetError` instead of drawing a blank map offline.
+- Reruns stay fast when the overlay GeoJSON is cached on its input frames:
+  ``data = cached_call(kits.kits_features, ds["safety_kits"], lang=lang())`` then
+  ``layers.geojson_layer(name, data)`` (see :func:`cached_call`; docs/app.md).
 """
 
 from __future__ import annotations
