@@ -108,8 +108,9 @@ siting_time_limit_s: float = 60.0
 # --- patrols (docs/field-work.md) ----------------------------------------------------------
 #: minutes spent at each site (look, remind children, check the four ones); judgement.
 patrol_stop_minutes: float = 10.0
-#: OR-Tools guided-local-search time limit per plan, seconds (bench/results/fieldwork.md).
-patrol_solver_time_limit_s: float = 3.0
+#: OR-Tools guided-local-search time limit per plan, seconds: 2 s keeps 3 teams on the demo county
+#: under 5 s in all and within 1% of a 60 s run's risk (bench/results/fieldwork.md).
+patrol_solver_time_limit_s: float = 2.0
 #: a GPS track passing within this distance of a site counts as a visit (phone GPS ~10-30 m).
 patrol_track_pass_distance_m: float = 50.0
 #: moving faster than this near a site is too fast to inspect it (perfunctory patrol); judgement.
