@@ -3,7 +3,7 @@
 Two overlays, each ONE ``folium.GeoJson`` layer: :func:`routes_layer` (lines, one per team) and
 :func:`stops_layer` (a small numbered disc per stop, drawn with a ``DivIcon`` whose HTML holds only
 the stop number and the team colour from :data:`TEAM_COLOURS`; the base of each team is a "B"
-disc). Tooltip text from the data (site ids, base labels, kit status) goes through
+disc in :data:`BASE_COLOUR`). Tooltip text from the data (site ids, base labels, kit status) goes through
 :func:`layers._geo.tooltip_html`, which escapes it.
 """
 
@@ -21,6 +21,8 @@ from layers.labels import label
 
 #: distinct team colours (ColorBrewer Dark2 + Set1), reused in turn after eight teams.
 TEAM_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#377eb8")
+#: colour of the bases (teams often share one).
+BASE_COLOUR = "#263238"
 _TEXT = {
     "routes": ("巡查路线", "Patrol routes"),
     "stops": ("巡查点位（顺序）", "Patrol stops (order)"),
@@ -113,7 +115,8 @@ def stops_layer(stops: gpd.GeoDataFrame, routes: gpd.GeoDataFrame | None = None,
     texts = [t for t, k in zip(texts, keep, strict=True) if k]
     tips = [t for t, k in zip(tips, keep, strict=True) if k]
     frame = to_map_frame(frame)
-    styles = [_disc(text, team_colour(team)) for text, team in zip(texts, frame["team"], strict=True)]
+    styles = [_disc(text, BASE_COLOUR if text == "B" else team_colour(team))
+              for text, team in zip(texts, frame["team"], strict=True)]
     marker = folium.Marker(icon=folium.DivIcon(html="", icon_size=(20, 20), icon_anchor=(10, 10)))
     return _layer(_t("stops", lang), feature_collection(frame, styles, tips), show=show, marker=marker)
 

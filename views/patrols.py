@@ -202,12 +202,16 @@ def _plan_results(ds, sites, plan) -> None:
     end = (dt.datetime.combine(dt.date(2000, 1, 1), plan["start"])
            + dt.timedelta(hours=plan["shift_hours"])).strftime("%H:%M")
     shift_text = f"{plan['start'].strftime('%H:%M')}–{end}"
+    stations = ds["stations"]
+    names = (dict(zip(stations["station_id"].astype(str), stations["name"].fillna("").astype(str), strict=True))
+             if len(stations) else {})
     for r in routes.itertuples(index=False):
         team = int(r.team)
         cols = st.columns([2, 1, 1])
         cols[0].markdown(f"**{tr('第', 'Team ')}{team}{tr(' 组', '')}** · {int(r.stops)} "
                          f"{tr('个点位', 'stops')} · {r.length_m / 1000:.1f} km")
-        page = route_sheet_html(team, str(r.base), sheet[sheet["team"] == team], shift=shift_text,
+        base = f"{r.base} {names.get(str(r.base), '')}".strip()
+        page = route_sheet_html(team, base, sheet[sheet["team"] == team], shift=shift_text,
                                 length_km=r.length_m / 1000, duration_min=r.duration_min)
         cols[1].download_button(tr("路线单（打印）", "Route sheet (print)"), page.encode("utf-8"),
                                 f"patrol_team_{team}.html", "text/html", key=f"patrols_sheet_{team}")
