@@ -247,7 +247,7 @@ def make_county(rng: np.random.Generator, outline, gates, rivers, river_names: l
     okp = shapely.within(ponds, outline)
     lines_all = np.concatenate([river_geoms_arr, canals, ditches])
     if len(lines_all):
-        t_l = shapely.STRtree(lines_all)
+        t_l = shapely.STRtree(g.segments(shapely.segmentize(lines_all, 200.0))[0])
         hit, _ = t_l.query(ponds, predicate="dwithin", distance=12.0)
         okp[hit] = False
     if not reservoir.is_empty:

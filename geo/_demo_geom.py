@@ -336,12 +336,15 @@ def node_roads(lines: np.ndarray, rank: np.ndarray, water_lines: np.ndarray,
 
     Returns (pieces, rank per piece, bridge flag per piece): the largest connected network.
     """
-    # crossings with water -> rings so a crossing piece is short
-    tree_w = shapely.STRtree(water_lines)
-    li, wi = tree_w.query(lines, predicate="intersects")
+    # crossings with water -> rings so a crossing piece is short (trees of short segments:
+    # a long canal's bounding box would otherwise cover the whole county)
+    wseg, wown = segments(shapely.segmentize(water_lines, 200.0))
+    tree_w = shapely.STRtree(wseg)
+    rseg, rown = segments(lines)
+    li, wi = tree_w.query(rseg, predicate="intersects")
     ring_lines = np.array([], dtype=object)
     if len(li):
-        xs = shapely.intersection(lines[li], water_lines[wi])
+        xs = shapely.intersection(rseg[li], wseg[wi])
         xp = shapely.get_parts(xs)
         xp = xp[shapely.get_type_id(xp) == 0]
         if len(xp):
@@ -355,10 +358,10 @@ def node_roads(lines: np.ndarray, rank: np.ndarray, water_lines: np.ndarray,
     pieces = shapely.get_parts(merged)
     # map pieces to their source road (ring arcs have none)
     mid = shapely.line_interpolate_point(pieces, 0.5, normalized=True)
-    tree_r = shapely.STRtree(lines)
+    tree_r = shapely.STRtree(rseg)
     pi, ri = tree_r.query(mid, predicate="dwithin", distance=0.01)
     prank = np.full(len(pieces), -1)
-    np.maximum.at(prank, pi, rank[ri])
+    np.maximum.at(prank, pi, rank[rown[ri]])
     keep = prank >= 0
     if drop is not None:
         keep &= ~shapely.contains_xy(drop, *shapely.get_coordinates(mid).T)
@@ -369,7 +372,7 @@ def node_roads(lines: np.ndarray, rank: np.ndarray, water_lines: np.ndarray,
     crosses = np.zeros(len(pieces), bool)
     crosses[ci] = True
     over_river = np.zeros(len(pieces), bool)
-    over_river[ci[water_is_river[cw]]] = True
+    over_river[ci[water_is_river[wown[cw]]]] = True
     min_rank = np.where(over_river, RIVER_BRIDGE_MIN_RANK, CANAL_BRIDGE_MIN_RANK)
     bridge = crosses & (prank >= min_rank)
     # graph on the endpoints
@@ -424,6 +427,14 @@ def _tidy_ends(pieces: np.ndarray, tol: float = 1.5) -> np.ndarray:
     d1 = np.hypot(*(xy - xy[last[idx]]).T)
     keep = (pos == first[idx]) | (pos == last[idx]) | ((d0 > tol) & (d1 > tol))
     return shapely.linestrings(xy[keep], indices=idx[keep])
+
+
+def segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split lines into their two-point segments; return (segments, index of their line)."""
+    xy, idx = shapely.get_coordinates(lines, return_index=True)
+    same = idx[1:] == idx[:-1]
+    a, b = xy[:-1][same], xy[1:][same]
+    return shapely.linestrings(np.stack([a, b], axis=1)), idx[:-1][same]
 
 
 def graph_node_count(lines: np.ndarray) -> int:
