@@ -183,6 +183,9 @@ def _plan_results(ds, sites, plan) -> None:
                       f"{len(plan['missed_pinned'])} pinned site(s) fit in no shift."))
     language = lang()
     m = _common.base_map(ds)
+    if len(routes) and routes.geometry.notna().any():
+        x0, y0, x1, y1 = routes.to_crs("EPSG:4326").total_bounds
+        m.fit_bounds([[float(y0), float(x0)], [float(y1), float(x1)]])  # zoom to the routes
     Legend(tr("巡查路线", "Patrol routes"),
            [(tr("巡查组", "Teams"), patrol_layers.legend_items(routes["team"].tolist(), language))]).add_to(m)
     _common.show_map(m, [patrol_layers.routes_layer(routes, lang=language),
