@@ -60,7 +60,7 @@ def unit_codes(dataset: Dataset) -> pd.DataFrame:
     parent = dict(zip(admin["code"].astype(str), admin["parent_code"].astype(object), strict=True))
 
     def up(codes: pd.Series, digits: int) -> pd.Series:
-        out = []
+        out: list[str | None] = []
         for c in codes.astype(object).to_numpy():
             if not isinstance(c, str):
                 out.append(None)

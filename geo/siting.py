@@ -425,8 +425,10 @@ def site_stations(
             cap = cand["capacity"].astype(float).fillna(default).to_numpy()
         elif capacity is not None:
             cap = np.full(len(cand), float(capacity))
-        model = MaximalCovering.from_coverage(full, weights, p=int(new), fixed=fixed, capacity=cap)
+        model: MaximalCovering | SetCovering = MaximalCovering.from_coverage(
+            full, weights, p=int(new), fixed=fixed, capacity=cap)
     else:
+        assert target is not None
         model = SetCovering.from_coverage(full, weights, target_share=float(target), fixed=fixed)
     model.solve(method=method, time_limit=time_limit)
     times["solve"] = time.perf_counter() - t
