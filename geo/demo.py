@@ -179,9 +179,9 @@ def _assemble(rng: np.random.Generator, counties: list[dict]) -> Dataset:
         "rope": kits["rope"], "pole": kits["pole"], "inspected_on": inspected_on,
         "geometry": kits["geometry"],
     })
-    insp.insert(0, "kit_id", kit_ids[insp.pop("kit").to_numpy()])
-    insp.insert(1, "water_id", water_ids[kits["water"].to_numpy()][
-        pd.Index(kit_ids).get_indexer(insp["kit_id"])])
+    kit_of = insp.pop("kit").to_numpy()
+    insp.insert(0, "kit_id", kit_ids[kit_of])
+    insp.insert(1, "water_id", kit_water[kit_of])  # as recorded on the kit (may be empty)
     # barrier checks of ponds with a barrier (no kit)
     fenced = np.flatnonzero((water["kind"] == "pond").to_numpy() & water["barrier"].to_numpy())
     w_county = np.searchsorted(w_off, fenced, side="right") - 1

@@ -89,6 +89,12 @@ def test_counts_scale_with_area(small):
     assert 100 <= c["safety_kits"] <= 140
     assert 8 <= c["stations"] <= 25
     assert c["visits"] > 0 and c["inspections"] > 0
+    insp = small["inspections"]
+    kit_water = small["safety_kits"].set_index("kit_id")["water_id"]
+    of_kits = insp.dropna(subset=["kit_id"])
+    assert of_kits["water_id"].equals(kit_water.loc[of_kits["kit_id"]].set_axis(of_kits.index))
+    last = of_kits.groupby("kit_id")["inspected_on"].max()
+    assert (last == small["safety_kits"].set_index("kit_id").loc[last.index, "inspected_on"]).all()
     assert c["child_directors"] == (small["admin_units"]["level"] == "village").sum()
 
 
