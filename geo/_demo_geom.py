@@ -21,7 +21,7 @@ RANK = {c: i for i, c in enumerate(ROAD_RANK_CLASS)}
 
 #: lowest road class given a bridge over a river / canal without being needed for connectivity
 RIVER_BRIDGE_MIN_RANK = RANK["secondary"]
-CANAL_BRIDGE_MIN_RANK = RANK["tertiary"]
+CANAL_BRIDGE_MIN_RANK = RANK["rural"]
 RING_RADIUS = 15.0  # metres: roads are split this far either side of a water crossing
 
 
