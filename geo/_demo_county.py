@@ -169,8 +169,15 @@ def make_county(rng: np.random.Generator, outline, gates, rivers, river_names: l
     clus_v = np.concatenate([np.arange(n_v), hv])
     clus_n = np.concatenate([main_n, ham_n])
     sigma = 35.0 + 9.0 * np.sqrt(clus_n)
+    # the lanes of each settlement (a jittered street lattice); most houses line them
+    radii = np.clip(1.7 * sigma, 90.0, 650.0)
+    radii[clus_n == 0] = 70.0
+    lanes, lane_main, lane_owner, lattice = g.lattice_lanes(rng, clus_c, radii)
     h_cl = np.repeat(np.arange(len(clus_c)), clus_n)
     h_xy = clus_c[h_cl] + rng.normal(0, 1, (len(h_cl), 2)) * sigma[h_cl, None]
+    on_lane = (rng.random(len(h_cl)) < 0.7) & np.isin(h_cl, lane_owner)
+    if on_lane.any():
+        h_xy[on_lane] = g.points_along(rng, lanes, lane_owner, h_cl[on_lane], side=(8.0, 22.0))
     h_v = clus_v[h_cl]
     bad_zone = shapely.union_all([river_union.buffer(40.0), reservoir.buffer(20.0)])
     for attempt in range(3):
@@ -235,7 +242,7 @@ def make_county(rng: np.random.Generator, outline, gates, rivers, river_names: l
 
     # --- ponds and cisterns -----------------------------------------------------------------
     n_p = int(round(STANDARD["ponds"] * af))
-    m = int(n_p * 1.6) + 10
+    m = int(n_p * 2.2) + 10
     near = rng.random(m) < 0.72
     base = np.where(near[:, None], h_xy[rng.integers(0, len(h_xy), m)],
                     g.random_points_in(rng, outline, m))
@@ -312,7 +319,7 @@ def make_county(rng: np.random.Generator, outline, gates, rivers, river_names: l
 
     # --- roads -------------------------------------------------------------------------------
     out["roads"] = _roads(rng, outline, centres, is_seat, seats, county_seat, hc, hv, clus_c,
-                          sigma, clus_n, gates, reservoir, river_geoms_arr, canals)
+                          (lanes, lane_main, lattice), gates, reservoir, river_geoms_arr, canals)
 
     # --- stations and kits -------------------------------------------------------------------
     out["stations"] = _stations(rng, centres, seats, county_seat, town, town_names, vil_names,
@@ -321,7 +328,7 @@ def make_county(rng: np.random.Generator, outline, gates, rivers, river_names: l
     return out
 
 
-def _roads(rng, outline, centres, is_seat, seats, county_seat, hc, hv, clus_c, sigma, clus_n,
+def _roads(rng, outline, centres, is_seat, seats, county_seat, hc, hv, clus_c, village_lanes,
            gates, reservoir, rivers, canals) -> pd.DataFrame:
     lines, rank = [], []
 
@@ -361,9 +368,7 @@ def _roads(rng, outline, centres, is_seat, seats, county_seat, hc, hv, clus_c, s
     if len(hc):
         add(g.wiggle_lines(rng, centres[hv], hc, step=80.0, amp_frac=0.08, max_amp=120.0),
             g.RANK["rural"])
-    radii = np.clip(1.7 * sigma, 90.0, 650.0)
-    radii[clus_n == 0] = 70.0
-    lanes, main, lattice = g.lattice_lanes(rng, clus_c, radii)
+    lanes, main, lattice = village_lanes
     add(lanes, np.where(main, g.RANK["rural"], g.RANK["path"]))
     n_tr = 1 + rng.poisson(1.1, len(clus_c))
     starts, ends = [], []

@@ -301,11 +301,11 @@ def pond_shapes(rng: np.random.Generator, centres: np.ndarray, radii: np.ndarray
 def lattice_lanes(rng: np.random.Generator, centres: np.ndarray, radii: np.ndarray):
     """Village lanes: a jittered street lattice around each settlement centre.
 
-    Returns (lines, is_main, lattice points per settlement). The two lanes through each centre
-    are the main lanes; the centre itself is an exact vertex of both.
+    Returns (lines, is_main, settlement of each line, lattice points per settlement). The two
+    lanes through each centre are the main lanes; the centre itself is an exact vertex of both.
     """
-    lines, main, pts_of = [], [], []
-    for c, rad in zip(centres, radii, strict=True):
+    lines, main, owner, pts_of = [], [], [], []
+    for k, (c, rad) in enumerate(zip(centres, radii, strict=True)):
         s = rng.uniform(72.0, 100.0)
         m = max(1, int(rad / s))
         th = rng.uniform(0, np.pi)
@@ -327,7 +327,31 @@ def lattice_lanes(rng: np.random.Generator, centres: np.ndarray, radii: np.ndarr
                 seg = grid[off + m, sel] if axis == 0 else grid[sel, off + m]
                 lines.append(shapely.LineString(seg))
                 main.append(off == 0)
-    return np.array(lines, dtype=object), np.array(main, bool), pts_of
+                owner.append(k)
+    return np.array(lines, dtype=object), np.array(main, bool), np.array(owner, int), pts_of
+
+
+def points_along(rng: np.random.Generator, lines: np.ndarray, owner: np.ndarray,
+                 group: np.ndarray, *, side: tuple[float, float]) -> np.ndarray:
+    """One random point beside a line of each ``group`` (lines chosen by length), shape (n, 2).
+
+    ``owner`` gives the group of each line (sorted); points stand ``side`` (min, max) metres to
+    the left or right of the line. Every group in ``group`` must own a line.
+    """
+    length = shapely.length(lines)
+    cum = np.cumsum(length)
+    start = np.concatenate([[0.0], cum])[np.searchsorted(owner, np.arange(owner.max() + 1))]
+    total = np.bincount(owner, weights=length)
+    pos = start[group] + rng.random(len(group)) * total[group]
+    li = np.minimum(np.searchsorted(cum, pos, side="right"), len(lines) - 1)
+    along = np.clip(pos - (cum[li] - length[li]), 0.0, length[li])
+    a = shapely.get_coordinates(shapely.line_interpolate_point(lines[li], along))
+    b = shapely.get_coordinates(shapely.line_interpolate_point(lines[li], along + 1.0))
+    back = shapely.get_coordinates(shapely.line_interpolate_point(lines[li], along - 1.0))
+    d = np.where(np.hypot(*(b - a).T)[:, None] > 0.5, b - a, a - back)
+    d = d / np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)[:, None]
+    off = rng.uniform(side[0], side[1], len(group)) * rng.choice([-1.0, 1.0], len(group))
+    return a + np.column_stack([-d[:, 1], d[:, 0]]) * off[:, None]
 
 
 def node_roads(lines: np.ndarray, rank: np.ndarray, water_lines: np.ndarray,
