@@ -13,7 +13,14 @@ from shapely.geometry import LineString, Point
 from geo.dataset import Dataset
 from geo.errors import ValidationError
 from geo.network import build_network
-from geo.patrols import PatrolPlan, nearest_neighbour_tour, plan_patrols, route_time, routes_to_gpx, two_opt
+from geo.patrols import (
+    PatrolPlan,
+    nearest_neighbour_tour,
+    plan_patrols,
+    route_time,
+    routes_to_gpx,
+    two_opt,
+)
 
 CRS = "EPSG:32650"
 X0, Y0 = 500_000.0, 3_500_000.0
