@@ -1,7 +1,7 @@
 """One synthetic county of the demo: places, water, roads, stations and kits (metres, EPSG:32650).
 
 :func:`make_county` draws one county inside a given outline from a ``numpy`` generator and
-returns plain frames (shapely geometries in an ``geometry`` column, metric coordinates) that
+returns plain frames (shapely geometries in a ``geometry`` column, metric coordinates) that
 :mod:`geo.demo` numbers, joins with the people tables and projects to EPSG:4326.
 """
 
@@ -206,7 +206,7 @@ def make_county(rng: np.random.Generator, outline, gates, rivers, river_names: l
     ks = np.arange(-int(half / sp) - 1, int(half / sp) + 2)
     c0 = np.array([0.5 * (minx + maxx), 0.5 * (miny + maxy)])
     no_water = reservoir.buffer(60.0) if not reservoir.is_empty else None
-    canal_lines, canal_dir = [], []
+    canal_lines = []
     for axis in (0, 1):
         for kk in ks:
             if axis == 1 and rng.random() < 0.3:
@@ -216,7 +216,6 @@ def make_county(rng: np.random.Generator, outline, gates, rivers, river_names: l
             if axis == 1:
                 a, b = a[::-1], b[::-1]
             canal_lines.append(shapely.LineString([c0 + rot @ a, c0 + rot @ b]))
-            canal_dir.append(axis)
     ditch_lines = []
     step = sp / 5
     for a_i in ks:

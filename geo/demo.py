@@ -61,8 +61,8 @@ def _ids(prefix: str, n: int, width: int) -> np.ndarray:
     return np.char.add(prefix, num).astype(object)
 
 
-def _county_codes(n: int) -> tuple[list[str], list[str], list[str]]:
-    """Codes, names' suffix index and parent (city) codes of ``n`` province counties."""
+def _county_codes(n: int) -> tuple[list[str], list[str]]:
+    """Codes and parent (city) codes of ``n`` province counties: ``34CCNN`` and ``34CC00``."""
     per_city = max(10, int(np.ceil(n / 18)))
     if per_city > 79:
         raise SettingsError(f"demo scale too large: at most {MAX_SCALE:g}")
@@ -71,7 +71,7 @@ def _county_codes(n: int) -> tuple[list[str], list[str], list[str]]:
         city = 81 + k // per_city
         codes.append(f"{PROVINCE_CODE}{city:02d}{21 + k % per_city:02d}")
         parents.append(f"{PROVINCE_CODE}{city:02d}00")
-    return codes, parents, []
+    return codes, parents
 
 
 def make_demo(*, seed: int = 7, scale: float = 1.0) -> Dataset:
@@ -107,7 +107,7 @@ def make_demo(*, seed: int = 7, scale: float = 1.0) -> Dataset:
     if n_counties == 1:
         codes, parents, names = [COUNTY_CODE], [""], [COUNTY_NAME]
     else:
-        codes, parents, _ = _county_codes(n_counties)
+        codes, parents = _county_codes(n_counties)
         names = [f"示范{n}" for n in _demo_county.place_names(rng, n_counties, "县")]
     # size each county by its share of the region, so the whole has ``scale`` standard counties
     areas = np.array([o.area for o in outlines])
