@@ -307,6 +307,8 @@ def read_dataset(
     except Exception as exc:  # GDAL cannot open it: corrupt or not a GeoPackage
         raise DatasetError(path, [f"GDAL cannot open it as a GeoPackage ({exc})"]) from exc
     wanted = list(layers) if layers is not None else list(ALL_LAYERS)
+    if "dataset_settings" not in wanted:  # the dataset's own settings always come along
+        wanted.append("dataset_settings")
     unknown = [n for n in wanted if n not in ALL_LAYERS]
     if unknown:
         raise DatasetError(path, [f"no layer named {', '.join(unknown)} in the dataset contract"])

@@ -78,7 +78,7 @@ def cli(verbose: int, quiet: bool, lang: str | None, user: str | None) -> None:
     set_reporter(None if quiet or not sys.stderr.isatty() else _cli_reporter)
 
 
-def open_dataset(path: str, *, analysis: bool = False):
+def open_dataset(path: str, *, analysis: bool = False, layers=None):
     """Read the dataset at ``path`` for a CLI command, as the current CLI user may see it.
 
     Every command reads its dataset through here, so role and area-scope rules apply to
@@ -93,7 +93,9 @@ def open_dataset(path: str, *, analysis: bool = False):
     from geo.roles import analysis_view, dataset_for
 
     user = cli_user(path)
-    ds = read_dataset(path)
+    if layers is not None and not user.local:
+        layers = set(layers) | {"admin_units", "households", "children"}
+    ds = read_dataset(path, layers=sorted(layers) if layers is not None else None)
     if user.local:  # no identity given: the operator who can read the file sees all of it
         return ds
     return analysis_view(user, ds) if analysis else dataset_for(user, ds)

@@ -8,6 +8,9 @@ import click
 
 from geo.cli._main import open_dataset, role_result, site_group
 
+# the layers coverage and siting read (the rest of a dataset is not needed)
+_USED_LAYERS = ("admin_units", "households", "children", "stations", "roads")
+
 _LEVELS = ("village", "township", "county", "school")
 
 
@@ -34,7 +37,7 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
     from geo.gaps import gap_areas
     from geo.network import network_for_dataset
 
-    ds = open_dataset(dataset, analysis=True)
+    ds = open_dataset(dataset, analysis=True, layers=_USED_LAYERS)
     mds = metric_dataset(ds)
     chosen = list(levels) or None
     net = None
@@ -112,7 +115,7 @@ def stations(dataset: str, level: str, new: int | None, target: float | None, ca
         raise click.UsageError("give exactly one of --new K or --target SHARE")
     if capacity is not None and new is None:
         raise SettingsError("--capacity works with --new")
-    ds = open_dataset(dataset, analysis=True)
+    ds = open_dataset(dataset, analysis=True, layers=_USED_LAYERS)
     cand = read_candidates(candidates, dataset_metric_crs(ds)) if candidates else None
     res = site_stations(ds, level=level, new=new, target=target,
                         candidates=cand, radius=radius, metric=metric, capacity=capacity,

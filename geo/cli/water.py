@@ -34,9 +34,9 @@ def water(dataset: str, out: str, max_length: float | None, band: float | None, 
     from geo.dataset import write_layers
     from geo.hotspots import risk_to_hexagons
     from geo.roles import suppress_counts
-    from geo.water import water_sites
+    from geo.water import USED_LAYERS, water_sites
 
-    ds = open_dataset(dataset, analysis=True)
+    ds = open_dataset(dataset, analysis=True, layers=USED_LAYERS)
     full = water_sites(ds, max_length=max_length, band=band)
     layers = {"water_sites": full}
     if hexagons:
@@ -88,9 +88,9 @@ def kits(dataset: str, new: int, barriers: int, out: str, method: str, time_limi
     write layer ``proposed_kits`` (site_id, order, risk_reduced) to OUT."""
     from geo.dataset import write_layers
     from geo.kitplacement import place_kits
-    from geo.water import water_sites
+    from geo.water import USED_LAYERS, water_sites
 
-    ds = open_dataset(dataset, analysis=True)
+    ds = open_dataset(dataset, analysis=True, layers=USED_LAYERS)
     sites = water_sites(ds)
     plan = place_kits(sites, new, barriers=barriers, method=method, time_limit=time_limit)
     write_layers(out, {"proposed_kits": role_result(dataset, "proposed_kits", plan.proposed)})
