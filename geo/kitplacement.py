@@ -107,17 +107,12 @@ def _kit_points(sites: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def _solve(cov, weights, p: int, method: str, time_limit: float | None) -> tuple[MaximalCovering, str, float]:
-    """Solve the MCLP; return the model, its status and gap. With ``auto``, a greedy that
-    reaches the LP bound is already optimal.
+    """Solve the MCLP; return the model, its status and gap.
 
     Kit coverage is nearly one-to-one (a kit completes its own site and rarely a neighbour),
-    so the greedy usually meets the linear-relaxation bound, which proves it optimal and saves
-    the branch-and-bound run; otherwise the engine's ``auto`` choice runs.
+    so the engine's greedy usually meets its Lagrangian bound, which proves it optimal and
+    saves the branch and bound.
     """
-    if method == "auto":
-        greedy = MaximalCovering.from_coverage(cov, weights, p=p).solve(method="greedy")
-        if greedy.objective >= greedy.bound - 1e-9 * max(1.0, abs(greedy.bound)):
-            return greedy, "optimal", 0.0  # the LP bound proves it
     model = MaximalCovering.from_coverage(cov, weights, p=p).solve(method=method, time_limit=time_limit)
     return model, str(model.status), float(model.gap)
 

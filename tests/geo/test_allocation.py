@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.allocation import MaximalCovering, SetCovering, coverage_matrix
+from geo.allocation import MaximalCovering, SetCovering, coverage_matrix, lagrangian_bound
 from geo.errors import SettingsError
 
 # 5 demand points, 3 candidates:  cand0 covers d0,d1 ; cand1 covers d1,d2,d3 ; cand2 covers d3,d4
@@ -30,8 +30,9 @@ def test_mclp_hand_case(method):
     assert m.covered.tolist() == [True, True, False, True, True]
     if method == "exact":
         assert m.status == "optimal" and m.gap == pytest.approx(0, abs=1e-9)
-    else:
-        assert m.status == "heuristic" and m.bound >= m.objective
+    else:  # the greedy is optimal here, and its Lagrangian bound proves it
+        assert m.bound >= m.objective - 1e-9
+        assert m.status == ("optimal" if m.gap <= 1e-7 else "heuristic")
 
 
 def test_mclp_fixed_facilities_count_as_covered():
@@ -142,3 +143,30 @@ def test_adding_a_fixed_facility_never_lowers_coverage(seed):
     fixed[np.asarray(cov[:, 0].todense()).ravel()] = True
     after = MaximalCovering.from_coverage(cov, w, p=2, fixed=fixed).solve().objective
     assert after >= before - 1e-9
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 6))
+def test_lagrangian_bound_is_valid_and_near_the_lp_bound(seed, p):
+    from scipy.optimize import linprog
+
+    rng = np.random.default_rng(seed)
+    _d, _c, w, cov = _random_instance(rng, n_d=40, n_c=15)
+    exact = MaximalCovering.from_coverage(cov, w, p=p).solve(method="exact").objective
+    bound = lagrangian_bound(cov, w, p, iterations=2000)
+    n_d, n_c = cov.shape
+    a = sp.hstack([-sp.csr_matrix(cov, dtype=float), sp.identity(n_d)])
+    card = sp.hstack([sp.csr_matrix(np.ones((1, n_c))), sp.csr_matrix((1, n_d))])
+    lp = linprog(np.concatenate([np.zeros(n_c), -w]), A_ub=sp.vstack([a, card]),
+                 b_ub=np.concatenate([np.zeros(n_d), [p]]), bounds=(0, 1), method="highs")
+    assert bound >= -lp.fun - 1e-6 >= exact - 1e-6  # never below the LP bound: always valid
+    assert bound <= -lp.fun * 1.03 + 1e-6  # and close to it
+
+
+def test_greedy_proven_optimal_skips_branch_and_bound():
+    # one-to-one coverage (each candidate serves its own demand): greedy = optimum = bound
+    cov = sp.identity(50, dtype=bool, format="csr")
+    w = np.arange(1, 51, dtype=float)
+    m = MaximalCovering.from_coverage(cov, w, p=5).solve(method="exact")
+    assert m.status == "optimal" and m.gap == 0
+    assert m.objective == pytest.approx(sum(range(46, 51)))
