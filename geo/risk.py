@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -181,9 +182,34 @@ def site_household_pairs(
     empty = np.array([], dtype=np.int64)
     if len(site_geom) == 0 or len(pts) == 0:
         return empty, empty, np.array([], dtype=float)
+    tree = shapely.STRtree(pts)
+    pts_xy = shapely.get_coordinates(pts)
+    # Shapely and numpy release the GIL: chunks of sites run on the machine's cores
+    # (settings.threads); each chunk's result is exact, so the output does not depend on them.
+    n_chunks = max(1, min(4 * int(settings.threads), len(site_geom) // _CHUNK_MIN_SITES))
+    if n_chunks == 1:
+        return _pairs_chunk(site_geom, pts, pts_xy, tree, np.arange(len(site_geom)), max_distance)
+    chunks = np.array_split(np.arange(len(site_geom)), n_chunks)
+    with ThreadPoolExecutor(max_workers=int(settings.threads)) as pool:
+        parts = list(pool.map(lambda c: _pairs_chunk(site_geom, pts, pts_xy, tree, c, max_distance), chunks))
+    return tuple(np.concatenate([part[k] for part in parts]) for k in range(3))  # type: ignore[return-value]
+
+
+_CHUNK_MIN_SITES = 5_000
+
+
+def _pairs_chunk(
+    all_sites: np.ndarray,
+    pts: np.ndarray,
+    pts_xy: np.ndarray,
+    tree: shapely.STRtree,
+    which: np.ndarray,
+    max_distance: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`site_household_pairs` for the sites ``which`` (positional), against ``tree``."""
+    site_geom = all_sites[which]
     b = shapely.bounds(site_geom)
     boxes = shapely.box(b[:, 0] - max_distance, b[:, 1] - max_distance, b[:, 2] + max_distance, b[:, 3] + max_distance)
-    tree = shapely.STRtree(pts)
     s_i, p_j = tree.query(boxes)
     d = np.empty(len(s_i))
     # straight pieces (one segment: most canal and ditch sites) in closed form with numpy, the
@@ -193,7 +219,7 @@ def site_household_pairs(
     if one.any():
         ends = np.zeros((len(site_geom), 2, 2))
         ends[single] = shapely.get_coordinates(site_geom[single]).reshape(-1, 2, 2)
-        si, xy = s_i[one], shapely.get_coordinates(pts)[p_j[one]]
+        si, xy = s_i[one], pts_xy[p_j[one]]
         a, ab = ends[si, 0], ends[si, 1] - ends[si, 0]
         aq = xy - a
         len2 = (ab * ab).sum(axis=1)
@@ -202,7 +228,7 @@ def site_household_pairs(
     other = ~one
     d[other] = shapely.distance(site_geom[s_i[other]], pts[p_j[other]])
     keep = d <= max_distance
-    return s_i[keep], p_j[keep], d[keep]
+    return which[s_i[keep]], p_j[keep], d[keep]
 
 
 def site_risk(

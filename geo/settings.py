@@ -8,6 +8,7 @@ names its source; ``docs/`` explains them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 # --- general ---------------------------------------------------------------------------
@@ -20,6 +21,8 @@ demo_dataset: Path = data_dir / "demo_county.gpkg"
 language: str = "zh"
 #: log a one-line summary at the end of public functions.
 log_summaries: bool = True
+#: threads for the vectorised geometry passes that release the GIL (exposure pairs).
+threads: int = min(4, os.cpu_count() or 1)
 
 # --- water sites, kits and risk (docs/water-risk.md) -------------------------------------
 #: longest stretch of river/canal/shoreline that counts as one site (one sign can serve it).

@@ -196,3 +196,28 @@ def test_pipeline_explanation_and_errors(tiny_dataset):
     ds._layers.pop("water_bodies")
     with pytest.raises(MissingLayerError, match="water_bodies"):
         water_sites(ds)
+
+
+def test_site_household_pairs_same_with_and_without_threads(monkeypatch):
+    import numpy as np
+    import shapely
+
+    from geo import risk, settings
+
+    rng = np.random.default_rng(5)
+    starts = rng.uniform(0, 5000, (300, 2))
+    lines = shapely.linestrings(np.stack([starts, starts + rng.uniform(-300, 300, (300, 2))], axis=1))
+    ponds = shapely.buffer(shapely.points(rng.uniform(0, 5000, (100, 2))), 30, quad_segs=3)
+    sites = np.concatenate([lines, ponds])
+    pts = shapely.points(rng.uniform(-500, 5500, (2000, 2)))
+    monkeypatch.setattr(risk, "_CHUNK_MIN_SITES", 10**9)
+    one = risk.site_household_pairs(sites, pts, 1000.0)
+    monkeypatch.setattr(risk, "_CHUNK_MIN_SITES", 50)
+    monkeypatch.setattr(settings, "threads", 2)
+    many = risk.site_household_pairs(sites, pts, 1000.0)
+    key = lambda r: np.lexsort((r[1], r[0]))  # noqa: E731
+    for a, b in zip((x[key(one)] for x in one), (x[key(many)] for x in many), strict=True):
+        np.testing.assert_allclose(a, b)
+    ref = shapely.distance(sites[one[0]], pts[one[1]])
+    np.testing.assert_allclose(one[2], ref, atol=1e-6)
+    assert len(one[0]) == int((shapely.distance(sites[:, None], pts[None, :]) <= 1000).sum())
