@@ -40,7 +40,7 @@ def append_row(
     layer: str,
     row: pd.DataFrame,
     *,
-    then: Callable[[sqlite3.Connection], None] | None = None,
+    then: Callable[[sqlite3.Connection], object] | None = None,
 ) -> None:
     """Append the rows of ``row`` to table ``layer`` of the GeoPackage ``path``.
 

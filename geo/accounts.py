@@ -272,6 +272,7 @@ def authenticate(path: str | os.PathLike, username: str, password: str, *,
                 f"sign-ins; try again in {settings.lockout_minutes:g} minutes or ask an admin"
             )
         raise PermissionDenied("wrong user name or password, or the account is disabled")
+    assert row is not None  # outcome "login" is only reached with the user's row
     return User(username, str(row["role"]), str(row["scope"] or ""))
 
 

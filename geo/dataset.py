@@ -252,7 +252,7 @@ def _check_geometry(spec: Layer, frame: pd.DataFrame, label: str) -> list[str]:
     if wrong.any():
         kinds = ", ".join(sorted(set(geom_types[wrong])))
         problems.append(
-            f"layer {label!r} holds {kinds} geometries; it takes {', '.join(spec.geometry)}"
+            f"layer {label!r} holds {kinds} geometries; it takes {', '.join(spec.geometry or ())}"
         )
     return problems
 

@@ -23,7 +23,7 @@ from geo.schema import KIT_ITEMS
 logger = logging.getLogger(__name__)
 
 
-def _check(dataset: Dataset, kit_id, water_id, on, items: dict, barrier) -> pd.Timestamp | None:
+def _check(dataset: Dataset, kit_id, water_id, on, items: dict, barrier) -> pd.Timestamp:
     problems = []
     if not kit_id and not water_id:
         problems.append("name a kit (kit_id) or a water body (water_id)")
@@ -49,7 +49,7 @@ def _check(dataset: Dataset, kit_id, water_id, on, items: dict, barrier) -> pd.T
         day = None
     if day is not None and day.date() > _dt.date.today():
         problems.append(f"the inspection date {day.date()} is in the future")
-    if problems:
+    if problems or day is None:  # a missing day is always among the problems
         raise ValidationError("the inspection cannot be recorded: " + "; ".join(problems),
                               [(kit_id or water_id, "inspection", p) for p in problems])
     return day

@@ -51,6 +51,7 @@ def read_gpx_track(source: str | os.PathLike | bytes) -> gpd.GeoDataFrame:
         gpx = gpxpy.parse(text)
     except Exception as exc:  # gpxpy raises several kinds for bad files
         raise ValidationError(f"the track is not a readable GPX file ({exc})") from exc
+    pts: list[gpxpy.gpx.GPXTrackPoint | gpxpy.gpx.GPXRoutePoint]
     pts = [p for trk in gpx.tracks for seg in trk.segments for p in seg.points]
     if not pts:
         pts = [p for r in gpx.routes for p in r.points]
@@ -163,7 +164,7 @@ def check_track(
 def check_summary(result: pd.DataFrame) -> dict:
     """Counts of a :func:`check_track` result and whether the patrol needs follow-up."""
     counts = result["status"].value_counts()
-    out = {k: int(counts.get(k, 0)) for k in STATUSES}
+    out: dict[str, int | float | bool] = {k: int(counts.get(k, 0)) for k in STATUSES}
     out["planned"] = int(len(result))
     out["passed_share"] = float(result["passed"].mean()) if len(result) else 0.0
     out["flagged"] = bool(out["skipped"] or out["too_fast"])

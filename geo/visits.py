@@ -298,7 +298,9 @@ def visit_schedule(
     code = np.maximum(c_code, v_code)
     names = np.array(STATUSES, dtype=object)
     earliest = np.where(np.isnat(next_contact) | (next_visit < next_contact), next_visit, next_contact)
-    late = ((day - earliest) / np.timedelta64(1, "D"))
+    # timedelta64[ms]; numpy's stubs type datetime64 scalar minus datetime64 array as datetimes
+    delta: np.ndarray = day - earliest
+    late = delta / np.timedelta64(1, "D")
     days_overdue = np.where(code == 2, np.where(np.isnan(late), np.nan, np.maximum(late, 0)), 0.0)
 
     police = [("alone_no_guardian", facts["lives_alone"] | facts["no_caregiver"])]

@@ -15,6 +15,7 @@ import functools
 import logging
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Protocol, cast
 
 import folium
 import xstatic.pkg.jquery as _xjquery
@@ -86,6 +87,13 @@ def asset_url(name: str, base_urls: Mapping[str, str] | None) -> str:
     return f"{base_urls[package].rstrip('/')}/{file}"
 
 
+class _HasAssets(Protocol):
+    """An element that loads scripts and styles (folium's JSCSSMixin and look-alikes)."""
+
+    default_js: list[tuple[str, str]]
+    default_css: list[tuple[str, str]]
+
+
 def _walk(element: Element) -> Iterator[Element]:
     yield element
     for child in list(getattr(element, "_children", {}).values()):
@@ -141,10 +149,12 @@ def localize(element: Element, base_urls: Mapping[str, str] | None = None) -> El
             )
         else:
             owner = type(el).__name__
+            # duck-typed: any element carrying asset lists, not only JSCSSMixin subclasses
+            assets = cast(_HasAssets, el)
             if getattr(el, "default_js", None):
-                el.default_js = _local(el.default_js, base_urls, owner)
+                assets.default_js = _local(assets.default_js, base_urls, owner)
             if getattr(el, "default_css", None):
-                el.default_css = _local(el.default_css, base_urls, owner)
+                assets.default_css = _local(assets.default_css, base_urls, owner)
     return element
 
 

@@ -15,11 +15,12 @@ basemap), so it draws with no network. The user may pick an online basemap:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 from urllib.parse import quote
 
 import folium
 import numpy as np
-from branca.element import Element
+from branca.element import Element, Figure
 
 from geo.coords import wgs84_to_gcj02
 from layers.assets import localize
@@ -81,7 +82,8 @@ def base_map(
                    max_zoom=max_zoom, control_scale=True, zoom_control=True)
     # folium hands max_zoom to its default tile layer only; with tiles=None the map needs it itself
     m.options["max_zoom"] = max_zoom
-    m.get_root().header.add_child(Element(
+    # folium types get_root() as Element; a Map's root is always its Figure
+    cast(Figure, m.get_root()).header.add_child(Element(
         "<style>.leaflet-container{background:#f4f1ea}</style>"), name="childsafe_bg")
     spec = BASEMAPS[basemap]
     if basemap == "tianditu":
@@ -116,7 +118,7 @@ def _shift_coords(coords):
     return [_shift_coords(c) for c in coords]
 
 
-def _shift_geometry(geom: dict) -> dict:
+def _shift_geometry(geom: dict | None) -> dict | None:
     if geom is None:
         return geom
     if geom["type"] == "GeometryCollection":
@@ -139,8 +141,8 @@ def shift_to_gcj02(element: Element) -> Element:
                 data["features"] = [{**f, "geometry": _shift_geometry(f.get("geometry"))} for f in data["features"]]
             elif data.get("type") == "Feature":
                 el.data = {**data, "geometry": _shift_geometry(data.get("geometry"))}
-        elif isinstance(el, folium.Marker | folium.CircleMarker) and getattr(el, "location", None):
-            lat, lon = el.location[:2]
+        elif isinstance(el, folium.Marker | folium.CircleMarker) and (loc := el.location):
+            lat, lon = loc[:2]
             glon, glat = wgs84_to_gcj02(lon, lat)
             el.location = [float(glat), float(glon)]
         elif isinstance(el, folium.FitBounds):

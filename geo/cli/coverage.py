@@ -57,15 +57,16 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
             continue
     write_layers(out, shown)
     summary = coverage_summary(access)
+    by_level: dict[str, dict[str, int | float | None]] = {
+        r.station_level: {"covered": int(r.covered), "children": int(r.children),
+                               "share": None if r.covered_share != r.covered_share else round(float(r.covered_share), 4)}
+        for r in summary.itertuples()
+    }
     result = {
         "out": out,
         "metric": metric or _default_metric(),
         "children": int(len(ds["children"])),
-        "levels": {
-            r.station_level: {"covered": int(r.covered), "children": int(r.children),
-                              "share": None if r.covered_share != r.covered_share else round(float(r.covered_share), 4)}
-            for r in summary.itertuples()
-        },
+        "levels": by_level,
         "gap_areas": int(len(gaps)),
         "layers": sorted(shown),
         "service_areas": int(len(areas)),
@@ -74,7 +75,7 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
         click.echo(json.dumps(result, ensure_ascii=False))
         return
     click.echo(f"wrote {out}: {result['children']:,} children, {result['metric']} distances")
-    for lv, v in result["levels"].items():
+    for lv, v in by_level.items():
         share = "-" if v["share"] is None else f"{100 * v['share']:.1f}%"
         click.echo(f"  {lv:<9} covered {v['covered']:>8,} of {v['children']:,}  ({share})")
     click.echo(f"  gap areas {len(gaps):,}; service areas {len(areas):,}")
