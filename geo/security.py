@@ -15,7 +15,8 @@ from pathlib import Path
 from geo import settings
 from geo.errors import PermissionDenied, ValidationError
 
-#: Upload types the app accepts and how their first bytes look (``None``: text).
+#: Upload types the app accepts and how their first bytes look (``None``: text; ``b""``: binary
+#: with no fixed signature).
 UPLOAD_KINDS: dict[str, bytes | None] = {
     ".csv": None,
     ".txt": None,
@@ -23,10 +24,28 @@ UPLOAD_KINDS: dict[str, bytes | None] = {
     ".json": None,
     ".gpx": None,
     ".osm": None,
+    ".prj": None,  # shapefile sidecars
+    ".cpg": None,
     ".xlsx": b"PK\x03\x04",
+    ".xlsm": b"PK\x03\x04",
     ".zip": b"PK\x03\x04",
     ".gpkg": b"SQLite format 3\x00",
-    ".pbf": None,
+    ".shp": b"\x00\x00\x27\x0a",  # ESRI file code 9994, big-endian (ESRI shapefile white paper)
+    ".shx": b"\x00\x00\x27\x0a",
+    ".dbf": b"",
+    ".pbf": b"",
+}
+
+#: bilingual text of each upload problem code (see :func:`upload_problems`).
+_PROBLEM_TEXT: dict[str, tuple[str, str]] = {
+    "too_large": ("文件 {name} 大小为 {mb:.1f} MB，超过上限 {limit:g} MB",
+                  "{name} is {mb:.1f} MB; the limit is {limit:g} MB"),
+    "type": ("不接受 {suffix} 类型的文件 {name}；可接受：{accepted}",
+             "files of type {suffix} ({name}) are not accepted; accepted: {accepted}"),
+    "not_kind": ("文件 {name} 的内容不是 {suffix} 文件", "the content of {name} is not a {suffix} file"),
+    "damaged": ("文件 {name} 已损坏（{suffix}）", "the {suffix} file {name} is damaged"),
+    "binary": ("文件 {name} 是二进制内容，不是 {suffix} 文本文件",
+               "the content of {name} is binary, not a {suffix} text file"),
 }
 
 
@@ -68,6 +87,45 @@ def safe_dataset_path(name: str | os.PathLike, *, data_dir: str | os.PathLike | 
     return resolved
 
 
+def upload_problems(name: str, data: bytes, *, kinds: Iterable[str] | None = None,
+                    max_mb: float | None = None) -> list[tuple[str, dict]]:
+    """Every problem of one upload as ``(code, details)``; empty when it may be read.
+
+    Same checks and arguments as :func:`check_upload`. Codes: ``too_large`` (details ``mb``,
+    ``limit``), ``type`` (``accepted``), ``not_kind``, ``damaged``, ``binary``; every details
+    dict also holds ``name`` (the base name) and ``suffix``. :func:`upload_problem_text` words
+    them in Chinese or English.
+    """
+    limit = float(settings.max_upload_mb if max_mb is None else max_mb)
+    accepted = [k.lower() if k.startswith(".") else f".{k.lower()}" for k in (kinds or UPLOAD_KINDS)]
+    base = Path(str(name).replace("\\", "/")).name
+    suffix = Path(base).suffix.lower()
+    info = {"name": base, "suffix": suffix or "(none)"}
+    problems: list[tuple[str, dict]] = []
+    if len(data) > limit * 1024 * 1024:
+        problems.append(("too_large", {**info, "mb": len(data) / 1048576, "limit": limit}))
+    if suffix not in accepted or suffix not in UPLOAD_KINDS:
+        problems.append(("type", {**info, "accepted": ", ".join(accepted)}))
+    else:
+        magic = UPLOAD_KINDS[suffix]
+        if magic is not None and not data.startswith(magic):
+            problems.append(("not_kind", info))
+        elif magic == b"PK\x03\x04":
+            try:
+                zipfile.ZipFile(BytesIO(data)).testzip()
+            except (zipfile.BadZipFile, OSError):
+                problems.append(("damaged", info))
+        elif magic is None and b"\x00" in data[:4096]:
+            problems.append(("binary", info))
+    return problems
+
+
+def upload_problem_text(code: str, details: dict, lang: str = "en") -> str:
+    """One problem from :func:`upload_problems` as a sentence in ``lang`` (``"zh"`` or ``"en"``)."""
+    zh, en = _PROBLEM_TEXT[code]
+    return (zh if lang == "zh" else en).format(**details)
+
+
 def check_upload(name: str, data: bytes, *, kinds: Iterable[str] | None = None,
                  max_mb: float | None = None) -> str:
     """Check an uploaded file's size and type; return its lower-case suffix.
@@ -88,26 +146,11 @@ def check_upload(name: str, data: bytes, *, kinds: Iterable[str] | None = None,
     ValidationError
         Too large, a type not accepted, or content that does not match the suffix.
     """
-    limit = float(settings.max_upload_mb if max_mb is None else max_mb)
-    accepted = [k.lower() if k.startswith(".") else f".{k.lower()}" for k in (kinds or UPLOAD_KINDS)]
-    suffix = Path(str(name).replace("\\", "/")).suffix.lower()
-    problems = []
-    if len(data) > limit * 1024 * 1024:
-        problems.append(f"the file is {len(data) / 1048576:.1f} MB; the limit is {limit:g} MB")
-    if suffix not in accepted or suffix not in UPLOAD_KINDS:
-        problems.append(f"files of type {suffix or '(none)'} are not accepted; "
-                        f"accepted: {', '.join(accepted)}")
-    else:
-        magic = UPLOAD_KINDS[suffix]
-        if magic is not None and not data.startswith(magic):
-            problems.append(f"the content is not a {suffix} file")
-        elif magic == b"PK\x03\x04":
-            try:
-                zipfile.ZipFile(BytesIO(data)).testzip()
-            except (zipfile.BadZipFile, OSError):
-                problems.append(f"the {suffix} file is damaged")
-        elif magic is None and suffix != ".pbf" and b"\x00" in data[:4096]:
-            problems.append(f"the content is binary, not a {suffix} text file")
+    problems = upload_problems(name, data, kinds=kinds, max_mb=max_mb)
+    base = Path(str(name).replace("\\", "/")).name
     if problems:
-        raise ValidationError(f"upload {Path(name).name!r} refused: " + "; ".join(problems))
-    return suffix
+        raise ValidationError(
+            f"upload {base!r} refused: " + "; ".join(upload_problem_text(c, d) for c, d in problems),
+            [(base, code, upload_problem_text(code, d)) for code, d in problems],
+        )
+    return Path(base).suffix.lower()

@@ -220,6 +220,36 @@ def show_error(exc: ChildSafeError) -> None:
     st.error(str(exc))
 
 
+def upload_refusal(files: list[tuple[str, bytes]], kinds: tuple[str, ...] | list[str],
+                   language: str | None = None) -> str | None:
+    """Why ``files`` (``[(name, bytes), ...]``) may not be read, in the UI language; ``None`` if they may.
+
+    Every file is checked by :func:`geo.security.upload_problems` (size ``settings.max_upload_mb``,
+    the suffixes ``kinds``, content matching the suffix); all problems are listed at once.
+    """
+    from geo.security import upload_problem_text, upload_problems
+
+    language = language or lang()
+    lines = [upload_problem_text(code, details, language)
+             for name, data in files for code, details in upload_problems(name, data, kinds=kinds)]
+    if not lines:
+        return None
+    head = "上传被拒绝，文件未被读取：" if language == "zh" else "Upload refused; the file was not read:"
+    return head + "\n" + "\n".join(f"- {line}" for line in lines)
+
+
+def checked_uploads(files: list[tuple[str, bytes]], kinds: tuple[str, ...] | list[str]) -> bool:
+    """Show the refusal and return False when any of ``files`` fails the upload checks.
+
+    Call it before anything reads an upload (docs/security.md).
+    """
+    refusal = upload_refusal(files, kinds)
+    if refusal is not None:
+        st.error(refusal)
+        return False
+    return True
+
+
 # --- the map ------------------------------------------------------------------------------
 # Each asset folder is registered as a custom component that is never rendered: Streamlit then
 # serves its files at /component/<name>/<file> with the right MIME types (the static folder

@@ -25,6 +25,8 @@ from views._common import lang, tr
 #: session key of files staged for import as ``[(name, bytes), ...]`` (set by the uploader, or
 #: by another page handing a file over).
 STAGED = "import_files"
+#: upload suffixes the importer reads, with the shapefile sidecars.
+UPLOAD_KINDS = (*TABULAR, *SPATIAL, *OSM, ".dbf", ".shx", ".prj", ".cpg")
 _KIND_ZH = {
     "admin_units": "行政区划", "households": "户", "children": "儿童", "water_bodies": "水体",
     "safety_kits": "“四个一”设施", "stations": "关爱阵地", "roads": "道路",
@@ -112,7 +114,7 @@ def render() -> None:
     uploads = st.file_uploader(tr("选择文件", "Choose file(s)"), accept_multiple_files=True,
                                key="import_upload")
     files = [(u.name, u.getvalue()) for u in uploads] if uploads else st.session_state.get(STAGED)
-    if not files:
+    if not files or not _common.checked_uploads(files, UPLOAD_KINDS):
         return
     # the uploaded ledger may hold personal data: it lives on disk only during this run
     with tempfile.TemporaryDirectory(prefix="childsafe-import-") as folder:

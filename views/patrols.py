@@ -278,11 +278,15 @@ def _check_section(plan) -> None:
     teams = sorted(int(t) for t in stops["team"].unique())
     c = st.columns([1, 3])
     team = c[0].selectbox(tr("巡查组", "Team"), teams, key="patrols_check_team")
-    upload = c[1].file_uploader(tr("上传 GPX 轨迹", "Upload a GPX track"), type=["gpx"], key="patrols_check_file")
+    # no type= filter: a wrong file gets the bilingual refusal below rather than Streamlit's error
+    upload = c[1].file_uploader(tr("上传 GPX 轨迹（.gpx）", "Upload a GPX track (.gpx)"), key="patrols_check_file")
     if upload is None:
         return
+    data = upload.getvalue()
+    if not _common.checked_uploads([(upload.name, data)], [".gpx"]):
+        return
     try:
-        result = check_table(stops, upload.getvalue(), team)
+        result = check_table(stops, data, team)
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
