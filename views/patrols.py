@@ -14,7 +14,10 @@ from geo import settings
 from geo.errors import ChildSafeError
 from geo.presets import PATROL_PRESETS
 from geo.schema import KIT_ITEMS
+from layers import admin as admin_layers
+from layers import geojson_layer
 from layers import patrols as patrol_layers
+from layers import water as water_layers
 from layers.labels import label
 from layers.legend import Legend
 from views import _common
@@ -155,9 +158,11 @@ def _plan_section(ds, sites) -> None:
             tr("求解时限（秒，0 = 快速贪心）", "Solver time limit (s, 0 = quick greedy)"), 0.0, 120.0,
             float(settings.patrol_solver_time_limit_s), 0.5, key="patrols_time_limit"))
         bases = st.multiselect(tr("各组出发点（站点；不选则自动）", "Bases (stations; none = automatic)"), st_ids,
-                               key="patrols_bases", format_func=lambda s: f"{s} {st_names.get(s, '')}".strip())
+                               key="patrols_bases", placeholder=tr("选择（可多选）", "Choose options"),
+                               format_func=lambda s: f"{s} {st_names.get(s, '')}".strip())
         pinned = st.multiselect(tr("必须巡查的点位", "Sites that must be visited"),
-                                ranked["site_id"].astype(str).head(500).tolist(), key="patrols_pinned")
+                                ranked["site_id"].astype(str).head(500).tolist(), key="patrols_pinned",
+                                placeholder=tr("选择（可多选）", "Choose options"))
         go = st.form_submit_button(tr("规划路线", "Plan routes"))
     if go:
         try:
@@ -188,7 +193,14 @@ def _plan_results(ds, sites, plan) -> None:
         m.fit_bounds([[float(y0), float(x0)], [float(y1), float(x1)]])  # zoom to the routes
     Legend(tr("巡查路线", "Patrol routes"),
            [(tr("巡查组", "Teams"), patrol_layers.legend_items(routes["team"].tolist(), language))]).add_to(m)
-    _common.show_map(m, [patrol_layers.routes_layer(routes, lang=language),
+    # context under the routes: boundaries and the waters the stops are on
+    context = []
+    if "admin_units" in ds:
+        data = _common.cached_call(admin_layers.admin_features, ds["admin_units"], lang=language)
+        context.append(geojson_layer(label("admin", language), data))
+    data = _common.cached_call(water_layers.water_features, ds["water_bodies"], lang=language)
+    context.append(geojson_layer(label("water", language), data))
+    _common.show_map(m, [*context, patrol_layers.routes_layer(routes, lang=language),
                          patrol_layers.stops_layer(stops, routes, lang=language)], key="patrols_map", height=520)
     table = pd.DataFrame(routes.drop(columns="geometry"))
     table["length_m"] = (table["length_m"] / 1000).round(1)

@@ -48,14 +48,14 @@ def _controls() -> tuple[str, dt.date]:
     return preset, on
 
 
-def _staffing(ds) -> None:
+def _staffing(ds, *, with_map: bool = True) -> None:
     table = village_staffing(ds)
     short = table[table["shortfall"] > 0]
     c = st.columns(3)
     c[0].metric(tr("村（社区）", "Villages"), f"{len(table):,}")
     c[1].metric(tr("儿童主任不足的村", "Villages short of directors"), f"{len(short):,}")
     c[2].metric(tr("缺口人数", "Directors short"), f"{int(table['shortfall'].sum()):,}")
-    if hasattr(table, "geometry") and table.geometry.notna().any():
+    if with_map and hasattr(table, "geometry") and table.geometry.notna().any():
         m = _common.base_map(ds)
         Legend(tr("儿童主任配备", "Child directors"),
                [(tr("缺口", "Shortfall"), staffing_layer.legend_items(lang()))]).add_to(m)
@@ -147,8 +147,10 @@ def render() -> None:
         c[1].metric(tr("逾期", "Overdue"), f"{int(counts.get('overdue', 0)):,}")
         c[2].metric(tr("7 天内到期", "Due soon"), f"{int(counts.get('due_soon', 0)):,}")
         c[3].metric(tr("需报告公安", "Report to police"), f"{int(sched['report_police'].sum()):,}")
+    # tab changes rerun the page so the staffing map is drawn only once its tab is open (a
+    # Leaflet map drawn in a hidden tab has no size and fits the county at zoom 0)
     tabs = st.tabs([tr("逾期儿童", "Overdue children"), tr("登记走访", "Record a visit"),
-                    tr("儿童主任配备", "Child directors")])
+                    tr("儿童主任配备", "Child directors")], key="visits_tabs", on_change="rerun")
     with tabs[0]:
         if sched is None:
             st.info(tr("该数据集没有儿童表。", "This dataset has no children table."))
@@ -159,4 +161,4 @@ def render() -> None:
             _record(sched)
     with tabs[2]:
         if len(ds["households"]) or len(ds["admin_units"]):
-            _staffing(ds)
+            _staffing(ds, with_map=bool(tabs[2].open))

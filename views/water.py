@@ -65,10 +65,11 @@ def _filters(sites: pd.DataFrame, ds) -> tuple[pd.DataFrame, int]:
     kinds = sorted(sites["kind"].dropna().astype(str).unique())
     c1, c2, c3 = st.columns([2, 2, 1])
     chosen_towns = c1.multiselect(
-        tr("乡镇", "Township"), towns, key="water_towns",
+        tr("乡镇", "Township"), towns, key="water_towns", placeholder=tr("全部乡镇", "All townships"),
         format_func=lambda c: f"{names.get(c, '')} {c}".strip(),
     )
     chosen_kinds = c2.multiselect(tr("水域类型", "Kind of water"), kinds, key="water_kinds",
+                                  placeholder=tr("全部类型", "All kinds"),
                                   format_func=lambda k: label(k, lang()))
     top = int(c3.number_input(tr("前 N 名", "Top N"), min_value=1, max_value=10_000, value=20, key="water_top"))
     out = sites
