@@ -343,12 +343,18 @@ def show_map(
         for group in overlays:
             _basemap.shift_to_gcj02(group)
     control = folium.LayerControl(collapsed=False) if layer_control and overlays else None
+    # streamlit-folium draws every group it is handed, whatever its ``show``: overlays hidden
+    # by default go on the map itself, where Leaflet's layer control honours ``show=False``.
+    hidden = [g for g in overlays if getattr(g, "show", True) is False]
+    for group in hidden:
+        group.add_to(m)
+    visible = [g for g in overlays if g not in hidden]
     return st_folium(
         m,
         key=key,
         height=height,
         use_container_width=True,
-        feature_group_to_add=overlays or None,
+        feature_group_to_add=visible or None,
         layer_control=control,
         returned_objects=list(returned_objects),
     ) or {}

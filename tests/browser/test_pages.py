@@ -73,10 +73,13 @@ def test_every_page_opens_cleanly(streamlit_app, page, browser_tools):
     base = streamlit_app({"CHILDSAFE_DATASET": str(settings.demo_dataset)})
     page.set_viewport_size(VIEWPORT)
     problems = []
-    for module, _zh, en, _icon, _roles in PAGES:
+    for i, (module, _zh, en, _icon, _roles) in enumerate(PAGES):
         path = module.split(".")[-1]
         t0 = time.monotonic()
-        has_map = _open(page, browser_tools, f"{base}/{path}", ACTIONS.get(path))
+        url = f"{base}/" if i == 0 else f"{base}/{path}"  # the first page is the app's root
+        has_map = _open(page, browser_tools, url, ACTIONS.get(path))
+        if page.get_by_text("Page not found").count():
+            problems.append(f"{en} ({url}): Streamlit says the page does not exist")
         logger.info("page %s: %.1f s%s", path, time.monotonic() - t0, " (map)" if has_map else "")
         page.screenshot(path=str(browser_tools.artifacts / f"page-{path}.png"))
         shown = page.locator(f"{browser_tools.map_frame} >> visible=true")
