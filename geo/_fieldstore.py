@@ -3,7 +3,7 @@
 The app records one visit or inspection at a time, often from a user who sees only part of the
 data; rewriting the whole file from that view would drop the rest. These helpers append a row
 to an append-only table and update a few date fields in one SQLite transaction, under the
-dataset's lock (:func:`geo.audit.dataset_lock`).
+dataset's lock (:func:`geo._sqlite.transaction`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from geo.audit import connect, dataset_lock, ensure_table
+from geo._sqlite import transaction
+from geo.audit import ensure_table
 from geo.schema import ALL_LAYERS
 
 _SQL_TYPE = {"text": "TEXT", "bool": "BOOLEAN", "int": "INTEGER", "float": "REAL",
@@ -50,26 +51,16 @@ def append_row(
     spec = ALL_LAYERS[layer]
     cols = spec.column_names
     kinds = {c.name: c.kind for c in spec.columns}
-    with dataset_lock(path):
-        con = connect(path)
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            ensure_table(con, layer, {c: _SQL_TYPE[kinds[c]] for c in cols})
-            present = {r[1] for r in con.execute(f'PRAGMA table_info("{layer}")')}
-            use = [c for c in cols if c in present]
-            sql = (f'INSERT INTO "{layer}" ({", ".join(chr(34) + c + chr(34) for c in use)}) '
-                   f'VALUES ({", ".join("?" for _ in use)})')
-            for rec in row.to_dict("records"):
-                con.execute(sql, [_value(rec.get(c), kinds[c]) for c in use])
-            if then is not None:
-                then(con)
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+    with transaction(path) as con:
+        ensure_table(con, layer, {c: _SQL_TYPE[kinds[c]] for c in cols})
+        present = {r[1] for r in con.execute(f'PRAGMA table_info("{layer}")')}
+        use = [c for c in cols if c in present]
+        sql = (f'INSERT INTO "{layer}" ({", ".join(chr(34) + c + chr(34) for c in use)}) '
+               f'VALUES ({", ".join("?" for _ in use)})')
+        for rec in row.to_dict("records"):
+            con.execute(sql, [_value(rec.get(c), kinds[c]) for c in use])
+        if then is not None:
+            then(con)
 
 
 def update_dates(

@@ -9,10 +9,12 @@ is locked for ``settings.lockout_minutes``; every sign-in, failure and lock is i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,9 +23,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from geo import settings
+from geo._sqlite import transaction
 from geo.audit import (
     connect,
-    dataset_lock,
     ensure_table,
     from_gpkg_time,
     log_event,
@@ -66,13 +68,12 @@ def _check_username(username: str) -> None:
         )
 
 
-def _transaction(path: str | os.PathLike):
-    """Open the dataset, begin an immediate transaction and make sure ``users`` exists."""
-    con = connect(path)
-    con.row_factory = sqlite3.Row
-    con.execute("BEGIN IMMEDIATE")
-    ensure_table(con, "users", _USER_COLUMNS)
-    return con
+@contextlib.contextmanager
+def _transaction(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
+    """One transaction on the dataset (rows as :class:`sqlite3.Row`) with ``users`` present."""
+    with transaction(path, row_factory=sqlite3.Row) as con:
+        ensure_table(con, "users", _USER_COLUMNS)
+        yield con
 
 
 def _row(con: sqlite3.Connection, username: str) -> sqlite3.Row | None:
@@ -81,18 +82,11 @@ def _row(con: sqlite3.Connection, username: str) -> sqlite3.Row | None:
 
 def _update(path: str | os.PathLike, username: str, **values) -> None:
     """Set columns of one user in one transaction; raise if the user does not exist."""
-    with dataset_lock(path):
-        con = _transaction(path)
-        try:
-            if _row(con, username) is None:
-                raise ValidationError(f"no user named {username!r}")
-            sets = ", ".join(f'"{k}" = ?' for k in values)
-            con.execute(f"UPDATE users SET {sets} WHERE username = ?", (*values.values(), username))
-            con.execute("COMMIT")
-        finally:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            con.close()
+    with _transaction(path) as con:
+        if _row(con, username) is None:
+            raise ValidationError(f"no user named {username!r}")
+        sets = ", ".join(f'"{k}" = ?' for k in values)
+        con.execute(f"UPDATE users SET {sets} WHERE username = ?", (*values.values(), username))
 
 
 def add_user(path: str | os.PathLike, username: str, password: str, *, role: str,
@@ -126,21 +120,14 @@ def add_user(path: str | os.PathLike, username: str, password: str, *, role: str
     if role == "child_director" and len(scope) != 12:
         raise ValidationError("a child director's scope is their village's 12-digit code")
     hashed = _hasher.hash(password)
-    with dataset_lock(path):
-        con = _transaction(path)
-        try:
-            if _row(con, username) is not None:
-                raise ValidationError(f"a user named {username!r} exists already")
-            con.execute(
-                "INSERT INTO users (username, role, scope, password_hash, disabled, failed_count,"
-                " locked_until, created_at) VALUES (?, ?, ?, ?, 0, 0, NULL, ?)",
-                (username, role, scope, hashed, to_gpkg_time(now_utc())),
-            )
-            con.execute("COMMIT")
-        finally:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            con.close()
+    with _transaction(path) as con:
+        if _row(con, username) is not None:
+            raise ValidationError(f"a user named {username!r} exists already")
+        con.execute(
+            "INSERT INTO users (username, role, scope, password_hash, disabled, failed_count,"
+            " locked_until, created_at) VALUES (?, ?, ?, ?, 0, 0, NULL, ?)",
+            (username, role, scope, hashed, to_gpkg_time(now_utc())),
+        )
     log_event(path, actor, "user_add", f"{username} role={role} scope={scope or '*'}")
     logger.info("added user %s (%s, %s)", username, role, scope or "*")
     return User(username, role, scope)
@@ -225,45 +212,34 @@ def authenticate(path: str | os.PathLike, username: str, password: str, *,
     """
     now = now or now_utc()
     path = Path(path)
-    with dataset_lock(path):
-        con = _transaction(path)
-        try:
-            row = _row(con, username)
-            if row is None:
-                _verify(_DUMMY_HASH, password)
-                con.execute("COMMIT")
-                outcome, detail = "login_failed", f"unknown user {username!r} ({via})"
-            elif bool(row["disabled"]):
-                con.execute("COMMIT")
-                outcome, detail = "login_failed", f"disabled account ({via})"
-            elif (locked := from_gpkg_time(row["locked_until"])) is not None and locked > now:
-                con.execute("COMMIT")
-                outcome, detail = "login_locked", f"locked until {locked:%Y-%m-%d %H:%M} UTC ({via})"
-            elif _verify(row["password_hash"], password):
-                if _hasher.check_needs_rehash(row["password_hash"]):
-                    con.execute("UPDATE users SET password_hash = ? WHERE username = ?",
-                                (_hasher.hash(password), username))
-                con.execute("UPDATE users SET failed_count = 0, locked_until = NULL"
-                            " WHERE username = ?", (username,))
-                con.execute("COMMIT")
-                outcome, detail = "login", via
-            else:
-                failed = int(row["failed_count"] or 0) + 1
-                locked_until = None
-                if failed >= int(settings.max_failed_logins):
-                    locked_until = to_gpkg_time(now + timedelta(minutes=float(settings.lockout_minutes)))
-                    failed = 0
-                con.execute("UPDATE users SET failed_count = ?, locked_until = ? WHERE username = ?",
-                            (failed, locked_until, username))
-                con.execute("COMMIT")
-                outcome = "login_locked" if locked_until else "login_failed"
-                detail = f"wrong password ({via})" + (
-                    f"; locked for {settings.lockout_minutes:g} min" if locked_until else ""
-                )
-        finally:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            con.close()
+    with _transaction(path) as con:
+        row = _row(con, username)
+        if row is None:
+            _verify(_DUMMY_HASH, password)
+            outcome, detail = "login_failed", f"unknown user {username!r} ({via})"
+        elif bool(row["disabled"]):
+            outcome, detail = "login_failed", f"disabled account ({via})"
+        elif (locked := from_gpkg_time(row["locked_until"])) is not None and locked > now:
+            outcome, detail = "login_locked", f"locked until {locked:%Y-%m-%d %H:%M} UTC ({via})"
+        elif _verify(row["password_hash"], password):
+            if _hasher.check_needs_rehash(row["password_hash"]):
+                con.execute("UPDATE users SET password_hash = ? WHERE username = ?",
+                            (_hasher.hash(password), username))
+            con.execute("UPDATE users SET failed_count = 0, locked_until = NULL"
+                        " WHERE username = ?", (username,))
+            outcome, detail = "login", via
+        else:
+            failed = int(row["failed_count"] or 0) + 1
+            locked_until = None
+            if failed >= int(settings.max_failed_logins):
+                locked_until = to_gpkg_time(now + timedelta(minutes=float(settings.lockout_minutes)))
+                failed = 0
+            con.execute("UPDATE users SET failed_count = ?, locked_until = ? WHERE username = ?",
+                        (failed, locked_until, username))
+            outcome = "login_locked" if locked_until else "login_failed"
+            detail = f"wrong password ({via})" + (
+                f"; locked for {settings.lockout_minutes:g} min" if locked_until else ""
+            )
     log_event(path, username, outcome, detail)
     if outcome != "login":
         if outcome == "login_locked":

@@ -11,18 +11,17 @@ file, takes ``users``, ``audit_log`` and secret settings from the file on disk, 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from geo._sqlite import connect, dataset_lock, transaction
 from geo.dataset import Dataset, read_dataset, write_dataset
-from geo.errors import DatasetError, PermissionDenied
+from geo.errors import PermissionDenied
 
 logger = logging.getLogger(__name__)
 
@@ -54,40 +53,6 @@ def from_gpkg_time(text: object) -> datetime | None:
     if value.tzinfo is not None:
         value = value.tz_convert("UTC").tz_localize(None)
     return value.to_pydatetime()
-
-
-@contextlib.contextmanager
-def dataset_lock(path: str | os.PathLike) -> Iterator[None]:
-    """Hold an exclusive lock on ``path``'s sidecar lock file (serialises writers)."""
-    path = Path(path)
-    lock_path = path.with_name(f".{path.name}.lock")
-    try:
-        fh = open(lock_path, "a+b")  # noqa: SIM115 - closed below
-    except OSError:  # read-only folder: SQLite's own locking still applies
-        yield
-        return
-    try:
-        import fcntl
-
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-    finally:
-        fh.close()
-
-
-def connect(path: str | os.PathLike) -> sqlite3.Connection:
-    """Open the dataset GeoPackage for a small transaction (it must exist)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DatasetError(path, ["the file does not exist"])
-    with open(path, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            raise DatasetError(path, ["the file is not a GeoPackage (.gpkg, an SQLite database)"])
-    con = sqlite3.connect(path, timeout=30, isolation_level=None)
-    return con
 
 
 def table_exists(con: sqlite3.Connection, name: str) -> bool:
@@ -135,22 +100,12 @@ def log_event(path: str | os.PathLike, user, action: str, detail: str = "") -> N
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    with dataset_lock(path):
-        con = connect(path)
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            ensure_table(con, "audit_log", _AUDIT_COLUMNS)
-            con.execute(
-                'INSERT INTO audit_log ("at", "user", "action", "detail") VALUES (?, ?, ?, ?)',
-                (to_gpkg_time(now_utc()), _user_name(user), action, str(detail)),
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+    with transaction(path) as con:
+        ensure_table(con, "audit_log", _AUDIT_COLUMNS)
+        con.execute(
+            'INSERT INTO audit_log ("at", "user", "action", "detail") VALUES (?, ?, ?, ?)',
+            (to_gpkg_time(now_utc()), _user_name(user), action, str(detail)),
+        )
     logger.debug("audit: %s %s %s", _user_name(user), action, detail)
 
 
