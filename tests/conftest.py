@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, Polygon
 
-from geo.dataset import Dataset
+from geo.dataset import Dataset, write_dataset
 
 
 @pytest.fixture
@@ -51,3 +53,13 @@ def tiny_dataset() -> Dataset:
         {"admin_units": admin, "households": households, "water_bodies": water,
          "safety_kits": kits, "children": children}
     ).to_crs("EPSG:4326")
+
+
+@pytest.fixture
+def two_villages_path(tmp_path) -> Path:
+    """``privacy_data.two_villages()`` written to ``tmp_path / "county.gpkg"``."""
+    from privacy_data import two_villages
+
+    path = tmp_path / "county.gpkg"
+    write_dataset(two_villages(), path)
+    return path

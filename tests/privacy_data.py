@@ -14,6 +14,8 @@ X0, Y0 = 500_000.0, 3_500_000.0
 COUNTY, TOWNSHIP = "340123", "340123101"
 VILLAGE_A, VILLAGE_B = "340123101001", "340123101002"
 SALT = "s3cret-salt-value"
+#: the password of test accounts
+PW = "correct horse battery"
 #: strings that only village B's records contain
 B_MARKERS = (VILLAGE_B, "hhB1", "hhB2", "chB1", "chB2", "visB", "River B", "watB", "kitB",
              "staB", "roadB", "insB", "Village B", "Home B", "note B", "checked B", "Unit B")
@@ -104,3 +106,4 @@ def fast_passwords(monkeypatch):
 
     monkeypatch.setattr(geo.accounts, "_hasher",
                         PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+

@@ -6,98 +6,88 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from privacy_data import VILLAGE_A, fast_passwords, two_villages  # noqa: F401
+from privacy_data import PW, VILLAGE_A, fast_passwords  # noqa: F401
 
 from geo.accounts import authenticate, list_users
 from geo.audit import read_audit
 from geo.cli._main import cli
-from geo.dataset import write_dataset
 from geo.errors import PermissionDenied
-
-PW = "correct horse battery"
-
-
-@pytest.fixture
-def path(tmp_path):
-    p = tmp_path / "county.gpkg"
-    write_dataset(two_villages(), p)
-    return p
 
 
 def _run(*args, env=None, input=None):
     return CliRunner().invoke(cli, list(args), env=env or {}, input=input)
 
 
-def test_add_from_env_and_from_file_and_prompt(path, tmp_path):
-    r = _run("user", "add", str(path), "root", "--role", "admin", env={"CHILDSAFE_NEW_PASSWORD": PW})
+def test_add_from_env_and_from_file_and_prompt(two_villages_path, tmp_path):
+    r = _run("user", "add", str(two_villages_path), "root", "--role", "admin", env={"CHILDSAFE_NEW_PASSWORD": PW})
     assert r.exit_code == 0, r.output
     assert PW not in r.output
     pw_file = tmp_path / "pw.txt"
     pw_file.write_text("from a file 123\n")
-    r = _run("user", "add", str(path), "dirA", "--role", "child_director", "--scope", VILLAGE_A,
+    r = _run("user", "add", str(two_villages_path), "dirA", "--role", "child_director", "--scope", VILLAGE_A,
              "--password-file", str(pw_file))
     assert r.exit_code == 0, r.output
-    assert authenticate(path, "dirA", "from a file 123").scope == VILLAGE_A
-    r = _run("user", "add", str(path), "lead", "--role", "leader", input="typed secret 1\ntyped secret 1\n")
+    assert authenticate(two_villages_path, "dirA", "from a file 123").scope == VILLAGE_A
+    r = _run("user", "add", str(two_villages_path), "lead", "--role", "leader", input="typed secret 1\ntyped secret 1\n")
     assert r.exit_code == 0, r.output
     assert "typed secret 1" not in r.output
-    assert authenticate(path, "lead", "typed secret 1").role == "leader"
+    assert authenticate(two_villages_path, "lead", "typed secret 1").role == "leader"
 
 
-def test_list_disable_enable_passwd(path):
-    _run("user", "add", str(path), "u1", "--role", "planner", env={"CHILDSAFE_NEW_PASSWORD": PW})
-    r = _run("user", "list", str(path), "--json")
+def test_list_disable_enable_passwd(two_villages_path):
+    _run("user", "add", str(two_villages_path), "u1", "--role", "planner", env={"CHILDSAFE_NEW_PASSWORD": PW})
+    r = _run("user", "list", str(two_villages_path), "--json")
     rows = json.loads(r.output)
     assert rows == [{"username": "u1", "role": "planner", "scope": "", "disabled": False,
                      "locked_until": None}]
-    assert "argon2" not in _run("user", "list", str(path)).output
-    assert _run("user", "disable", str(path), "u1").exit_code == 0
-    assert bool(list_users(path)["disabled"].iloc[0])
+    assert "argon2" not in _run("user", "list", str(two_villages_path)).output
+    assert _run("user", "disable", str(two_villages_path), "u1").exit_code == 0
+    assert bool(list_users(two_villages_path)["disabled"].iloc[0])
     with pytest.raises(PermissionDenied):
-        authenticate(path, "u1", PW)
-    assert _run("user", "enable", str(path), "u1").exit_code == 0
-    r = _run("user", "passwd", str(path), "u1", env={"CHILDSAFE_NEW_PASSWORD": "brand new pass"})
+        authenticate(two_villages_path, "u1", PW)
+    assert _run("user", "enable", str(two_villages_path), "u1").exit_code == 0
+    r = _run("user", "passwd", str(two_villages_path), "u1", env={"CHILDSAFE_NEW_PASSWORD": "brand new pass"})
     assert r.exit_code == 0 and "brand new pass" not in r.output
-    assert authenticate(path, "u1", "brand new pass").role == "planner"
+    assert authenticate(two_villages_path, "u1", "brand new pass").role == "planner"
 
 
-def test_errors_are_one_message(path):
-    r = _run("user", "add", str(path), "x", "--role", "admin", env={"CHILDSAFE_NEW_PASSWORD": "short"})
+def test_errors_are_one_message(two_villages_path):
+    r = _run("user", "add", str(two_villages_path), "x", "--role", "admin", env={"CHILDSAFE_NEW_PASSWORD": "short"})
     assert r.exit_code == 2 and "at least 8" in r.output
-    r = _run("user", "disable", str(path), "ghost")
+    r = _run("user", "disable", str(two_villages_path), "ghost")
     assert r.exit_code == 2 and "no user" in r.output
 
 
-def test_only_admins_manage_users_when_acting_as_someone(path):
+def test_only_admins_manage_users_when_acting_as_someone(two_villages_path):
     env = {"CHILDSAFE_NEW_PASSWORD": PW}
-    _run("user", "add", str(path), "lead", "--role", "leader", env=env)
-    _run("user", "add", str(path), "root", "--role", "admin", env=env)
+    _run("user", "add", str(two_villages_path), "lead", "--role", "leader", env=env)
+    _run("user", "add", str(two_villages_path), "root", "--role", "admin", env=env)
     as_lead = {**env, "CHILDSAFE_PASSWORD": PW}
-    r = _run("--user", "lead", "user", "add", str(path), "x", "--role", "admin", env=as_lead)
+    r = _run("--user", "lead", "user", "add", str(two_villages_path), "x", "--role", "admin", env=as_lead)
     assert r.exit_code == 2 and "may not manage users" in r.output
-    r = _run("--user", "lead", "user", "passwd", str(path), "lead", env={**as_lead, "CHILDSAFE_NEW_PASSWORD": "lead's new pw"})
+    r = _run("--user", "lead", "user", "passwd", str(two_villages_path), "lead", env={**as_lead, "CHILDSAFE_NEW_PASSWORD": "lead's new pw"})
     assert r.exit_code == 0, r.output  # own password
-    r = _run("--user", "root", "user", "add", str(path), "x", "--role", "planner",
+    r = _run("--user", "root", "user", "add", str(two_villages_path), "x", "--role", "planner",
              env={"CHILDSAFE_PASSWORD": PW, "CHILDSAFE_NEW_PASSWORD": PW})
     assert r.exit_code == 0, r.output
-    r = _run("--user", "root", "audit", str(path), env={"CHILDSAFE_PASSWORD": "wrong one!"})
+    r = _run("--user", "root", "audit", str(two_villages_path), env={"CHILDSAFE_PASSWORD": "wrong one!"})
     assert r.exit_code == 2 and "wrong user name or password" in r.output
 
 
-def test_identity_password_from_a_hidden_prompt(path):
-    _run("user", "add", str(path), "root", "--role", "admin", env={"CHILDSAFE_NEW_PASSWORD": PW})
-    r = _run("--user", "root", "user", "list", str(path), input=PW + "\n")
+def test_identity_password_from_a_hidden_prompt(two_villages_path):
+    _run("user", "add", str(two_villages_path), "root", "--role", "admin", env={"CHILDSAFE_NEW_PASSWORD": PW})
+    r = _run("--user", "root", "user", "list", str(two_villages_path), input=PW + "\n")
     assert r.exit_code == 0 and "root" in r.output and PW not in r.output
 
 
-def test_audit_command_shows_and_exports(path, tmp_path):
-    _run("user", "add", str(path), "root", "--role", "admin", env={"CHILDSAFE_NEW_PASSWORD": PW})
-    _run("user", "add", str(path), "lead", "--role", "leader", env={"CHILDSAFE_NEW_PASSWORD": PW})
-    r = _run("audit", str(path), "--json")
+def test_audit_command_shows_and_exports(two_villages_path, tmp_path):
+    _run("user", "add", str(two_villages_path), "root", "--role", "admin", env={"CHILDSAFE_NEW_PASSWORD": PW})
+    _run("user", "add", str(two_villages_path), "lead", "--role", "leader", env={"CHILDSAFE_NEW_PASSWORD": PW})
+    r = _run("audit", str(two_villages_path), "--json")
     assert [e["action"] for e in json.loads(r.output)] == ["user_add", "user_add"]
     out = tmp_path / "log.csv"
-    assert _run("audit", str(path), "--out", str(out)).exit_code == 0
+    assert _run("audit", str(two_villages_path), "--out", str(out)).exit_code == 0
     assert out.read_text().count("user_add") == 2
-    assert read_audit(path)["action"].iloc[-1] == "audit_export"
-    r = _run("--user", "lead", "audit", str(path), env={"CHILDSAFE_PASSWORD": PW})
+    assert read_audit(two_villages_path)["action"].iloc[-1] == "audit_export"
+    r = _run("--user", "lead", "audit", str(two_villages_path), env={"CHILDSAFE_PASSWORD": PW})
     assert r.exit_code == 2 and "may not view the audit log" in r.output
