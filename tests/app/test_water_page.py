@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
+from app_pages import map_args, run_page
 
 from geo.dataset import write_dataset
 
@@ -26,28 +26,13 @@ def _page():
     water.render()
 
 
-def _run(monkeypatch, path: Path, language: str = "en") -> AppTest:
-    monkeypatch.setenv("CHILDSAFE_DATASET", str(path))
-    at = AppTest.from_function(_page, default_timeout=90)
-    at.session_state["dataset_path"] = str(path)
-    at.session_state["lang"] = language
-    return at.run()
-
-
-def _map_args(at: AppTest) -> dict:
-    comps = [e for e in at.main if getattr(getattr(e, "proto", None), "component_name", "")
-             == "streamlit_folium.st_folium"]
-    assert len(comps) == 1
-    return json.loads(comps[0].proto.json_args)
-
-
 def test_page_ranks_and_maps_sites(monkeypatch, tiny_file):
-    at = _run(monkeypatch, tiny_file)
+    at = run_page(_page, monkeypatch, tiny_file)
     assert not at.exception, at.exception
     assert at.title[0].value == "Water safety"
     values = {m.label: m.value for m in at.metric}
     assert values["Water sites"] == "5" and values["Complete kits"] == "0" and values["Without any kit"] == "4"
-    args = _map_args(at)
+    args = map_args(at)
     assert args["returned_objects"] == ["last_object_clicked_tooltip"]
     html = json.dumps(args)
     assert "Water sites (by risk)" in html and "w1-000" in html
@@ -67,7 +52,7 @@ def test_page_ranks_and_maps_sites(monkeypatch, tiny_file):
 def test_filters_and_excel(monkeypatch, tiny_file):
     from views.water import excel_bytes, ranked_table
 
-    at = _run(monkeypatch, tiny_file)
+    at = run_page(_page, monkeypatch, tiny_file)
     at.multiselect(key="water_kinds").set_value(["Canal"]).run()  # AppTest takes the shown labels
     assert not at.exception
     table = at.dataframe[0].value
@@ -80,7 +65,7 @@ def test_filters_and_excel(monkeypatch, tiny_file):
 
 
 def test_kit_placement_tool(monkeypatch, tiny_file):
-    at = _run(monkeypatch, tiny_file)
+    at = run_page(_page, monkeypatch, tiny_file)
     at.number_input(key="water_new_kits").set_value(2)
     at.number_input(key="water_new_barriers").set_value(1)
     at.button(key="water_place").click().run()
@@ -88,11 +73,11 @@ def test_kit_placement_tool(monkeypatch, tiny_file):
     values = {m.label: m.value for m in at.metric}
     assert values["Status"] == "optimal" and values["Gap to bound"] == "0.00%"
     assert float(values["Risk after"]) < float(values["Risk before"])
-    assert "Proposed kits" in json.dumps(_map_args(at))
+    assert "Proposed kits" in json.dumps(map_args(at))
 
 
 def test_page_in_chinese(monkeypatch, tiny_file):
-    at = _run(monkeypatch, tiny_file, language="zh")
+    at = run_page(_page, monkeypatch, tiny_file, language="zh")
     assert not at.exception, at.exception
     assert at.title[0].value == "水域安全"
     assert {m.label: m.value for m in at.metric}["水域点位"] == "5"

@@ -3,50 +3,20 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from shapely.geometry import LineString, Point, box
+from road_villages import V1, V2, write_county
 
 from geo.cli._main import cli
-from geo.dataset import Dataset, write_dataset
-from geo.schema import LAYERS
-
-CRS = "EPSG:32650"
-X0, Y0 = 500_000.0, 3_500_000.0
-V1, V2 = "340123101001", "340123101002"
-
-
-def gdf(data, geoms):
-    return gpd.GeoDataFrame(data, geometry=geoms, crs=CRS)
 
 
 @pytest.fixture
-def dataset_file(tmp_path):
+def dataset_file(tmp_path) -> Path:
     """A 6 km road; a village station at x = 0; households at 500, 1500, 4000, 5800 m."""
-    roads = gdf({"road_id": ["r"], "road_class": ["rural"], "oneway": [False]},
-                [LineString([(X0, Y0), (X0 + 3000, Y0), (X0 + 6000, Y0)])])
-    admin = gdf({"code": [V1, V2], "name": ["West", "East"], "level": ["village", "village"],
-                 "parent_code": ["340123101", "340123101"]},
-                [box(X0 - 100, Y0 - 100, X0 + 3000, Y0 + 100), box(X0 + 3000, Y0 - 100, X0 + 6100, Y0 + 100)])
-    hh = gdf({"household_id": ["h1", "h2", "h3", "h4"], "village_code": [V1, V1, V2, V2]},
-             [Point(X0 + x, Y0 + 10) for x in (500, 1500, 4000, 5800)])
-    children = pd.DataFrame({"child_id": ["a", "b", "c", "d", "e"],
-                             "household_id": ["h1", "h2", "h3", "h3", "h4"],
-                             "left_behind": [True, False, True, False, True]})
-    stations = gdf({"station_id": ["s1"], "kind": ["childrens_home"], "level": ["village"]}, [Point(X0, Y0)])
-    path = tmp_path / "county.gpkg"
-    layers = {"roads": roads, "admin_units": admin, "households": hh, "children": children,
-              "stations": stations}
-    for name, frame in layers.items():
-        for col in LAYERS[name].column_names:
-            if col not in frame:
-                frame[col] = None
-    write_dataset(Dataset(layers).to_crs("EPSG:4326"), path)
-    return path
+    return write_county(tmp_path)
 
 
 def run(*args):

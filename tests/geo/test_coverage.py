@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from shapely.geometry import LineString, Point, box
+from road_villages import V1, V2, X0, Y0, gdf, households, road
+from shapely.geometry import Point, box
 
 from geo.access import child_access
 from geo.coverage import child_groups, coverage_by_unit, coverage_summary, service_areas
@@ -15,28 +15,18 @@ from geo.dataset import Dataset
 from geo.gaps import gap_areas, hex_cells, hex_polygons, vulnerability
 from geo.network import build_network
 
-CRS = "EPSG:32650"
-X0, Y0 = 500_000.0, 3_500_000.0
-V1, V2 = "340123101001", "340123101002"
-
-
-def gdf(data, geoms):
-    return gpd.GeoDataFrame(data, geometry=geoms, crs=CRS)
-
 
 @pytest.fixture
 def two_villages():
     """A 6 km road; village 1 west (station at x=0), village 2 east with no station nearby."""
-    roads = gdf({"road_id": ["r"], "road_class": ["rural"], "oneway": [False]},
-                [LineString([(X0, Y0), (X0 + 3000, Y0), (X0 + 6000, Y0)])])
+    roads = road()
     admin = gdf({"code": ["340123", "340123101", V1, V2], "name": ["County", "Town", "West", "East"],
                  "level": ["county", "township", "village", "village"],
                  "parent_code": [None, "340123", "340123101", "340123101"]},
                 [box(X0 - 100, Y0 - 100, X0 + 6100, Y0 + 100), box(X0 - 100, Y0 - 100, X0 + 6100, Y0 + 100),
                  box(X0 - 100, Y0 - 100, X0 + 3000, Y0 + 100), box(X0 + 3000, Y0 - 100, X0 + 6100, Y0 + 100)])
     # households at x = 500, 1500 (village 1), 4000, 5800 (village 2); all 10 m off the road
-    hh = gdf({"household_id": ["h1", "h2", "h3", "h4"], "village_code": [V1, V1, V2, V2]},
-             [Point(X0 + x, Y0 + 10) for x in (500, 1500, 4000, 5800)])
+    hh = households()
     children = pd.DataFrame({
         "child_id": ["a", "b", "c", "d", "e"],
         "household_id": ["h1", "h2", "h3", "h3", "h4"],
