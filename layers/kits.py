@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from geo.schema import KIT_ITEMS
-from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
+from layers import features_layer, point_legend
+from layers._geo import feature_collection, to_map_frame, tooltip_html
 from layers.labels import label
 
 #: colour per completeness class.
@@ -55,10 +56,9 @@ def kits_layer(
     show: bool = True,
 ) -> folium.FeatureGroup:
     """Return :func:`kits_features` as one named overlay (``show``: on when the map opens)."""
-    data = kits_features(safety_kits, lang=lang)
-    return geojson_layer(label("kits", lang), data, show=show)
+    return features_layer(kits_features, safety_kits, "kits", lang=lang, show=show)
 
 
 def legend_items(lang: str = "zh") -> list[tuple[str, str, str]]:
     """Legend rows ``(colour, label, shape)`` of this overlay."""
-    return [(c, label(s, lang), "point") for s, c in COLOURS.items()]
+    return point_legend(COLOURS, lang)

@@ -7,7 +7,8 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.schema import STATION_KIND_LEVEL
-from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
+from layers import features_layer, point_legend
+from layers._geo import feature_collection, to_map_frame, tooltip_html
 from layers.labels import label
 
 #: colour per kind group (the usual level of the kind, DOMAIN.md §4).
@@ -50,10 +51,9 @@ def stations_layer(
     show: bool = True,
 ) -> folium.FeatureGroup:
     """Return :func:`stations_features` as one named overlay (``show``: on when the map opens)."""
-    data = stations_features(stations, lang=lang)
-    return geojson_layer(label("stations", lang), data, show=show)
+    return features_layer(stations_features, stations, "stations", lang=lang, show=show)
 
 
 def legend_items(lang: str = "zh") -> list[tuple[str, str, str]]:
     """Legend rows ``(colour, label, shape)`` of this overlay."""
-    return [(c, label(f"station_{g}", lang), "point") for g, c in COLOURS.items()]
+    return point_legend(COLOURS, lang, prefix="station_")
