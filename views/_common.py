@@ -156,6 +156,17 @@ def analysis_dataset(*, metric: bool = True) -> Dataset:
     return analysis_view(current_user(), full)
 
 
+def analysis_key() -> tuple[str, float, str, str]:
+    """Cache key of an analysis of the current dataset for the current user.
+
+    (file path, its modification time, role, scope): a cached analysis is recomputed when the
+    file changes, and never shared between roles or areas.
+    """
+    path = dataset_path()
+    user = current_user()
+    return str(path), _mtime(path), getattr(user, "role", "") or "", getattr(user, "scope", "") or ""
+
+
 def role_result(name: str, result):
     """What the current user may see of an analysis output (a frame, or a dict/tuple of frames)."""
     from geo.roles import filter_outputs

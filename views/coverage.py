@@ -48,29 +48,11 @@ def _coverage(path: str, mtime: float, role: str, scope: str, metric: str, _ds, 
     }
 
 
-def _analysis_dataset():
-    getter = getattr(_common, "analysis_dataset", None)
-    return getter(metric=True) if getter else _common.current_dataset(metric=True)
-
-
-def _filtered(name: str, frame):
-    f = getattr(_common, "role_result", None)
-    return f(name, frame) if f else frame
-
-
-def _keys() -> tuple[str, float, str, str]:
-    path = _common.dataset_path()
-    user = _common.current_user() if hasattr(_common, "current_user") else None
-    role = getattr(user, "role", "") or ""
-    scope = getattr(user, "scope", "") or ""
-    return str(path), _common._mtime(path), role, scope
-
-
 def render() -> None:
     """Draw the stations & coverage page."""
     st.title(tr("站点覆盖", "Stations & coverage"))
     try:
-        ds = _analysis_dataset()
+        ds = _common.analysis_dataset(metric=True)
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
@@ -86,13 +68,13 @@ def render() -> None:
     metric_names = {"network": tr("沿道路", "Along roads"), "euclidean": tr("直线", "Straight line")}
     metric = c2.radio(tr("距离", "Distance"), metrics, horizontal=True, key="coverage_metric",
                       format_func=metric_names.get)
-    path, mtime, role, scope = _keys()
+    path, mtime, role, scope = _common.analysis_key()
     try:
         with st.spinner(tr("正在计算覆盖…", "Computing coverage…")):
             net = _network(path, mtime, role, scope, ds) if metric == "network" else None
             res = _coverage(path, mtime, role, scope, metric, ds, net)
-        table = _filtered("coverage_by_unit", res["table"])
-        gaps = _filtered("gap_areas", res["gaps"])
+        table = _common.role_result("coverage_by_unit", res["table"])
+        gaps = _common.role_result("gap_areas", res["gaps"])
     except ChildSafeError as exc:
         _common.show_error(exc)
         return

@@ -31,9 +31,9 @@ _STATUS_TEXT = {"ok": ("已到位", "ok"), "skipped": ("漏巡", "skipped"), "to
 # --- data ---------------------------------------------------------------------------------------
 def _sites(ds):
     """Water sites with risk for the current file and role (shared with the water page's cache)."""
-    from views.water import _analyse, _keys
+    from views.water import _analyse
 
-    return _analyse(*_keys(), ds)["sites"]
+    return _analyse(*_common.analysis_key(), ds)["sites"]
 
 
 def _plan(ds, sites, *, teams: int, shift_hours: float, bases: list[str], pinned: list[str], time_limit: float):

@@ -36,12 +36,6 @@ def column_text(col: str) -> str:
     return tr(zh, en)
 
 
-def _keys() -> tuple[str, float, str, str]:
-    path = _common.dataset_path()
-    user = _common.current_user()
-    return str(path), _common._mtime(path), getattr(user, "role", "") or "", getattr(user, "scope", "") or ""
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def _analyse(path: str, mtime: float, role: str, scope: str, _ds) -> dict:
     """Sites with kit status, risk and hot spots, and the risk hexagons (cached per file and role)."""
@@ -139,7 +133,7 @@ def _placement_tool(sites: pd.DataFrame) -> None:
         except ChildSafeError as exc:
             _common.show_error(exc)
             return
-        st.session_state[PLAN_KEY] = (_keys(), plan)
+        st.session_state[PLAN_KEY] = (_common.analysis_key(), plan)
         st.rerun()  # draw the map again with the proposed kits on it
     plan = _stored_plan()
     if plan is None:
@@ -157,7 +151,7 @@ def _placement_tool(sites: pd.DataFrame) -> None:
 def _stored_plan():
     """The kit plan computed on this page for the current file and role, if any."""
     stored = st.session_state.get(PLAN_KEY)
-    if not stored or stored[0] != _keys():
+    if not stored or stored[0] != _common.analysis_key():
         return None
     return stored[1]
 
@@ -182,7 +176,7 @@ def render() -> None:
         if "water_bodies" not in ds:
             st.info(tr("该数据集没有水域图层（water_bodies）。", "This dataset has no water_bodies layer."))
             return
-        result = _analyse(*_keys(), ds)
+        result = _analyse(*_common.analysis_key(), ds)
         sites_full = result["sites"]
         sites = _common.role_result("water_sites", sites_full)
         hexagons = _common.role_result("risk_hexagons", result["hexagons"])
