@@ -54,8 +54,8 @@ def run_process(args: list[str]) -> tuple[float, float, float, str]:
 
 
 def load(path):
-    from geo.access import metric_dataset
-    from geo.dataset import read_dataset
+    from geo.reach.access import metric_dataset
+    from geo.store.dataset import read_dataset
 
     ds = read_dataset(path, layers=["households", "children", "stations", "roads", "admin_units"])
     return ds, metric_dataset(ds)
@@ -66,8 +66,8 @@ def load(path):
 
 def ours_access(mds, level="village"):
     """Our product path: build, edge snapping, one multi-source pass (distances per household)."""
-    from geo.access import stations_of_level
-    from geo.network import build_network
+    from geo.reach.access import stations_of_level
+    from geo.reach.network import build_network
 
     net = build_network(mds["roads"])
     hs = net.snap_points(mds["households"].geometry)
@@ -81,8 +81,8 @@ def ours_node_access(mds, level="village"):
     """The peer's question with our engine: nearest NODE snapping (cKDTree), node distances."""
     from scipy.spatial import cKDTree
 
-    from geo.access import _xy, stations_of_level
-    from geo.network import build_network
+    from geo.reach.access import _xy, stations_of_level
+    from geo.reach.network import build_network
 
     net = build_network(mds["roads"])
     tree = cKDTree(net.xy)
@@ -117,7 +117,7 @@ def peer_access(mds, net, level="village"):
     import networkx as nx
     import osmnx as ox
 
-    from geo.access import _xy, stations_of_level
+    from geo.reach.access import _xy, stations_of_level
 
     c0, t0 = time.process_time(), time.perf_counter()
     g = peer_graph(net)
@@ -137,9 +137,9 @@ def peer_access(mds, net, level="village"):
 
 
 def siting_inputs(mds, *, level="village", spacing=1.0, max_points=None, cell_m=None):
-    from geo.access import child_access
-    from geo.network import build_network
-    from geo.siting import default_candidates, network_coverage_matrix, siting_demand
+    from geo.reach.access import child_access
+    from geo.reach.network import build_network
+    from geo.reach.siting import default_candidates, network_coverage_matrix, siting_demand
 
     net = build_network(mds["roads"])
     acc = child_access(mds, levels=[level], network=net)
@@ -151,7 +151,7 @@ def siting_inputs(mds, *, level="village", spacing=1.0, max_points=None, cell_m=
 
 
 def ours_mclp(cov, w, p, method="auto"):
-    from geo.allocation import MaximalCovering
+    from geo.reach.allocation import MaximalCovering
 
     return MaximalCovering.from_coverage(cov, w, p=p).solve(method=method)
 

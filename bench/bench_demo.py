@@ -30,7 +30,7 @@ import json, resource, sys, time
 import numpy as np, shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from geo.demo import make_demo, write_demo
+from geo.demo.make import make_demo, write_demo
 scale, out, check_nx = float(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
 t0, c0 = time.perf_counter(), time.process_time()
 ds = make_demo(seed=7, scale=scale)

@@ -23,9 +23,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo import settings  # noqa: E402
-from geo.dataset import Dataset, read_dataset  # noqa: E402
-from geo.patrols import PatrolPlan, TimeMatrix, nearest_neighbour_tour, route_time, two_opt  # noqa: E402
+from geo.field.patrols import PatrolPlan, TimeMatrix, nearest_neighbour_tour, route_time, two_opt  # noqa: E402
+from geo.store import settings  # noqa: E402
+from geo.store.dataset import Dataset, read_dataset  # noqa: E402
 
 OUT = Path(__file__).parent / "results" / "fieldwork.md"
 
@@ -80,7 +80,7 @@ def exact_tour(T: np.ndarray, max_iter: int = 500):
 
 
 def bench_patrol(ds, sites) -> list[str]:
-    from geo.patrols import plan_patrols
+    from geo.field.patrols import plan_patrols
 
     lines = ["## Patrol plan: 3 teams x 4 h shift, demo county", "",
              "| method | time (s) | sites | risk collected | vs 60 s reference |", "|---|---:|---:|---:|---:|"]
@@ -105,8 +105,8 @@ def bench_patrol(ds, sites) -> list[str]:
 
 
 def bench_tour(ds, sites) -> list[str]:
-    from geo.network import network_for_dataset
-    from geo.patrols import _site_points, default_base, parse_bases
+    from geo.field.patrols import _site_points, default_base, parse_bases
+    from geo.reach.network import network_for_dataset
 
     net = network_for_dataset(ds)
     top = sites.sort_values("risk", ascending=False).head(30)
@@ -176,9 +176,9 @@ def synthetic_province(n_households: int = 450_000, seed: int = 0) -> Dataset:
 
 
 def bench_schedule(sites) -> list[str]:
-    from geo.schedule import patrol_schedule
+    from geo.field.calendar import patrol_schedule
 
-    lines = ["## Patrol calendar (geo/schedule.py), one year", "",
+    lines = ["## Patrol calendar (geo/field/calendar.py), one year", "",
              "| sites | teams | output | time (s) | rows |", "|---:|---:|---|---:|---:|"]
     big = pd.concat([sites.drop(columns="geometry")] * 50, ignore_index=True)
     big["site_id"] = big["site_id"] + "-" + (big.index // len(sites)).astype(str)
@@ -193,8 +193,8 @@ def bench_schedule(sites) -> list[str]:
 
 
 def bench_visits() -> list[str]:
-    from geo.staffing import village_staffing
-    from geo.visits import visit_schedule
+    from geo.field.staffing import village_staffing
+    from geo.field.visits import visit_schedule
 
     ds = synthetic_province()
     n = len(ds["children"])
@@ -217,10 +217,10 @@ def main() -> None:
     settings.log_summaries = False
     load = os.getloadavg()
     ds = read_dataset(settings.demo_dataset)
-    from geo.water import water_sites
+    from geo.water.pipeline import water_sites
 
     sites = water_sites(ds)
-    from geo.network import network_for_dataset
+    from geo.reach.network import network_for_dataset
 
     network_for_dataset(ds)  # warm the cache, as the app and CLI do
     parts = ["# Field work benchmarks", "",

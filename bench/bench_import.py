@@ -7,8 +7,8 @@ The ledgers are the demo county's households and children written as CSV: Chines
 GBK (as a county's Excel export) and, for the peer comparison, SCHEMA.md headers in UTF-8. Each
 row is measured three ways on the same file:
 
-- ``childsafe``: :func:`geo.imports.prepare_import` (read, map headers and values, personal-data
-  scan, coordinates, every validation rule, split) and :func:`geo.imports.import_file` (the same
+- ``childsafe``: :func:`geo.ingest.imports.prepare_import` (read, map headers and values, personal-data
+  scan, coordinates, every validation rule, split) and :func:`geo.ingest.imports.import_file` (the same
   plus the atomic GeoPackage write of the whole dataset and the quarantine file);
 - ``pandas+pyogrio`` (peer baseline, no validation): ``pandas.read_csv`` +
   ``geopandas.points_from_xy`` + ``pyogrio.write_dataframe`` of that one layer;
@@ -42,12 +42,12 @@ def make_ledgers(folder: Path, scale: float) -> dict[str, Path]:
     """Write the demo county's (or a scaled instance's) households and children as CSV."""
     import pandas as pd
 
-    from geo.dataset import read_dataset
+    from geo.store.dataset import read_dataset
 
     if scale == 1:
         ds = read_dataset(ROOT / "data" / "demo_county.gpkg")
     else:
-        from geo.demo import make_demo
+        from geo.demo.make import make_demo
 
         ds = make_demo(seed=7, scale=scale)
     hh = ds["households"].to_crs("EPSG:4326")
@@ -82,8 +82,8 @@ def _child(task: dict) -> None:
     import pandas as pd
     import pyogrio
 
-    from geo.dataset import read_dataset
-    from geo.imports import import_file, prepare_import
+    from geo.ingest.imports import import_file, prepare_import
+    from geo.store.dataset import read_dataset
 
     base = _hwm_mb()
     t0 = time.perf_counter()

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 import folium  # noqa: E402
 
-from geo.dataset import read_dataset  # noqa: E402
+from geo.store.dataset import read_dataset  # noqa: E402
 from layers import assets, geojson_layer  # noqa: E402
 from layers.basemap import base_map  # noqa: E402
 from layers.labels import label  # noqa: E402

@@ -37,13 +37,13 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.dataset import read_dataset  # noqa: E402
-from geo.hotspots import hotspots  # noqa: E402
-from geo.kitplacement import place_kits  # noqa: E402
-from geo.kits import kit_status  # noqa: E402
-from geo.risk import decay_weight, household_positions, site_risk  # noqa: E402
-from geo.sites import sites_from_water  # noqa: E402
-from geo.water import USED_LAYERS, _metric, water_sites  # noqa: E402
+from geo.store.dataset import read_dataset  # noqa: E402
+from geo.water.hotspots import hotspots  # noqa: E402
+from geo.water.kitplacement import place_kits  # noqa: E402
+from geo.water.kits import kit_status  # noqa: E402
+from geo.water.pipeline import USED_LAYERS, _metric, water_sites  # noqa: E402
+from geo.water.risk import decay_weight, household_positions, site_risk  # noqa: E402
+from geo.water.sites import sites_from_water  # noqa: E402
 
 PY = sys.executable
 CHILDSAFE = str(Path(PY).with_name("childsafe"))
@@ -96,8 +96,8 @@ def cli_run(args: list[str]) -> tuple[float, float]:
 # the command's work when only the layers the analysis uses are read (the CLI's open_dataset
 # reads every layer of the file: roads and visits are most of a province file)
 _USED_ONLY = (
-    "import sys; from geo.dataset import read_dataset, write_layers; "
-    "from geo.water import USED_LAYERS, water_sites; from geo.hotspots import risk_to_hexagons; "
+    "import sys; from geo.store.dataset import read_dataset, write_layers; "
+    "from geo.water.pipeline import USED_LAYERS, water_sites; from geo.water.hotspots import risk_to_hexagons; "
     "s = water_sites(read_dataset(sys.argv[1], layers=USED_LAYERS)); "
     "write_layers(sys.argv[2], {'water_sites': s, 'risk_hexagons': risk_to_hexagons(s)})"
 )

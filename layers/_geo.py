@@ -21,8 +21,8 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from geo.errors import CRSError
-from geo.projection import is_metric
+from geo.store.errors import CRSError
+from geo.store.projection import is_metric
 
 #: coordinate grid of the map payload, degrees (1e-6 deg is ~0.1 m).
 COORD_PRECISION = 1e-6
@@ -67,7 +67,7 @@ def to_map_frame(
 
 def _utm_epsg(bounds: tuple[float, float, float, float]) -> int:
     """EPSG code of the WGS-84 UTM zone of the centre of ``bounds`` (lon/lat) - only for
-    simplifying in metres (the engine picks its CRS with ``geo.projection.metric_crs_for``)."""
+    simplifying in metres (the engine picks its CRS with ``geo.store.projection.metric_crs_for``)."""
     lon = (bounds[0] + bounds[2]) / 2
     lat = (bounds[1] + bounds[3]) / 2
     zone = min(max(int((lon + 180) // 6) + 1, 1), 60)

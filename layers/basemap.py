@@ -8,7 +8,7 @@ basemap), so it draws with no network. The user may pick an online basemap:
   own key from https://console.tianditu.gov.cn (passed as ``tianditu_key``).
 - ``"amap"``: 高德 tiles, drawn in GCJ-02, the obfuscated datum Chinese web maps must use: on it
   WGS-84 overlays appear 300–600 m off. :func:`shift_to_gcj02` moves every overlay's coordinates
-  into GCJ-02 (``geo.coords.wgs84_to_gcj02``, the published conversion) so they line up; it is applied
+  into GCJ-02 (``geo.store.coords.wgs84_to_gcj02``, the published conversion) so they line up; it is applied
   by the app when AMap is picked. Data stays WGS-84; only the drawing is shifted.
 """
 
@@ -22,7 +22,7 @@ import folium
 import numpy as np
 from branca.element import Element, Figure
 
-from geo.coords import wgs84_to_gcj02
+from geo.store.coords import wgs84_to_gcj02
 from layers.assets import localize
 
 __all__ = ["BASEMAPS", "MAX_ZOOM", "base_map", "shift_to_gcj02", "wgs84_to_gcj02"]
@@ -103,7 +103,7 @@ def base_map(
     return m
 
 
-# --- GCJ-02 ("Mars coordinates"): the project's one conversion, geo.coords -----------------
+# --- GCJ-02 ("Mars coordinates"): the project's one conversion, geo.store.coords -----------------
 
 
 def _shift_coords(coords):

@@ -64,7 +64,7 @@ def coverage_choropleth(
 ) -> folium.FeatureGroup:
     """Return villages coloured by the covered share of their children for ``station_level``.
 
-    ``table`` is :func:`geo.coverage.coverage_by_unit` output; villages without a polygon are
+    ``table`` is :func:`geo.reach.coverage.coverage_by_unit` output; villages without a polygon are
     left out.
     """
     rows = table[(table["level"] == "village") & (table["station_level"] == station_level)]
@@ -89,7 +89,7 @@ def coverage_choropleth(
 
 
 def service_areas_layer(areas: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True) -> folium.FeatureGroup:
-    """Return the stations' service areas (:func:`geo.coverage.service_areas`) as outlines."""
+    """Return the stations' service areas (:func:`geo.reach.coverage.service_areas`) as outlines."""
     from layers.stations import COLOURS
 
     fr = to_map_frame(areas, simplify_m=20)
@@ -101,7 +101,7 @@ def service_areas_layer(areas: gpd.GeoDataFrame, *, lang: str = "zh", show: bool
 
 
 def density_layer(gaps: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True) -> folium.FeatureGroup:
-    """Return uncovered children as a hexagon density (:func:`geo.gaps.gap_areas` cells)."""
+    """Return uncovered children as a hexagon density (:func:`geo.reach.gaps.gap_areas` cells)."""
     fr = to_map_frame(gaps)
     n = fr["children"].to_numpy(float) if len(fr) else np.empty(0)
     breaks = np.quantile(n, [0.2, 0.4, 0.6, 0.8]) if len(n) else np.empty(0)
@@ -125,7 +125,7 @@ def gaps_layer(gaps: gpd.GeoDataFrame, *, top: int = 20, lang: str = "zh", show:
 
 
 def proposed_layer(proposed: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True) -> folium.FeatureGroup:
-    """Return proposed new stations (:func:`geo.siting.site_stations`) as numbered markers."""
+    """Return proposed new stations (:func:`geo.reach.siting.site_stations`) as numbered markers."""
     fr = to_map_frame(proposed)
     styles = [{"color": "#000000", "weight": 2, "fillColor": "#ffeb3b", "fillOpacity": 1.0, "radius": 9}
               for _ in range(len(fr))]

@@ -29,7 +29,7 @@ def hotspots_layer(sites: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = Tr
     Parameters
     ----------
     sites
-        :func:`geo.water.water_sites` output with ``gi_bin``, ``gi_z`` and ``gi_p``.
+        :func:`geo.water.pipeline.water_sites` output with ``gi_bin``, ``gi_z`` and ``gi_p``.
     """
     sig = sites[sites["gi_bin"].to_numpy() != 0]
     frame = to_map_frame(sig, simplify_m=5.0)
@@ -45,7 +45,7 @@ def hotspots_layer(sites: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = Tr
 
 
 def hexagons_layer(hexagons: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = False) -> folium.FeatureGroup:
-    """Return the risk hexagons (:func:`geo.hotspots.risk_to_hexagons`) shaded by summed risk."""
+    """Return the risk hexagons (:func:`geo.water.hotspots.risk_to_hexagons`) shaded by summed risk."""
     frame = to_map_frame(hexagons)
     r = frame["risk"].to_numpy(float) if len(frame) else np.zeros(0)
     edges = np.quantile(r, [0.2, 0.4, 0.6, 0.8]) if len(r) else np.zeros(4)

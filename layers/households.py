@@ -163,7 +163,7 @@ def aggregate_features(
 ) -> dict:
     """Return pre-aggregated counts (a role view's ``hex_counts`` or ``area_counts``) as GeoJSON.
 
-    For roles that may not see households (``geo.roles``): ``hex_counts`` (H3 polygons) are drawn
+    For roles that may not see households (``geo.privacy.roles``): ``hex_counts`` (H3 polygons) are drawn
     as hexagons, ``area_counts`` (village rows, no geometry) as circles on the villages of
     ``admin_units``. Counts may be suppressed text ("<5"): shown as they are, sized as zero.
     """

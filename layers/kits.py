@@ -7,7 +7,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.schema import KIT_ITEMS
+from geo.store.schema import KIT_ITEMS
 from layers import features_layer, point_legend
 from layers._geo import feature_collection, to_map_frame, tooltip_html
 from layers.labels import label

@@ -80,7 +80,7 @@ def _layer(name: str, data: dict, *, show: bool, marker=None) -> folium.FeatureG
 
 
 def routes_layer(routes: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True) -> folium.FeatureGroup:
-    """Return the routes of :func:`geo.patrols.plan_patrols` (any CRS), one colour per team."""
+    """Return the routes of :func:`geo.field.patrols.plan_patrols` (any CRS), one colour per team."""
     frame = to_map_frame(routes, simplify_m=2.0)
     styles = [{"color": team_colour(t), "weight": 4, "opacity": 0.85} for t in frame["team"]]
     tips = [tooltip_html(f"{_t('team', lang)} {int(r.team)}", [

@@ -6,7 +6,7 @@ import folium
 import geopandas as gpd
 import shapely
 
-from geo.schema import ROAD_CLASSES
+from geo.store.schema import ROAD_CLASSES
 from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
 from layers.labels import label
 

@@ -22,7 +22,7 @@ def _class(shortfall: int) -> str:
 
 
 def staffing_layer(staffing: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True) -> folium.FeatureGroup:
-    """Return villages (from :func:`geo.staffing.village_staffing`) coloured by shortfall.
+    """Return villages (from :func:`geo.field.staffing.village_staffing`) coloured by shortfall.
 
     Parameters
     ----------

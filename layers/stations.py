@@ -6,7 +6,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo.schema import STATION_KIND_LEVEL
+from geo.store.schema import STATION_KIND_LEVEL
 from layers import features_layer, point_legend
 from layers._geo import feature_collection, to_map_frame, tooltip_html
 from layers.labels import label

@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from geo.schema import WATER_KINDS
+from geo.store.schema import WATER_KINDS
 from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
 from layers.labels import label
 

@@ -66,7 +66,7 @@ def water_sites_layer(
     Parameters
     ----------
     sites
-        :func:`geo.water.water_sites` output (any CRS); may be a role-filtered copy.
+        :func:`geo.water.pipeline.water_sites` output (any CRS); may be a role-filtered copy.
     lang
         ``"zh"`` or ``"en"``.
     show

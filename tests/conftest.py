@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, Polygon
 
-from geo.dataset import Dataset, write_dataset
+from geo.store.dataset import Dataset, write_dataset
 
 
 @pytest.fixture

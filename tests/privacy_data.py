@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from geo.dataset import Dataset
+from geo.store.dataset import Dataset
 
 CRS = "EPSG:32650"
 X0, Y0 = 500_000.0, 3_500_000.0
@@ -102,8 +102,8 @@ def fast_passwords(monkeypatch):
     """Cheap argon2 parameters for tests (the real ones cost ~0.1-0.5 s per hash)."""
     from argon2 import PasswordHasher
 
-    import geo.accounts
+    import geo.privacy.accounts
 
-    monkeypatch.setattr(geo.accounts, "_hasher",
+    monkeypatch.setattr(geo.privacy.accounts, "_hasher",
                         PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 

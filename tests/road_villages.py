@@ -12,8 +12,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, Point, box
 
-from geo.dataset import Dataset, write_dataset
-from geo.schema import LAYERS
+from geo.store.dataset import Dataset, write_dataset
+from geo.store.schema import LAYERS
 
 CRS = "EPSG:32650"
 X0, Y0 = 500_000.0, 3_500_000.0

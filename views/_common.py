@@ -42,10 +42,10 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
-from geo import settings
-from geo.dataset import Dataset, read_dataset
-from geo.errors import ChildSafeError
-from geo.projection import project_dataset
+from geo.store import settings
+from geo.store.dataset import Dataset, read_dataset
+from geo.store.errors import ChildSafeError
+from geo.store.projection import project_dataset
 from layers import assets as _assets
 from layers import basemap as _basemap
 
@@ -83,9 +83,9 @@ def dataset_path() -> Path:
     """The dataset file chosen in the sidebar (the demo county by default).
 
     Confined to ``settings.data_dir`` (or the file the server was started with) by
-    :func:`geo.security.safe_dataset_path`: a name from the UI cannot escape the data folder.
+    :func:`geo.privacy.security.safe_dataset_path`: a name from the UI cannot escape the data folder.
     """
-    from geo.security import safe_dataset_path
+    from geo.privacy.security import safe_dataset_path
 
     chosen = st.session_state.get("dataset_path", str(default_dataset_path()))
     return safe_dataset_path(chosen, allow=[default_dataset_path()])
@@ -113,14 +113,14 @@ def raw_dataset() -> Dataset:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _role_view(path: str, mtime: float, role: str, scope: str, metric: bool) -> Dataset:
-    from geo.roles import User, dataset_for
+    from geo.privacy.roles import User, dataset_for
 
     full = (_read_metric if metric else _read)(path, mtime)
     return dataset_for(User("view", role, scope), full)
 
 
 def current_user():
-    """The signed-in :class:`geo.roles.User` (the demo admin for a dataset without accounts;
+    """The signed-in :class:`geo.privacy.roles.User` (the demo admin for a dataset without accounts;
     ``None`` before sign-in)."""
     from views.login import session_user
 
@@ -130,10 +130,10 @@ def current_user():
 def current_dataset(*, metric: bool = False) -> Dataset:
     """The dataset as the current user may see it (EPSG:4326, or the metric CRS).
 
-    This is ``geo.roles.dataset_for(current_user(), ...)``: only the layers, rows and columns
+    This is ``geo.privacy.roles.dataset_for(current_user(), ...)``: only the layers, rows and columns
     the user's role and scope allow (docs/security.md). Never save it over the dataset file.
     """
-    from geo.errors import PermissionDenied
+    from geo.store.errors import PermissionDenied
 
     user = current_user()
     if user is None:
@@ -149,7 +149,7 @@ def analysis_dataset(*, metric: bool = True) -> Dataset:
 
     Pass every output through :func:`role_result` before showing or offering it for download.
     """
-    from geo.roles import analysis_view
+    from geo.privacy.roles import analysis_view
 
     path = dataset_path()
     full = (_read_metric if metric else _read)(str(path), _mtime(path))
@@ -169,7 +169,7 @@ def analysis_key() -> tuple[str, float, str, str]:
 
 def role_result(name: str, result):
     """What the current user may see of an analysis output (a frame, or a dict/tuple of frames)."""
-    from geo.roles import filter_outputs
+    from geo.privacy.roles import filter_outputs
 
     return filter_outputs(current_user(), name, result)
 
@@ -183,7 +183,7 @@ def _log_personal_view(path: Path, user, view: Dataset) -> None:
     key = f"_audit_viewed::{path}"
     if st.session_state.get(key):
         return
-    from geo.audit import log_event
+    from geo.privacy.audit import log_event
 
     log_event(path, user, "view_personal",
               f"households {len(view['households'])}, children {len(view['children'])}")
@@ -235,10 +235,10 @@ def upload_refusal(files: list[tuple[str, bytes]], kinds: tuple[str, ...] | list
                    language: str | None = None) -> str | None:
     """Why ``files`` (``[(name, bytes), ...]``) may not be read, in the UI language; ``None`` if they may.
 
-    Every file is checked by :func:`geo.security.upload_problems` (size ``settings.max_upload_mb``,
+    Every file is checked by :func:`geo.privacy.security.upload_problems` (size ``settings.max_upload_mb``,
     the suffixes ``kinds``, content matching the suffix); all problems are listed at once.
     """
-    from geo.security import upload_problem_text, upload_problems
+    from geo.privacy.security import upload_problem_text, upload_problems
 
     language = language or lang()
     lines = [upload_problem_text(code, details, language)

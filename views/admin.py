@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.accounts import add_user, disable_user, enable_user, list_users, set_password
-from geo.audit import log_event, read_audit
-from geo.errors import ChildSafeError
-from geo.export import excel_safe
-from geo.roles import ROLE_LABELS, ROLES, require
+from geo.privacy.accounts import add_user, disable_user, enable_user, list_users, set_password
+from geo.privacy.audit import log_event, read_audit
+from geo.privacy.export import excel_safe
+from geo.privacy.roles import ROLE_LABELS, ROLES, require
+from geo.store.errors import ChildSafeError
 from views import _common
 from views._common import tr
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import settings
-from geo.errors import ChildSafeError
+from geo.store import settings
+from geo.store.errors import ChildSafeError
 from views import _common
 from views._common import lang, tr
 
@@ -26,7 +26,7 @@ def level_text(level: str) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _network(path: str, mtime: float, role: str, scope: str, _ds):
-    from geo.network import network_for_dataset
+    from geo.reach.network import network_for_dataset
 
     return network_for_dataset(_ds)
 
@@ -34,9 +34,9 @@ def _network(path: str, mtime: float, role: str, scope: str, _ds):
 @st.cache_data(show_spinner=False, max_entries=8)
 def _coverage(path: str, mtime: float, role: str, scope: str, metric: str, _ds, _net) -> dict:
     """Access, the unit table, service areas and gap areas (cached per file, role and metric)."""
-    from geo.access import child_access
-    from geo.coverage import coverage_by_unit, coverage_summary, service_areas
-    from geo.gaps import gap_areas
+    from geo.reach.access import child_access
+    from geo.reach.coverage import coverage_by_unit, coverage_summary, service_areas
+    from geo.reach.gaps import gap_areas
 
     access = child_access(_ds, metric=metric, network=_net)
     return {
@@ -104,7 +104,7 @@ def _siting_tool(ds, level: str, metric: str, net) -> None:
                                step=0.05)
             go = st.form_submit_button(tr("计算", "Compute"))
         if go:
-            from geo.siting import site_stations
+            from geo.reach.siting import site_stations
 
             try:
                 with st.spinner(tr("正在选址…", "Choosing sites…")):

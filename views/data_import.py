@@ -8,8 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.errors import ChildSafeError
-from geo.imports import (
+from geo.ingest.imports import (
     KINDS,
     OSM,
     SPATIAL,
@@ -19,6 +18,7 @@ from geo.imports import (
     prepare_import,
     write_quarantine,
 )
+from geo.store.errors import ChildSafeError
 from views import _common
 from views._common import lang, tr
 
@@ -123,7 +123,7 @@ def render() -> None:
 
 def _check_and_import(files, folder: Path, user, kind: str, system: str, sheet: str | None,
                       mode: str) -> None:
-    from geo.roles import can
+    from geo.privacy.roles import can
 
     main = _stage(files, folder)
     if main is None:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo import settings
-from geo.accounts import authenticate, has_users
-from geo.audit import log_event
-from geo.errors import ChildSafeError, PermissionDenied
-from geo.roles import DEMO_USER, ROLE_LABELS, User
+from geo.privacy.accounts import authenticate, has_users
+from geo.privacy.audit import log_event
+from geo.privacy.roles import DEMO_USER, ROLE_LABELS, User
+from geo.store import settings
+from geo.store.errors import ChildSafeError, PermissionDenied
 
 AUTH_KEY = "auth"  # {"path": str, "user": User, "seen": float}
 

@@ -6,10 +6,10 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from geo import settings
-from geo.errors import ChildSafeError
-from geo.projection import metric_crs_for
-from geo.sites import sites_from_water
+from geo.store import settings
+from geo.store.errors import ChildSafeError
+from geo.store.projection import metric_crs_for
+from geo.water.sites import sites_from_water
 from layers import admin, geojson_layer, households, kits, min_zoom, roads, stations, water
 from layers.labels import label
 from layers.legend import Legend
@@ -40,7 +40,7 @@ def household_modes(ds) -> tuple[str, ...]:
     if "households" not in ds:
         return tuple(m for m, layer in (("village", "area_counts"), ("hexagon", "hex_counts"))
                      if layer in ds)
-    from geo.roles import can
+    from geo.privacy.roles import can
 
     user = _common.current_user()
     points = user is not None and can(user, "view_households")
@@ -59,7 +59,7 @@ def _people(ds) -> tuple[int, int]:
 
 
 def water_site_count(water_bodies) -> int:
-    """Number of water sites (``geo.sites.sites_from_water``) of a water layer in any CRS."""
+    """Number of water sites (``geo.water.sites.sites_from_water``) of a water layer in any CRS."""
     if not len(water_bodies):
         return 0
     metric = water_bodies.to_crs(metric_crs_for(tuple(water_bodies.to_crs("EPSG:4326").total_bounds)))

@@ -10,10 +10,10 @@ import io
 import pandas as pd
 import streamlit as st
 
-from geo import settings
-from geo.errors import ChildSafeError
-from geo.presets import PATROL_PRESETS
-from geo.schema import KIT_ITEMS
+from geo.field.presets import PATROL_PRESETS
+from geo.store import settings
+from geo.store.errors import ChildSafeError
+from geo.store.schema import KIT_ITEMS
 from layers import admin as admin_layers
 from layers import geojson_layer
 from layers import patrols as patrol_layers
@@ -37,7 +37,7 @@ def _sites(ds):
 
 
 def _plan(ds, sites, *, teams: int, shift_hours: float, bases: list[str], pinned: list[str], time_limit: float):
-    from geo.patrols import plan_patrols
+    from geo.field.patrols import plan_patrols
 
     method = "greedy" if time_limit <= 0 else "auto"
     routes, stops, plan = plan_patrols(ds, teams=teams, shift_hours=shift_hours, bases=bases or None,
@@ -124,8 +124,8 @@ td.box {{ white-space: nowrap; }}
 
 
 def check_table(stops: pd.DataFrame, gpx: bytes, team: int | None) -> pd.DataFrame:
-    """A track check of the planned ``stops`` against the uploaded GPX (see geo.patrolcheck)."""
-    from geo.patrolcheck import check_track, read_gpx_track
+    """A track check of the planned ``stops`` against the uploaded GPX (see geo.field.patrolcheck)."""
+    from geo.field.patrolcheck import check_track, read_gpx_track
 
     return check_track(stops, read_gpx_track(gpx), team=team)
 
@@ -211,7 +211,7 @@ def _plan_results(ds, sites, plan) -> None:
                                        "duration_min": tr("用时（分钟）", "Duration (min)"),
                                        "stops": tr("点位数", "Stops"), "risk": tr("风险", "Risk")}),
                  hide_index=True, width="stretch")
-    from geo.patrols import routes_to_gpx
+    from geo.field.patrols import routes_to_gpx
 
     sheet = stop_sheet(stops, sites, ds["water_bodies"], plan["start"])
     end = (dt.datetime.combine(dt.date(2000, 1, 1), plan["start"])
@@ -235,7 +235,7 @@ def _plan_results(ds, sites, plan) -> None:
 
 
 def _schedule_section(sites) -> None:
-    from geo.schedule import patrol_schedule, schedule_summary
+    from geo.field.calendar import patrol_schedule, schedule_summary
 
     c = st.columns(5)
     today = dt.date.today()
@@ -302,7 +302,7 @@ def _check_section(plan) -> None:
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
-    from geo.patrolcheck import check_summary
+    from geo.field.patrolcheck import check_summary
 
     summary = check_summary(result)
     m = st.columns(3)
@@ -326,7 +326,7 @@ def _check_section(plan) -> None:
 
 
 def _inspection_section(sites) -> None:
-    from geo.roles import can
+    from geo.privacy.roles import can
 
     user = _common.current_user()
     if user is None or not can(user, "record_inspection"):
@@ -370,7 +370,7 @@ def _inspection_section(sites) -> None:
         if kwargs.get("kit_id"):
             kwargs.update({k: bool(v) for k, v in items.items()})
         try:
-            from geo.inspections import store_inspection
+            from geo.field.inspections import store_inspection
 
             store_inspection(_common.dataset_path(), user=user, **kwargs)
         except ChildSafeError as exc:

@@ -7,11 +7,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from geo.errors import ChildSafeError
-from geo.presets import PRESETS
-from geo.staffing import COLUMNS as STAFFING_COLUMNS
-from geo.staffing import village_staffing
-from geo.visits import overdue_by_village, store_visit, visit_schedule
+from geo.field.presets import PRESETS
+from geo.field.staffing import COLUMNS as STAFFING_COLUMNS
+from geo.field.staffing import village_staffing
+from geo.field.visits import overdue_by_village, store_visit, visit_schedule
+from geo.store.errors import ChildSafeError
 from layers import staffing as staffing_layer
 from layers.legend import Legend
 from views import _common
@@ -99,7 +99,7 @@ def _overdue(sched: pd.DataFrame) -> None:
 
 def _record(sched: pd.DataFrame) -> None:
     user = _common.current_user()
-    from geo.roles import can
+    from geo.privacy.roles import can
 
     if user is None or not can(user, "record_visit"):
         st.info(tr("当前角色不能登记走访。", "Your role cannot record visits."))

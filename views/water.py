@@ -7,7 +7,7 @@ import io
 import pandas as pd
 import streamlit as st
 
-from geo.errors import ChildSafeError
+from geo.store.errors import ChildSafeError
 from layers import hotspots as hotspot_layers
 from layers import water_sites as site_layers
 from layers.labels import label
@@ -39,15 +39,15 @@ def column_text(col: str) -> str:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _analyse(path: str, mtime: float, role: str, scope: str, _ds) -> dict:
     """Sites with kit status, risk and hot spots, and the risk hexagons (cached per file and role)."""
-    from geo.hotspots import risk_to_hexagons
-    from geo.water import water_sites
+    from geo.water.hotspots import risk_to_hexagons
+    from geo.water.pipeline import water_sites
 
     sites = water_sites(_ds)
     return {"sites": sites, "hexagons": risk_to_hexagons(sites)}
 
 
 def _plan(k: int, barriers: int, sites):
-    from geo.kitplacement import place_kits
+    from geo.water.kitplacement import place_kits
 
     return place_kits(sites, k, barriers=barriers)
 
@@ -98,7 +98,7 @@ def _site_id_from_click(clicked) -> str | None:
 
 
 def _details(ds, sites_full: pd.DataFrame, visible: pd.DataFrame, site_id: str) -> None:
-    from geo.water import site_explanation
+    from geo.water.pipeline import site_explanation
 
     info = site_explanation(ds, sites_full, site_id)
     row = visible[visible["site_id"] == site_id].iloc[0]

@@ -1,7 +1,7 @@
 from pathlib import Path
 import geopandas as gpd, pandas as pd
 from shapely.geometry import Polygon, LineString
-from geo.coords import wgs84_to_gcj02
+from geo.store.coords import wgs84_to_gcj02
 out = Path("data/samples")
 W = (7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2); C = "10X98765432"
 def idno(b): return b + C[sum(int(d)*w for d, w in zip(b, W)) % 11]

@@ -7,9 +7,10 @@ import sys
 
 import click
 
-from geo import __version__, settings
-from geo._progress import set_reporter
-from geo.errors import ChildSafeError
+from geo import __version__
+from geo.store import settings
+from geo.store.errors import ChildSafeError
+from geo.store.progress import set_reporter
 
 # Command modules, one per domain word; each defines ``register(group)``.
 COMMAND_MODULES = [
@@ -83,14 +84,14 @@ def open_dataset(path: str, *, analysis: bool = False, layers=None):
 
     Every command reads its dataset through here, so role and area-scope rules apply to
     the CLI exactly as to the app. With ``--user NAME`` (or ``CHILDSAFE_USER``) the result is
-    ``geo.roles.dataset_for(user, ...)``; with ``analysis=True`` it is the scope-clipped full
-    data for the engine (``geo.roles.analysis_view``), whose outputs a command must pass through
+    ``geo.privacy.roles.dataset_for(user, ...)``; with ``analysis=True`` it is the scope-clipped full
+    data for the engine (``geo.privacy.roles.analysis_view``), whose outputs a command must pass through
     :func:`role_result` before printing or writing them. Without an identity the local
     operator gets the file as it is.
     """
     from geo.cli.users import cli_user
-    from geo.dataset import read_dataset
-    from geo.roles import analysis_view, dataset_for
+    from geo.privacy.roles import analysis_view, dataset_for
+    from geo.store.dataset import read_dataset
 
     user = cli_user(path)
     if layers is not None and not user.local:
@@ -102,9 +103,9 @@ def open_dataset(path: str, *, analysis: bool = False, layers=None):
 
 
 def role_result(path: str, name: str, frame):
-    """Filter an analysis output ``frame`` for the current CLI user (``geo.roles.filter_result``)."""
+    """Filter an analysis output ``frame`` for the current CLI user (``geo.privacy.roles.filter_result``)."""
     from geo.cli.users import cli_user
-    from geo.roles import filter_outputs
+    from geo.privacy.roles import filter_outputs
 
     return filter_outputs(cli_user(path), name, frame)
 

@@ -30,12 +30,12 @@ def register(group: click.Group) -> None:
 def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...], as_json: bool) -> None:
     """Measure every child's distance to the nearest station of each level in DATASET; write
     layers ``child_access``, ``coverage_by_unit``, ``service_areas`` and ``gap_areas`` to OUT."""
-    from geo.access import child_access, metric_dataset
-    from geo.coverage import coverage_by_unit, coverage_summary, service_areas
-    from geo.dataset import write_layers
-    from geo.errors import PermissionDenied
-    from geo.gaps import gap_areas
-    from geo.network import network_for_dataset
+    from geo.reach.access import child_access, metric_dataset
+    from geo.reach.coverage import coverage_by_unit, coverage_summary, service_areas
+    from geo.reach.gaps import gap_areas
+    from geo.reach.network import network_for_dataset
+    from geo.store.dataset import write_layers
+    from geo.store.errors import PermissionDenied
 
     ds = open_dataset(dataset, analysis=True, layers=_USED_LAYERS)
     mds = metric_dataset(ds)
@@ -107,10 +107,10 @@ def stations(dataset: str, level: str, new: int | None, target: float | None, ca
              time_limit: float | None, out: str, as_json: bool) -> None:
     """Choose sites for new stations of LEVEL in DATASET (--new K or --target SHARE); write
     layer ``proposed_stations`` (order, children_newly_covered) to OUT."""
-    from geo.dataset import write_layers
-    from geo.errors import SettingsError
-    from geo.projection import dataset_metric_crs
-    from geo.siting import read_candidates, site_stations
+    from geo.reach.siting import read_candidates, site_stations
+    from geo.store.dataset import write_layers
+    from geo.store.errors import SettingsError
+    from geo.store.projection import dataset_metric_crs
 
     if (new is None) == (target is None):
         raise click.UsageError("give exactly one of --new K or --target SHARE")
@@ -137,6 +137,6 @@ def stations(dataset: str, level: str, new: int | None, target: float | None, ca
 
 
 def _default_metric() -> str:
-    from geo import settings
+    from geo.store import settings
 
     return settings.coverage_metric

@@ -19,7 +19,7 @@ def register(group: click.Group) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
 def demo(out: str, seed: int, scale: float, as_json: bool) -> None:
     """Generate a synthetic (not real) rural county dataset and write it to OUT."""
-    from geo.demo import make_demo, write_demo
+    from geo.demo.make import make_demo, write_demo
 
     ds = make_demo(seed=seed, scale=scale)
     write_demo(ds, out)

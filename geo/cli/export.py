@@ -6,7 +6,7 @@ import json
 
 import click
 
-from geo.roles import ROLES
+from geo.privacy.roles import ROLES
 
 
 def register(group: click.Group) -> None:
@@ -33,8 +33,8 @@ def export(dataset: str, out: str, role: str | None, scope: str | None, geomask:
            geomask_seed: str | None, user: str | None, as_json: bool) -> None:
     """Export from DATASET exactly what ROLE in SCOPE may see (watermarked, in the audit log)."""
     from geo.cli.users import cli_user
-    from geo.dataset import read_dataset
-    from geo.export import export_dataset
+    from geo.privacy.export import export_dataset
+    from geo.store.dataset import read_dataset
 
     if user:
         click.get_current_context().meta["childsafe.user"] = user

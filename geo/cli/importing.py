@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from geo import settings
-from geo.imports import KINDS, import_file
+from geo.ingest.imports import KINDS, import_file
+from geo.store import settings
 
 
 def register(group: click.Group) -> None:
@@ -47,7 +47,7 @@ def import_(kind: str, file: str, into: str, coords: str, sheet: str | None,
     """
     from geo.cli._main import open_dataset
     from geo.cli.users import cli_user
-    from geo.roles import require
+    from geo.privacy.roles import require
 
     lang = lang or settings.language
     dataset = user = None

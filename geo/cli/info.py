@@ -7,9 +7,9 @@ import json
 import click
 
 from geo.cli._main import open_dataset
-from geo.projection import dataset_metric_crs
-from geo.schema import LAYERS
-from geo.validate import dataset_problems
+from geo.store.projection import dataset_metric_crs
+from geo.store.schema import LAYERS
+from geo.store.validate import dataset_problems
 
 
 def register(group: click.Group) -> None:

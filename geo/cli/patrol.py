@@ -34,8 +34,8 @@ def register(group: click.Group) -> None:
 def patrol(dataset: str, teams: int, shift_hours: float, bases: tuple[str, ...], pinned: tuple[str, ...],
            method: str, time_limit: float | None, out: str, gpx_dir: str | None, as_json: bool) -> None:
     """Plan patrol routes through the riskiest water sites; write patrol_routes and patrol_stops."""
-    from geo.dataset import write_layers
-    from geo.patrols import plan_patrols, routes_to_gpx
+    from geo.field.patrols import plan_patrols, routes_to_gpx
+    from geo.store.dataset import write_layers
 
     ds = open_dataset(dataset, analysis=True)
     routes, stops, plan = plan_patrols(ds, teams=teams, shift_hours=shift_hours, bases=list(bases),
@@ -79,8 +79,8 @@ def patrol_check(dataset: str, plan_path: str, track: str, team: int | None, as_
     """Check a GPS track against a patrol plan: passed, skipped and too-fast sites."""
     import geopandas as gpd
 
-    from geo.errors import ValidationError
-    from geo.patrolcheck import check_summary, check_track, read_gpx_track
+    from geo.field.patrolcheck import check_summary, check_track, read_gpx_track
+    from geo.store.errors import ValidationError
 
     open_dataset(dataset)  # the user must be able to open the dataset the plan belongs to
     try:
@@ -118,9 +118,9 @@ def patrol_check(dataset: str, plan_path: str, track: str, team: int | None, as_
 def patrol_schedule_cmd(dataset: str, start: str, end: str, teams: int, preset: str | None, top: int | None,
                         alerts: tuple[str, ...], per: str, out: str, as_json: bool) -> None:
     """Patrol calendar: which sites each team patrols on which day, weighted to high-risk times."""
-    from geo.errors import ValidationError
-    from geo.schedule import patrol_schedule, schedule_summary
-    from geo.water import water_sites
+    from geo.field.calendar import patrol_schedule, schedule_summary
+    from geo.store.errors import ValidationError
+    from geo.water.pipeline import water_sites
 
     suffix = Path(out).suffix.lower()
     if suffix not in (".csv", ".xlsx"):

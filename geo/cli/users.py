@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from geo.errors import PermissionDenied
-from geo.roles import LOCAL_OPERATOR, ROLES, User, require
+from geo.privacy.roles import LOCAL_OPERATOR, ROLES, User, require
+from geo.store.errors import PermissionDenied
 
 _META_USER = "childsafe.user"
 _META_CACHE = "childsafe.identity"
@@ -27,7 +27,7 @@ def cli_user(path: str | os.PathLike) -> User:
 
     ``--user NAME`` (or ``CHILDSAFE_USER``) signs in as that account of the dataset with the
     password from ``CHILDSAFE_PASSWORD`` or a hidden prompt (once per command); without an
-    identity the CLI acts as :data:`geo.roles.LOCAL_OPERATOR`.
+    identity the CLI acts as :data:`geo.privacy.roles.LOCAL_OPERATOR`.
     """
     ctx = click.get_current_context(silent=True)
     name = ctx.meta.get(_META_USER) if ctx is not None else None
@@ -37,7 +37,7 @@ def cli_user(path: str | os.PathLike) -> User:
     key = (name, str(Path(path).resolve()))
     cache = ctx.meta.setdefault(_META_CACHE, {}) if ctx is not None else {}
     if key not in cache:
-        from geo.accounts import authenticate
+        from geo.privacy.accounts import authenticate
 
         password = os.environ.get("CHILDSAFE_PASSWORD")
         if password is None:
@@ -84,7 +84,7 @@ def user_group() -> None:
 @_password_file
 def user_add(dataset: str, username: str, role: str, scope: str, password_file: str | None) -> None:
     """Create the account USERNAME in DATASET."""
-    from geo.accounts import add_user
+    from geo.privacy.accounts import add_user
 
     actor = _admin(dataset)
     add_user(dataset, username, _new_password(password_file), role=role, scope=scope, actor=actor)
@@ -96,7 +96,7 @@ def user_add(dataset: str, username: str, role: str, scope: str, password_file: 
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON list.")
 def user_list(dataset: str, as_json: bool) -> None:
     """List the accounts of DATASET (never their password hashes)."""
-    from geo.accounts import list_users
+    from geo.privacy.accounts import list_users
 
     _admin(dataset)
     users = list_users(dataset)
@@ -125,7 +125,7 @@ def user_list(dataset: str, as_json: bool) -> None:
 @click.argument("username")
 def user_disable(dataset: str, username: str) -> None:
     """Disable USERNAME: it can no longer sign in."""
-    from geo.accounts import disable_user
+    from geo.privacy.accounts import disable_user
 
     disable_user(dataset, username, actor=_admin(dataset))
     click.echo(f"disabled {username}")
@@ -136,7 +136,7 @@ def user_disable(dataset: str, username: str) -> None:
 @click.argument("username")
 def user_enable(dataset: str, username: str) -> None:
     """Enable USERNAME again (and lift a lock-out)."""
-    from geo.accounts import enable_user
+    from geo.privacy.accounts import enable_user
 
     enable_user(dataset, username, actor=_admin(dataset))
     click.echo(f"enabled {username}")
@@ -148,7 +148,7 @@ def user_enable(dataset: str, username: str) -> None:
 @_password_file
 def user_passwd(dataset: str, username: str, password_file: str | None) -> None:
     """Set a new password for USERNAME (an admin, or the user acting as themselves)."""
-    from geo.accounts import set_password
+    from geo.privacy.accounts import set_password
 
     actor = cli_user(dataset)
     if actor.username != username:
@@ -164,7 +164,7 @@ def user_passwd(dataset: str, username: str, password_file: str | None) -> None:
 @click.option("--last", type=int, default=50, show_default=True, help="Entries shown (not --out).")
 def audit(dataset: str, out: str | None, as_json: bool, last: int) -> None:
     """Show or export the audit log of DATASET (admins only when acting with --user)."""
-    from geo.audit import log_event, read_audit
+    from geo.privacy.audit import log_event, read_audit
 
     actor = cli_user(dataset)
     if not actor.local and actor.role != "admin":

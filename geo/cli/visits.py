@@ -9,8 +9,8 @@ import click
 import pandas as pd
 
 from geo.cli._main import open_dataset, role_result
-from geo.errors import ValidationError
-from geo.presets import PRESETS
+from geo.field.presets import PRESETS
+from geo.store.errors import ValidationError
 
 
 def register(group: click.Group) -> None:
@@ -57,7 +57,7 @@ def _alerts(values: tuple[str, ...]) -> list[tuple[str, str]]:
 def visits(dataset: str, on: str | None, preset: str | None, alerts: tuple[str, ...], out: str,
            as_json: bool) -> None:
     """Write each child's tier, next contact and home-visit due dates, status and flags."""
-    from geo.visits import EXPORT_COLUMNS, visit_schedule
+    from geo.field.visits import EXPORT_COLUMNS, visit_schedule
 
     ds = open_dataset(dataset)
     sched = visit_schedule(ds, on=on, preset=preset, alerts=_alerts(alerts))
@@ -91,7 +91,7 @@ def visits(dataset: str, on: str | None, preset: str | None, alerts: tuple[str, 
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
 def staffing(dataset: str, out: str, as_json: bool) -> None:
     """Write child-director staffing per village (the >30 children rule, 000 §16)."""
-    from geo.staffing import COLUMNS, village_staffing
+    from geo.field.staffing import COLUMNS, village_staffing
 
     ds = open_dataset(dataset)
     table = village_staffing(ds)

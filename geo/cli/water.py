@@ -31,10 +31,10 @@ def water(dataset: str, out: str, max_length: float | None, band: float | None, 
           top: int, as_json: bool) -> None:
     """Cut the waters of DATASET into sites, check their kits, rank them by drowning risk and
     find hot spots; write layer ``water_sites`` (and ``risk_hexagons``) to OUT."""
-    from geo.dataset import write_layers
-    from geo.hotspots import risk_to_hexagons
-    from geo.roles import suppress_counts
-    from geo.water import USED_LAYERS, water_sites
+    from geo.privacy.roles import suppress_counts
+    from geo.store.dataset import write_layers
+    from geo.water.hotspots import risk_to_hexagons
+    from geo.water.pipeline import USED_LAYERS, water_sites
 
     ds = open_dataset(dataset, analysis=True, layers=USED_LAYERS)
     full = water_sites(ds, max_length=max_length, band=band)
@@ -86,9 +86,9 @@ def kits(dataset: str, new: int, barriers: int, out: str, method: str, time_limi
          as_json: bool) -> None:
     """Choose the sites of DATASET where NEW complete kits lower drowning risk the most;
     write layer ``proposed_kits`` (site_id, order, risk_reduced) to OUT."""
-    from geo.dataset import write_layers
-    from geo.kitplacement import place_kits
-    from geo.water import USED_LAYERS, water_sites
+    from geo.store.dataset import write_layers
+    from geo.water.kitplacement import place_kits
+    from geo.water.pipeline import USED_LAYERS, water_sites
 
     ds = open_dataset(dataset, analysis=True, layers=USED_LAYERS)
     sites = water_sites(ds)

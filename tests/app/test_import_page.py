@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.dataset import Dataset, read_dataset, write_dataset
+from geo.store.dataset import Dataset, read_dataset, write_dataset
 
 VILLAGE = "340123101001"
 CSV = ("户编号,村代码,照料类型,经度,纬度,户主姓名,<b>x</b>\n"
@@ -69,7 +69,7 @@ def test_preview_problems_import_and_download(monkeypatch, county_file):
 
 
 def test_chinese_and_a_role_that_may_only_check(monkeypatch, county_file):
-    from geo.accounts import add_user, get_user
+    from geo.privacy.accounts import add_user, get_user
 
     add_user(county_file, "root", "a-long-password-1", role="admin")
     add_user(county_file, "plan", "a-long-password-2", role="planner")

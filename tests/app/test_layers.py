@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from geo.errors import CRSError
+from geo.store.errors import CRSError
 from layers import assets, feature_collection, geojson_layer, to_map_frame, tooltip_html
 from layers.admin import admin_layer
 from layers.basemap import BASEMAPS, base_map, shift_to_gcj02, wgs84_to_gcj02
@@ -192,7 +192,7 @@ def test_gcj02_unchanged_outside_china_and_shifts_overlays(tiny_dataset):
 
 
 def test_role_views_get_counts_not_households(tiny_dataset):
-    from geo.roles import User, dataset_for
+    from geo.privacy.roles import User, dataset_for
     from layers.households import aggregate_features
     from views import overview
 

@@ -9,10 +9,10 @@ import pytest
 from privacy_data import B_MARKERS, TOWNSHIP, VILLAGE_A, fast_passwords, two_villages  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
-from geo import settings
-from geo.accounts import add_user
-from geo.audit import read_audit
-from geo.dataset import write_dataset
+from geo.privacy.accounts import add_user
+from geo.privacy.audit import read_audit
+from geo.store import settings
+from geo.store.dataset import write_dataset
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PASSWORD = "correct horse battery"

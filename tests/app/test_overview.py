@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import settings
-from geo.dataset import Dataset, write_dataset
+from geo.store import settings
+from geo.store.dataset import Dataset, write_dataset
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 

@@ -13,8 +13,8 @@ import pytest
 from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 
-from geo import settings
-from geo.dataset import read_dataset, write_dataset
+from geo.store import settings
+from geo.store.dataset import read_dataset, write_dataset
 
 
 def _page():
@@ -69,7 +69,7 @@ def test_plan_on_demo_county(monkeypatch, tmp_path):
 
 
 def test_inspection_form_updates_risk(monkeypatch, tiny_file):
-    from geo.water import water_sites
+    from geo.water.pipeline import water_sites
 
     before = water_sites(read_dataset(tiny_file)).set_index("site_id").loc["w1-000"]
     assert before["kit_status"] == "partial"
@@ -93,7 +93,7 @@ def test_inspection_form_updates_risk(monkeypatch, tiny_file):
 
 
 def test_leader_sees_no_inspection_form(monkeypatch, tiny_file):
-    from geo.roles import User
+    from geo.privacy.roles import User
 
     monkeypatch.setattr("views.login.session_user", lambda: User("boss", "leader", ""))
     at = _app(monkeypatch, tiny_file).run()

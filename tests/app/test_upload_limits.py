@@ -8,8 +8,8 @@ import geopandas as gpd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import settings
-from geo.dataset import Dataset, read_dataset, write_dataset
+from geo.store import settings
+from geo.store.dataset import Dataset, read_dataset, write_dataset
 
 VILLAGE = "340123101001"
 GOOD_CSV = f"户编号,村代码,照料类型,经度,纬度\nh1,{VILLAGE},祖父母,117.27,31.86\n".encode()

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.dataset import read_dataset, write_dataset
+from geo.store.dataset import read_dataset, write_dataset
 
 
 def _page():

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from app_pages import map_args, run_page
 
-from geo.dataset import write_dataset
+from geo.store.dataset import write_dataset
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import time
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from geo import settings
-from geo.dataset import write_dataset
+from geo.store import settings
+from geo.store.dataset import write_dataset
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ MARKERS_JS = """() => { let n = 0; window.map.eachLayer(l => { if (l instanceof 
 
 
 def test_household_points_only_when_zoomed_in(streamlit_app, page, browser_tools, dataset_file):
-    from geo.dataset import read_dataset
+    from geo.store.dataset import read_dataset
     from views.overview import POINTS_MIN_ZOOM
 
     n_households = len(read_dataset(dataset_file)["households"])

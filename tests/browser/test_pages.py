@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from geo import settings
+from geo.store import settings
 from views import PAGES
 
 logger = logging.getLogger(__name__)

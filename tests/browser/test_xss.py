@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from privacy_data import two_villages
 
-from geo.dataset import write_dataset
+from geo.store.dataset import write_dataset
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import json
 from click.testing import CliRunner
 
 from geo.cli._main import cli
-from geo.dataset import read_dataset
+from geo.store.dataset import read_dataset
 
 
 def _sha(path) -> str:

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from privacy_data import SALT, TOWNSHIP, VILLAGE_A, fast_passwords, two_villages  # noqa: F401
 
-from geo.accounts import add_user
-from geo.audit import read_audit
 from geo.cli._main import cli
-from geo.dataset import read_dataset, write_dataset
-from geo.roles import visible_layers
+from geo.privacy.accounts import add_user
+from geo.privacy.audit import read_audit
+from geo.privacy.roles import visible_layers
+from geo.store.dataset import read_dataset, write_dataset
 
 PW = "correct horse battery"
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from geo.cli import main  # noqa: F401  (console-script entry point exists)
 from geo.cli._main import cli
-from geo.dataset import write_dataset
+from geo.store.dataset import write_dataset
 
 
 def test_info_lists_every_layer_with_counts(tiny_dataset, tmp_path):

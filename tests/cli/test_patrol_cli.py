@@ -8,8 +8,8 @@ import geopandas as gpd
 import pytest
 from click.testing import CliRunner
 
-from geo import settings
 from geo.cli._main import cli
+from geo.store import settings
 
 
 @pytest.mark.skipif(not settings.demo_dataset.exists(), reason="demo county not generated")
@@ -45,7 +45,7 @@ def test_patrol_bad_base(tmp_path):
 def test_patrol_schedule_csv_xlsx(tiny_dataset, tmp_path):
     import pandas as pd
 
-    from geo.dataset import write_dataset
+    from geo.store.dataset import write_dataset
 
     path = write_dataset(tiny_dataset, tmp_path / "tiny.gpkg")
     out = tmp_path / "cal.csv"

@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from privacy_data import PW, VILLAGE_A, fast_passwords  # noqa: F401
 
-from geo.accounts import authenticate, list_users
-from geo.audit import read_audit
 from geo.cli._main import cli
-from geo.errors import PermissionDenied
+from geo.privacy.accounts import authenticate, list_users
+from geo.privacy.audit import read_audit
+from geo.store.errors import PermissionDenied
 
 
 def _run(*args, env=None, input=None):

@@ -8,7 +8,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from geo.cli._main import cli
-from geo.dataset import write_dataset
+from geo.store.dataset import write_dataset
 
 
 def _write(tiny_dataset, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from geo.cli._main import cli
-from geo.dataset import write_dataset
+from geo.store.dataset import write_dataset
 
 
 @pytest.fixture

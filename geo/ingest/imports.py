@@ -1,0 +1,788 @@
+"""Import ledgers and maps into a dataset: read, map headers, convert coordinates, validate, save.
+
+The pipeline of :func:`import_file`:
+
+1. **read** the file (CSV in UTF-8/UTF-8-BOM/GBK/GB18030, XLSX, GeoJSON, Shapefile, GeoPackage,
+   OSM XML/PBF) with every value as the text the file holds;
+2. **map headers** (English or Chinese, :mod:`geo.ingest.headers`), drop columns of personal data
+   (names, phones, ID-card numbers, by header and by content) with a notice, turning an ID-card
+   number into a salted pseudonymous id where the layer needs one (:mod:`geo.ingest.pseudonym`);
+3. **coordinates** from lon/lat columns, a WKT column or the file's geometry, in WGS-84,
+   CGCS2000, GCJ-02, BD-09 or an EPSG code, to WGS-84 (:mod:`geo.store.coords`);
+4. **validate** every row against SCHEMA.md and the coordinate checks (:mod:`geo.store.validate`);
+5. **split**: good rows go into the dataset, bad rows (unchanged, plus a ``reason`` column) into
+   the quarantine file, so ``imported + quarantined == rows read`` always;
+6. **save** the new dataset in one atomic write (an interrupted import leaves the file as it
+   was).
+
+Ids decide idempotence: with ``mode="append"`` a row whose id is already in the dataset
+replaces the stored row (``updated``); in the append-only tables ``visits`` and
+``inspections`` the stored record is kept and the row counts as ``unchanged``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo.ingest import headers as hdr
+from geo.ingest.pseudonym import ensure_salt, personal_mask, pseudonymize, redact_text
+from geo.store.coords import geometry_to_wgs84, normalize_system, to_wgs84
+from geo.store.dataset import STORAGE_CRS, Dataset, empty_layer, read_dataset, write_dataset
+from geo.store.errors import ValidationError
+from geo.store.schema import LAYERS
+from geo.store.validate import Problem, coordinate_problems, validate_rows
+
+logger = logging.getLogger(__name__)
+
+#: what ``childsafe import KIND`` accepts: every contract layer users keep, and ``osm``.
+KINDS = tuple(n for n in LAYERS if n != "audit_log") + ("osm",)
+TABULAR = (".csv", ".txt", ".xlsx", ".xlsm")
+SPATIAL = (".geojson", ".json", ".shp", ".gpkg", ".zip")
+OSM = (".osm", ".pbf")
+#: columns of a quarantine file that say why a row was set aside (ignored when re-importing).
+REASON_HEADERS = ("reason", "原因", "问题", "quarantine_reason")
+_ID_COLUMNS = {"child_id": "C", "household_id": "H"}
+_FREE_TEXT = ("name", "note", "recorded_by", "responsible_unit")
+_MULTI_SPLIT = re.compile(r"[;；,，、/|]")
+#: columns of another layer a ledger may carry: a children ledger with one row per child often
+#: holds the household's village and location too (one combined 台账).
+_CARRIED = {"children": ("village_code", "caregiver")}
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or would do, before it is saved).
+
+    ``rows_read == imported + quarantined`` always holds. ``problems`` carry the row numbers a
+    user sees (the spreadsheet row for CSV/XLSX, header = row 1; the feature number for
+    spatial files).
+    """
+
+    kind: str
+    source: Path
+    rows_read: int = 0
+    imported: int = 0
+    quarantined: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (en, zh)
+    quarantine: pd.DataFrame | None = None
+    quarantine_path: Path | None = None
+    preview: pd.DataFrame | None = None
+    dataset: Dataset | None = None
+    layers: dict[str, int] = field(default_factory=dict)
+
+    def notice_texts(self, lang: str = "en") -> list[str]:
+        """The notices in ``lang``."""
+        return [zh if lang == "zh" else en for en, zh in self.notices]
+
+    def problem_rows(self, lang: str = "en") -> pd.DataFrame:
+        """The problems as a table: row, column, severity, reason (in ``lang``)."""
+        return pd.DataFrame(
+            {
+                "row": [p.row for p in self.problems],
+                "column": [p.column for p in self.problems],
+                "severity": [p.severity for p in self.problems],
+                "reason": [p.message(lang) for p in self.problems],
+            }
+        )
+
+    def summary(self, lang: str = "en") -> str:
+        """One line: ``read N, imported M, quarantined Q``."""
+        if lang == "zh":
+            return f"读取 {self.rows_read} 行，导入 {self.imported} 行，隔离 {self.quarantined} 行"
+        return f"read {self.rows_read}, imported {self.imported}, quarantined {self.quarantined}"
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _unreadable(path: Path, en: str) -> ValidationError:
+    return ValidationError(f"{path}: the file cannot be read: {en}")
+
+
+def decode_text(raw: bytes, path: Path) -> tuple[str, str]:
+    """Decode CSV bytes: UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise _unreadable(path, "its text is neither UTF-8 nor GBK/GB18030; save it as CSV UTF-8")
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Values as the text a user wrote (floats that are whole numbers without ``.0``)."""
+    if pd.api.types.is_float_dtype(values):
+        whole = values.notna() & (values % 1 == 0) & (values.abs() < 1e15)
+        out = values.astype("string")
+        out[whole] = values[whole].astype("int64").astype("string")
+        return out.fillna("")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d").astype("string").fillna("")
+    return values.astype("string").fillna("")
+
+
+def _dbf_encoding(shp: Path) -> str | None:
+    """The attribute encoding of a shapefile: its .cpg, else UTF-8 if the .dbf decodes, else GB18030."""
+    for cpg in (shp.with_suffix(".cpg"), shp.with_suffix(".CPG")):
+        if cpg.exists():
+            name = cpg.read_text(errors="ignore").strip()
+            if name:
+                return {"936": "GB18030", "gbk": "GB18030", "gb2312": "GB18030"}.get(name.lower(), name)
+    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
+    if dbf is None:
+        return None
+    data = dbf.read_bytes()
+    if len(data) < 32:
+        return None
+    header_len = int.from_bytes(data[8:10], "little")
+    try:
+        data[header_len:].decode("utf-8")
+        body_enc = "UTF-8"
+    except UnicodeDecodeError:
+        body_enc = "GB18030"
+    return body_enc
+
+
+def read_table(path: str | Path, *, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Read a ledger or a spatial file with every attribute as text.
+
+    Returns
+    -------
+    (frame, format)
+        A DataFrame (tabular files) or GeoDataFrame (spatial files, in the file's CRS) with a
+        0..n-1 index, and the format name (``csv``, ``xlsx``, ``geojson``, ``shp``, ``gpkg``).
+
+    Raises
+    ------
+    ValidationError
+        The file does not exist, is empty, of an unknown format, cannot be decoded or parsed,
+        or the sheet/layer does not exist.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise _unreadable(path, "it does not exist")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        raw = path.read_bytes()
+        if not raw.strip():
+            raise _unreadable(path, "it is empty")
+        text, encoding = decode_text(raw, path)
+        first = text.splitlines()[0] if text else ""
+        sep = "\t" if first.count("\t") > first.count(",") else ","
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise _unreadable(path, f"it is not a valid CSV table ({exc})") from exc
+        logger.debug("read %s as %s", path.name, encoding)
+        fmt = "csv"
+    elif suffix in (".xlsx", ".xlsm"):
+        try:
+            book = pd.ExcelFile(path, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises many kinds for a non-workbook
+            raise _unreadable(path, f"it is not an Excel .xlsx workbook ({exc})") from exc
+        name = sheet if sheet is not None else book.sheet_names[0]
+        if name not in book.sheet_names:
+            raise _unreadable(path, f"it has no sheet {name!r} (sheets: {', '.join(book.sheet_names)})")
+        frame = pd.read_excel(book, sheet_name=name, dtype=str, keep_default_na=False)
+        fmt = "xlsx"
+    elif suffix == ".xls":
+        raise _unreadable(path, "old .xls workbooks are not supported; save it as .xlsx or CSV")
+    elif suffix in SPATIAL:
+        kwargs: dict = {}
+        if sheet is not None:
+            kwargs["layer"] = sheet
+        if suffix == ".shp":
+            enc = _dbf_encoding(path)
+            if enc:
+                kwargs["encoding"] = enc
+        try:
+            frame = pyogrio.read_dataframe(path, **kwargs)
+        except Exception as exc:  # GDAL: corrupt file, missing .shx/.dbf, unknown layer
+            raise _unreadable(path, f"GDAL cannot open it ({exc})") from exc
+        fmt = {".json": "geojson", ".zip": "shp"}.get(suffix, suffix[1:])
+    else:
+        raise _unreadable(
+            path, "unknown format; use CSV, XLSX, GeoJSON, Shapefile, GeoPackage or OSM"
+        )
+    frame = frame.reset_index(drop=True)
+    for col in frame.columns:
+        if isinstance(frame, gpd.GeoDataFrame) and col == frame.geometry.name:
+            continue
+        frame[col] = _as_text(frame[col])
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if fmt in ("csv", "xlsx"):  # blank lines are not rows
+        blank = (frame.apply(lambda s: s.str.strip()) == "").all(axis=1)
+        frame = frame[~blank].reset_index(drop=True)
+    return frame, fmt
+
+
+# --- header and value mapping -------------------------------------------------------------------
+
+
+def _is_id_card_header(header: str, mapping: hdr.Mapping, layer: str) -> bool:
+    key = hdr.normalize_header(header)
+    return (mapping.column_for(header, layer) == hdr.ID_CARD or "身份证" in key
+            or "证件号" in key or "idcard" in key or "idnumber" in key)
+
+
+def map_columns(
+    frame: pd.DataFrame, layer: str, mapping: hdr.Mapping, salt_source: dict[str, str]
+) -> tuple[pd.DataFrame, list[tuple[str, str]], list[str]]:
+    """Rename the columns of ``frame`` to contract names and remove personal data.
+
+    Returns the mapped frame (contract columns and the pseudo-columns ``_lon``, ``_lat``,
+    ``_wkt``), the notices (English, Chinese), and the contract columns found.
+    """
+    spec = LAYERS[layer]
+    notices: list[tuple[str, str]] = []
+    out = pd.DataFrame(index=frame.index)
+    dropped_personal: list[str] = []
+    unmapped: list[str] = []
+    id_card_cols: list[str] = []
+    geom_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    for col in frame.columns:
+        if col == geom_name or hdr.normalize_header(col) in REASON_HEADERS:
+            continue
+        if mapping.is_personal(col, layer) or _is_id_card_header(col, mapping, layer):
+            if _is_id_card_header(col, mapping, layer):
+                id_card_cols.append(col)
+            dropped_personal.append(col)
+            continue
+        target = mapping.column_for(col, layer)
+        allowed = set(spec.column_names) | {hdr.LON, hdr.LAT, hdr.WKT} | set(_CARRIED.get(layer, ()))
+        if target == "kind" and hdr.normalize_header(col) in ("dlbm", "地类编码"):
+            target = "kind"
+        if target not in allowed:
+            unmapped.append(col)
+            continue
+        if target in out.columns:
+            notices.append((f"column {col!r} also means {target}; the first one is used",
+                            f"列“{col}”同样对应 {target}，使用第一列"))
+            continue
+        out[target] = frame[col]
+    # an ID-card column becomes a pseudonymous id the layer needs (the key, or the household
+    # of a child when the header names the head of household)
+    for col in id_card_cols:
+        head = any(w in col for w in ("户主", "家长", "监护人")) or "household" in col.lower()
+        key = "household_id" if head and layer in ("households", "children") else spec.key
+        if key in _ID_COLUMNS and key not in out.columns:
+            salt = ensure_salt(salt_source)
+            out[key] = pseudonymize(frame[col], salt, prefix=_ID_COLUMNS[key])
+            notices.append((f"column {col!r} (ID-card numbers) became the pseudonymous {key}",
+                            f"列“{col}”（身份证号）已转为化名编号 {key}"))
+    # personal data by content
+    for col in list(out.columns):
+        if col in (hdr.LON, hdr.LAT, hdr.WKT):
+            continue
+        values = out[col]
+        ids, phones = personal_mask(values)
+        if col in _ID_COLUMNS:
+            if ids.any():
+                out[col] = pseudonymize(values, ensure_salt(salt_source), prefix=_ID_COLUMNS[col])
+                notices.append((f"ID-card numbers in {col} were replaced by pseudonyms",
+                                f"{col} 中的身份证号已替换为化名编号"))
+            continue
+        spec_col = spec.column(col) if col in spec.column_names else None
+        if spec_col is not None and spec_col.kind == "text" and (ids.any() or phones.any()):
+            filled = int((values.astype("string").fillna("").str.strip() != "").sum())
+            if filled and (ids.sum() + phones.sum()) * 2 >= filled and col not in (spec.key,):
+                del out[col]
+                dropped_personal.append(f"{col} (content)")
+                continue
+        if col in _FREE_TEXT or (spec_col is not None and spec_col.kind == "text"):
+            cleaned, changed = redact_text(values)
+            if changed:
+                out[col] = cleaned.fillna("")
+                notices.append((f"{changed} ID-card or phone number(s) removed from {col}",
+                                f"已从 {col} 中删除 {changed} 个身份证号或电话号码"))
+    if dropped_personal:
+        names = ", ".join(dropped_personal)
+        notices.append((f"personal data not stored, column(s) dropped: {names}",
+                        f"个人信息不予保存，已删除列：{names}"))
+    if unmapped:
+        names = ", ".join(unmapped)
+        notices.append((f"column(s) not in the dataset contract, not imported: {names}",
+                        f"以下列不属于数据规范，未导入：{names}"))
+    found = [c for c in out.columns if c in spec.column_names]
+    return out, notices, found
+
+
+def map_values(frame: pd.DataFrame, layer: str, mapping: hdr.Mapping) -> pd.DataFrame:
+    """Translate enumerated values (男 -> M, 是 -> true, 坑塘 -> pond, 1104 -> pond ...)."""
+    out = frame.copy()
+    spec = LAYERS[layer]
+    for col in spec.columns:
+        if col.name not in out.columns:
+            continue
+        table = dict(mapping.value_map(col.name, layer))
+        if layer == "water_bodies" and col.name == "kind":
+            table.update({k.lower(): v for k, v in hdr.DLBM_WATER.items()})
+        if col.choices:
+            table.update({c.lower(): c for c in col.choices})
+        if not table:
+            continue
+        text = out[col.name].astype("string").fillna("").str.strip()
+        if col.multi:
+            def _multi(v: str, t: dict = table) -> str:
+                parts = [p.strip() for p in _MULTI_SPLIT.split(v) if p.strip()]
+                return ";".join(t.get(p.lower(), p) for p in parts)
+
+            out[col.name] = text.map(_multi).astype("string")
+        else:
+            lower = text.str.lower()
+            mapped = lower.map(table)
+            out[col.name] = mapped.where(mapped.notna(), text).astype("string")
+    return out
+
+
+# --- geometry -----------------------------------------------------------------------------------
+
+
+def _geometry_from_columns(
+    frame: pd.DataFrame, raw: pd.DataFrame, system: str, path: Path
+) -> tuple[gpd.GeoSeries, list[Problem]]:
+    problems: list[Problem] = []
+    geoms = np.full(len(frame), None, dtype=object)
+    if hdr.WKT in frame.columns:
+        text = frame[hdr.WKT].astype("string").fillna("").str.strip()
+        parsed = shapely.from_wkt(text.replace("", None).to_numpy(dtype=object), on_invalid="ignore")
+        for i, (t, g) in enumerate(zip(text, parsed, strict=True)):
+            if t and g is None:
+                problems.append(Problem(frame.index[i], hdr.WKT, "bad_wkt"))
+        geoms = parsed
+        if system not in ("wgs84", "cgcs2000"):
+            ok = ~shapely.is_missing(geoms)
+            if system.startswith("EPSG:"):
+                series = gpd.GeoSeries(geoms, crs=system).to_crs(STORAGE_CRS)
+                geoms = series.to_numpy()
+            else:
+                geoms[ok] = geometry_to_wgs84(geoms[ok], system)
+    elif hdr.LON in frame.columns and hdr.LAT in frame.columns:
+        x_text = frame[hdr.LON].astype("string").fillna("").str.strip().str.rstrip("°")
+        y_text = frame[hdr.LAT].astype("string").fillna("").str.strip().str.rstrip("°")
+        x = pd.to_numeric(x_text, errors="coerce")
+        y = pd.to_numeric(y_text, errors="coerce")
+        for col, text, num in ((hdr.LON, x_text, x), (hdr.LAT, y_text, y)):
+            for idx in frame.index[(num.isna() & (text != "")).to_numpy()]:
+                problems.append(Problem(idx, col, "bad_coordinate", {"value": text[idx]}))
+        ok = (x.notna() & y.notna()).to_numpy()
+        if ok.any():
+            lon, lat = to_wgs84(x.to_numpy()[ok], y.to_numpy()[ok], system)
+            geoms[ok] = shapely.points(lon, lat)
+    else:
+        raise ValidationError(
+            f"{path}: no coordinates found: give lon/lat columns (经度/纬度), a WKT column "
+            f"or a spatial file; columns found: {', '.join(map(str, raw.columns))}"
+        )
+    return gpd.GeoSeries(geoms, index=frame.index, crs=STORAGE_CRS), problems
+
+
+def _geometry_from_file(raw: gpd.GeoDataFrame, system: str, path: Path) -> gpd.GeoSeries:
+    geoms = raw.geometry
+    if geoms.crs is None:
+        if system.startswith("EPSG:"):
+            return geoms.set_crs(system).to_crs(STORAGE_CRS)
+        bounds = geoms.total_bounds
+        if len(geoms.dropna()) and not (-180 <= bounds[0] <= bounds[2] <= 180
+                                        and -90 <= bounds[1] <= bounds[3] <= 90):
+            raise ValidationError(
+                f"{path}: the file has no coordinate system (.prj) and its coordinates are not "
+                "longitude/latitude; give it with --coords EPSG:xxxx (e.g. EPSG:4527 for "
+                "CGCS2000 3-degree Gauss-Kruger zone 39)"
+            )
+        geoms = geoms.set_crs(STORAGE_CRS)
+    elif not geoms.crs.is_geographic:
+        geoms = geoms.to_crs(STORAGE_CRS)
+    else:
+        geoms = geoms.set_crs(STORAGE_CRS, allow_override=True)
+    if system in ("gcj02", "bd09"):
+        ok = geoms.notna().to_numpy()
+        values = geoms.to_numpy().copy()
+        values[ok] = geometry_to_wgs84(values[ok], system)
+        geoms = gpd.GeoSeries(values, index=geoms.index, crs=STORAGE_CRS)
+    return geoms
+
+
+def _geometry_problems(layer: str, geoms: gpd.GeoSeries, area) -> list[Problem]:
+    spec = LAYERS[layer]
+    allowed: tuple[str, ...] = spec.geometry or ()
+    problems: list[Problem] = []
+    missing = geoms.isna() | geoms.is_empty
+    for idx in geoms.index[missing.to_numpy()]:
+        problems.append(Problem(idx, "geometry", "no_geometry"))
+    present = geoms[~missing]
+    if present.empty:
+        return problems
+    types = present.geom_type
+    wrong = ~types.isin(allowed)
+    for idx in types.index[wrong.to_numpy()]:
+        problems.append(Problem(idx, "geometry", "geometry_type",
+                                {"value": types[idx], "choices": ", ".join(allowed)}))
+    pts = present.representative_point()
+    found = coordinate_problems(pts.x, pts.y, area=area)
+    if "Point" not in allowed:
+        found = [p for p in found if p.code != "same_spot"]
+    return problems + found
+
+
+# --- the import ---------------------------------------------------------------------------------
+
+
+def _user_row(idx: Any, fmt: str) -> int:
+    return int(idx) + (2 if fmt in ("csv", "xlsx") else 1)
+
+
+def _dataset_area(dataset: Dataset) -> tuple[float, float, float, float] | None:
+    boxes = []
+    for name in ("admin_units", "households", "water_bodies", "roads", "stations"):
+        if name in dataset:
+            frame = dataset[name]
+            if frame.crs is not None and not frame.crs.equals(STORAGE_CRS):
+                frame = frame.to_crs(STORAGE_CRS)
+            boxes.append(frame.total_bounds)
+    if not boxes:
+        return None
+    arr = np.array(boxes)
+    if not np.isfinite(arr).all():
+        return None
+    return (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())
+
+
+def prepare_import(
+    kind: str,
+    source: str | Path,
+    *,
+    dataset: Dataset | None = None,
+    coords: str | None = None,
+    sheet: str | None = None,
+    mapping: str | Path | hdr.Mapping | None = None,
+    mode: str = "append",
+    lang: str = "en",
+    today: date | None = None,
+) -> ImportResult:
+    """Read, map and validate ``source`` for layer ``kind``; build the new dataset in memory.
+
+    Nothing is written: the result holds the new dataset (``result.dataset``), the quarantined
+    rows (``result.quarantine``, unchanged plus ``reason``) and the problems. See
+    :func:`import_file` for the parameters.
+    """
+    if kind not in KINDS:
+        raise ValidationError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
+    if mode not in ("append", "replace"):
+        raise ValidationError(f"mode is 'append' or 'replace', not {mode!r}")
+    source = Path(source)
+    system = normalize_system(coords)
+    dataset = dataset if dataset is not None else Dataset()
+    new = dataset.copy()
+    if kind == "osm" or source.suffix.lower() in OSM:
+        return _prepare_osm(kind, source, dataset=new, mode=mode, lang=lang, today=today)
+    table = mapping if isinstance(mapping, hdr.Mapping) else hdr.read_mapping(mapping)
+    raw, fmt = read_table(source, sheet=sheet)
+    result = ImportResult(kind, source, rows_read=len(raw))
+    frame, notices, found = map_columns(raw, kind, table, new.settings)
+    result.notices += notices
+    spec = LAYERS[kind]
+    missing = [c.name for c in spec.columns if c.required and c.name not in found]
+    if missing and len(raw):
+        raise ValidationError(
+            f"{source}: no column for {', '.join(missing)} (required in {kind}); columns found: "
+            f"{', '.join(map(str, raw.columns))}. Rename the header or add it to a --mapping file"
+        )
+    frame = map_values(frame, kind, table)
+    problems: list[Problem] = []
+    geoms = None
+    if spec.geometry:
+        if isinstance(raw, gpd.GeoDataFrame) and hdr.LON not in frame.columns and hdr.WKT not in frame.columns:
+            geoms = _geometry_from_file(raw, system, source)
+        else:
+            geoms, found_geo = _geometry_from_columns(frame, raw, system, source)
+            problems += found_geo
+        problems += _geometry_problems(kind, geoms, _dataset_area(dataset))
+    same_file: dict[str, set[str]] = {}
+    if kind == "children":
+        households, hh_problems = _households_from_children(frame, system, source, dataset, today)
+        if households is not None:
+            problems += hh_problems
+            bad = {p.row for p in hh_problems if p.severity == "error"}
+            good = households[~households["_row"].isin(bad)].drop(columns="_row")
+            same_file["households"] = set(good["household_id"].astype(str))
+            merged, added, updated, _ = _merge(new["households"], good, LAYERS["households"], mode="append")
+            new["households"] = merged
+            result.notices.append((
+                f"households from the same file: {added} new, {updated} updated",
+                f"同一文件中的户信息：新增 {added} 户，更新 {updated} 户"))
+    contract = frame[[c for c in frame.columns if c in spec.column_names]]
+    checked, row_problems = validate_rows(kind, contract, dataset=dataset, today=today,
+                                          same_file=same_file)
+    problems += row_problems
+    return _finish(result, kind, raw, fmt, checked, geoms, problems, new, mode, lang)
+
+
+def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
+                              dataset: Dataset, today: date | None):
+    """Households carried by a combined children ledger (household id, village, location).
+
+    Returns the households (first row of each id; ``_row`` holds that row's label) and their
+    problems, or ``(None, [])`` when the ledger does not carry households.
+    """
+    has_xy = hdr.WKT in frame.columns or {hdr.LON, hdr.LAT} <= set(frame.columns)
+    if not (has_xy and "village_code" in frame.columns and "household_id" in frame.columns):
+        return None, []
+    ids = frame["household_id"].astype("string").str.strip()
+    first = frame[ids.notna() & (ids != "") & ~ids.duplicated()]
+    cols = [c for c in ("household_id", "village_code", "caregiver") if c in first.columns]
+    geoms, problems = _geometry_from_columns(first, first, system, source)
+    problems += _geometry_problems("households", geoms, _dataset_area(dataset))
+    problems = [p for p in problems if p.code != "same_spot"]  # siblings share a home
+    checked, found = validate_rows("households", first[cols], dataset=dataset, today=today)
+    problems += [p for p in found if p.code != "duplicate_id"]
+    out = gpd.GeoDataFrame(checked[LAYERS["households"].column_names], geometry=geoms,
+                           crs=STORAGE_CRS)
+    out["_row"] = out.index
+    return out.reset_index(drop=True), problems
+
+
+def _finish(result: ImportResult, kind: str, raw: pd.DataFrame, fmt: str, checked: pd.DataFrame,
+            geoms: gpd.GeoSeries | None, problems: list[Problem], new: Dataset, mode: str,
+            lang: str) -> ImportResult:
+    spec = LAYERS[kind]
+    errors = [p for p in problems if p.severity == "error"]
+    bad_idx = sorted({p.row for p in errors}, key=lambda i: int(i))  # type: ignore[call-overload]
+    bad = pd.Index(bad_idx)
+    good = checked.index.difference(bad)
+    reasons: dict[object, list[str]] = {}
+    for p in errors:
+        reasons.setdefault(p.row, []).append(f"{p.column}: {p.message(lang)}")
+    quarantine = raw.loc[bad].copy()
+    quarantine["reason"] = pd.Series({i: "; ".join(r) for i, r in reasons.items()}, dtype="string")
+    result.quarantine = quarantine
+    result.quarantined = len(quarantine)
+    rows = checked.loc[good, spec.column_names].copy()
+    if spec.geometry:
+        assert geoms is not None
+        rows = gpd.GeoDataFrame(rows, geometry=geoms.loc[good], crs=STORAGE_CRS)
+        if rows.geometry.name != "geometry":
+            rows = rows.rename_geometry("geometry")
+    result.preview = rows
+    result.imported = len(rows)
+    combined, added, updated, unchanged = _merge(new[kind], rows, spec, mode)
+    new[kind] = combined
+    result.added, result.updated, result.unchanged = added, updated, unchanged
+    result.layers = {kind: len(combined)}
+    result.dataset = new
+    for p in problems:
+        p.row = _user_row(p.row, fmt)
+    result.problems = sorted(problems, key=lambda p: (p.row, p.column))
+    logger.info("import %s from %s: %s", kind, result.source.name, result.summary())
+    return result
+
+
+def _merge(existing: pd.DataFrame, rows: pd.DataFrame, spec, mode: str):
+    """Combine stored and new rows; returns (frame, added, updated, unchanged)."""
+    if (isinstance(rows, gpd.GeoDataFrame) and isinstance(existing, gpd.GeoDataFrame)
+            and existing.crs is not None and not existing.crs.equals(STORAGE_CRS)):
+        existing = existing.to_crs(STORAGE_CRS)
+    if mode == "replace" or existing.empty:
+        return rows.reset_index(drop=True), len(rows), 0, 0
+    key = spec.key
+    if key is None:
+        out = pd.concat([existing, rows], ignore_index=True)
+        return out, len(rows), 0, 0
+    old_ids = set(existing[key].dropna().astype(str))
+    known = rows[key].astype(str).isin(old_ids).to_numpy()
+    if spec.append_only:  # stored records never change: a known id is already present
+        out = pd.concat([existing, rows[~known]], ignore_index=True)
+        return out, int((~known).sum()), 0, int(known.sum())
+    new_ids = set(rows[key].dropna().astype(str))
+    kept = existing[~existing[key].astype(str).isin(new_ids)]
+    out = pd.concat([kept, rows], ignore_index=True)
+    if isinstance(rows, gpd.GeoDataFrame):
+        out = gpd.GeoDataFrame(out, geometry="geometry", crs=STORAGE_CRS)
+    return out, int((~known).sum()), int(known.sum()), 0
+
+
+def _prepare_osm(kind: str, source: Path, *, dataset: Dataset, mode: str, lang: str,
+                 today: date | None) -> ImportResult:
+    from geo.ingest.osm import read_osm
+
+    layers = read_osm(source)
+    result = ImportResult("osm", source)
+    raw_parts = []
+    offset = 0
+    for name in ("roads", "water_bodies"):
+        frame = layers[name].reset_index(drop=True)
+        frame.index = frame.index + offset
+        offset += len(frame)
+        raw_parts.append((name, frame))
+    result.rows_read = offset
+    quarantines = []
+    for name, frame in raw_parts:
+        spec = LAYERS[name]
+        checked, problems = validate_rows(name, frame[spec.column_names], dataset=dataset, today=today)
+        problems += [p for p in _geometry_problems(name, frame.geometry, None)
+                     if p.code in ("no_geometry", "geometry_type")]
+        sub = ImportResult(name, source)
+        sub = _finish(sub, name, frame, "osm", checked, frame.geometry, problems, dataset, mode, lang)
+        assert sub.dataset is not None
+        dataset = sub.dataset
+        result.imported += sub.imported
+        result.quarantined += sub.quarantined
+        result.added += sub.added
+        result.updated += sub.updated
+        result.problems += sub.problems
+        result.layers.update(sub.layers)
+        if sub.quarantine is not None and len(sub.quarantine):
+            quarantines.append(sub.quarantine.assign(layer=name))
+        result.notices.append((f"{name}: {sub.imported} from OpenStreetMap",
+                               f"{name}：从 OpenStreetMap 导入 {sub.imported} 条"))
+    result.dataset = dataset
+    result.quarantine = pd.concat(quarantines) if quarantines else None
+    if result.quarantine is not None:
+        result.quarantine = gpd.GeoDataFrame(result.quarantine, geometry="geometry", crs=STORAGE_CRS)
+    result.preview = None
+    return result
+
+
+def default_quarantine_path(source: Path, fmt_suffix: str | None = None) -> Path:
+    """Where the quarantine file goes by default: beside the input, ``<name>.quarantine.<ext>``."""
+    suffix = source.suffix.lower()
+    if fmt_suffix:
+        ext = fmt_suffix
+    elif suffix in (".xlsx", ".xlsm"):
+        ext = ".xlsx"
+    elif suffix in (".geojson", ".json"):
+        ext = ".geojson"
+    elif suffix in (".shp", ".gpkg", ".zip", ".osm", ".pbf"):
+        ext = ".gpkg"
+    else:
+        ext = ".csv"
+    return source.with_name(f"{source.stem}.quarantine{ext}")
+
+
+def write_quarantine(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write quarantined rows (unchanged, plus ``reason``) as CSV (UTF-8 with BOM), XLSX,
+    GeoJSON or GeoPackage by the suffix of ``path``; the file is replaced atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            pd.DataFrame(frame).to_excel(tmp, index=False, engine="openpyxl")
+        elif suffix in (".geojson", ".gpkg") and isinstance(frame, gpd.GeoDataFrame):
+            out = frame.copy()
+            out.columns = [str(c) for c in out.columns]
+            driver = "GeoJSON" if suffix == ".geojson" else "GPKG"
+            pyogrio.write_dataframe(out, tmp, driver=driver, layer="quarantine")
+        else:
+            data = pd.DataFrame(frame).copy()
+            if isinstance(frame, gpd.GeoDataFrame):
+                data[frame.geometry.name] = frame.geometry.to_wkt()
+            data.to_csv(tmp, index=False, encoding="utf-8-sig")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def import_file(
+    kind: str,
+    source: str | Path,
+    *,
+    into: str | Path,
+    dataset: Dataset | None = None,
+    coords: str | None = None,
+    sheet: str | None = None,
+    quarantine: str | Path | None = None,
+    mode: str = "append",
+    mapping: str | Path | None = None,
+    lang: str = "en",
+    today: date | None = None,
+    user=None,
+) -> ImportResult:
+    """Import ``source`` into the layer ``kind`` of the dataset file ``into``.
+
+    Parameters
+    ----------
+    kind
+        A contract layer (``households``, ``children``, ``water_bodies`` ...) or ``osm``
+        (roads and water from a local ``.osm``/``.osm.pbf`` extract).
+    source
+        CSV, XLSX, GeoJSON, Shapefile, GeoPackage, or OSM XML/PBF.
+    into
+        The dataset GeoPackage; created when missing.
+    dataset
+        The dataset as already read (e.g. through the CLI's role-aware reader); default: read
+        ``into``.
+    coords
+        The coordinate system of the input: ``wgs84`` (default), ``cgcs2000``, ``gcj02``,
+        ``bd09`` or ``EPSG:xxxx`` (:mod:`geo.store.coords`).
+    sheet
+        The XLSX sheet or GeoPackage layer (default: the first).
+    quarantine
+        Where bad rows go (default: beside ``source``, see :func:`default_quarantine_path`).
+    mode
+        ``append`` (ids decide: a known id replaces the stored row) or ``replace`` (the layer
+        becomes the file's good rows).
+    mapping
+        A user header/value mapping file (:func:`geo.ingest.headers.read_mapping`).
+    lang
+        Language of the reasons in the quarantine file: ``en`` or ``zh``.
+    today
+        The date dates must not pass (default: today).
+    user
+        The :class:`geo.privacy.roles.User` importing: when given, the file is saved with
+        :func:`geo.privacy.audit.save_dataset` (needs the ``import`` capability, keeps accounts and the
+        audit log as on disk, and logs an ``import`` event); otherwise with
+        :func:`geo.store.dataset.write_dataset`.
+
+    Returns
+    -------
+    ImportResult
+        Counts with ``rows_read == imported + quarantined``, problems, notices, paths.
+
+    Raises
+    ------
+    ValidationError
+        The file cannot be read at all (nothing is changed).
+    """
+    into = Path(into)
+    if dataset is None:
+        dataset = read_dataset(into) if into.exists() else Dataset(path=into)
+    result = prepare_import(kind, source, dataset=dataset, coords=coords, sheet=sheet,
+                            mapping=mapping, mode=mode, lang=lang, today=today)
+    if result.quarantined:
+        qpath = Path(quarantine) if quarantine else default_quarantine_path(Path(source))
+        result.quarantine_path = write_quarantine(result.quarantine, qpath)
+    assert result.dataset is not None
+    if user is not None:
+        from geo.privacy.audit import save_dataset
+
+        detail = f"{kind} from {Path(source).name}: {result.summary()}"
+        save_dataset(result.dataset, into, user=user, action="import", detail=detail)
+    else:
+        write_dataset(result.dataset, into)
+    result.dataset.path = into
+    return result
+
+
+def empty_like(layer: str) -> pd.DataFrame:
+    """An empty frame of ``layer`` (for previews of files without good rows)."""
+    return empty_layer(layer)

@@ -1,0 +1,168 @@
+"""The audit log: who signed in, failed to, viewed personal data, exported, imported or edited.
+
+Entries go to the dataset's append-only ``audit_log`` table, one SQLite transaction per event
+(the file is never rewritten for an event). Admins read it in the app (``views/admin.py``) and
+with ``childsafe audit``; nothing in the app edits or deletes entries.
+
+Writers of the whole dataset file replace it (``write_dataset`` renames a new file over the old
+one), which would drop events appended meanwhile: :func:`save_dataset` holds the dataset's lock
+file, takes ``users``, ``audit_log`` and secret settings from the file on disk, then writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from geo.store.dataset import Dataset, read_dataset, write_dataset
+from geo.store.errors import PermissionDenied
+from geo.store.sqlite import connect, dataset_lock, transaction
+
+logger = logging.getLogger(__name__)
+
+#: Actions the platform records.
+ACTIONS = (
+    "login", "login_failed", "login_locked", "logout", "session_timeout",
+    "view_personal", "export", "import", "edit",
+    "user_add", "user_disable", "user_enable", "user_passwd", "audit_export",
+)
+
+_AUDIT_COLUMNS = {"at": "DATETIME", "user": "TEXT", "action": "TEXT", "detail": "TEXT"}
+
+
+def now_utc() -> datetime:
+    """The current time in UTC, without a time-zone (how the dataset stores timestamps)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_gpkg_time(when: datetime) -> str:
+    """A GeoPackage DATETIME text (``YYYY-MM-DDTHH:MM:SS.SSSZ``, UTC)."""
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def from_gpkg_time(text: object) -> datetime | None:
+    """Parse a stored timestamp (GeoPackage DATETIME or ISO text) to a naive UTC datetime."""
+    if text is None or (isinstance(text, float) and pd.isna(text)) or str(text).strip() == "":
+        return None
+    value = pd.Timestamp(str(text))
+    if value.tzinfo is not None:
+        value = value.tz_convert("UTC").tz_localize(None)
+    return value.to_pydatetime()
+
+
+def table_exists(con: sqlite3.Connection, name: str) -> bool:
+    """Whether the table ``name`` exists."""
+    row = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()
+    return row is not None
+
+
+def ensure_table(con: sqlite3.Connection, name: str, columns: dict[str, str]) -> None:
+    """Create the attribute table ``name`` (and register it in ``gpkg_contents``) if missing.
+
+    Call inside a transaction. A table written earlier by GDAL is used as it is.
+    """
+    if table_exists(con, name):
+        return
+    cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+    con.execute(f'CREATE TABLE "{name}" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {cols})')
+    if table_exists(con, "gpkg_contents"):
+        con.execute(
+            "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, last_change)"
+            " VALUES (?, 'attributes', ?, ?)",
+            (name, name, to_gpkg_time(now_utc())),
+        )
+
+
+def _user_name(user) -> str:
+    if user is None:
+        return ""
+    return getattr(user, "username", None) or str(user)
+
+
+def log_event(path: str | os.PathLike, user, action: str, detail: str = "") -> None:
+    """Append one entry to the ``audit_log`` of the dataset at ``path``.
+
+    Parameters
+    ----------
+    path
+        The dataset GeoPackage.
+    user
+        A :class:`geo.privacy.roles.User`, a user name, or ``None``.
+    action
+        One of :data:`ACTIONS`.
+    detail
+        What was done (layer, rows, file, role), never a password or personal record.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    with transaction(path) as con:
+        ensure_table(con, "audit_log", _AUDIT_COLUMNS)
+        con.execute(
+            'INSERT INTO audit_log ("at", "user", "action", "detail") VALUES (?, ?, ?, ?)',
+            (to_gpkg_time(now_utc()), _user_name(user), action, str(detail)),
+        )
+    logger.debug("audit: %s %s %s", _user_name(user), action, detail)
+
+
+def read_audit(path: str | os.PathLike) -> pd.DataFrame:
+    """The audit log of the dataset at ``path``, oldest first (``at`` as naive UTC)."""
+    con = connect(path)
+    try:
+        if not table_exists(con, "audit_log"):
+            rows: list = []
+        else:
+            rows = con.execute(
+                'SELECT "at", "user", "action", "detail" FROM audit_log ORDER BY fid'
+            ).fetchall()
+    finally:
+        con.close()
+    frame = pd.DataFrame(rows, columns=["at", "user", "action", "detail"])
+    frame["at"] = pd.Series([from_gpkg_time(v) for v in frame["at"]], dtype="datetime64[ms]")
+    for col in ("user", "action", "detail"):
+        frame[col] = frame[col].astype("string")
+    return frame.sort_values("at", kind="stable").reset_index(drop=True)
+
+
+def save_dataset(dataset: Dataset, path: str | os.PathLike, *, user, action: str = "edit",
+                 detail: str = "") -> Path:
+    """Write ``dataset`` over the file ``path`` on behalf of ``user`` and log it.
+
+    The accounts (``users``), the ``audit_log`` and secret settings are taken from the file on
+    disk, never from ``dataset`` (so a stale copy cannot undo a password change or drop events,
+    and the app cannot edit the log). A non-admin role view is refused: saving it would delete
+    what the role does not see.
+
+    Raises
+    ------
+    PermissionDenied
+        ``user`` lacks the ``import``/``edit`` capability, or ``dataset`` is a non-admin role view.
+    """
+    from geo.privacy.roles import require
+
+    require(user, "import" if action == "import" else "edit")
+    view_of = getattr(dataset, "role_view", None) or getattr(dataset, "analysis_for", None)
+    if view_of is not None and (view_of.role != "admin" or view_of.scope):
+        raise PermissionDenied(
+            "this dataset is a role view (part of the data); saving it would delete the rest"
+        )
+    path = Path(path)
+    with dataset_lock(path):
+        out = dataset.copy()
+        settings = dict(dataset.settings)
+        if path.exists():
+            disk = read_dataset(path, layers=["users", "audit_log", "dataset_settings"])
+            for name in ("users", "audit_log"):
+                if name in disk._layers:
+                    out[name] = disk[name]
+                elif name in out._layers:
+                    del out._layers[name]
+            settings = {**disk.settings, **settings}
+        out.settings = settings
+        write_dataset(out, path)
+    log_event(path, user, action, detail)
+    return path

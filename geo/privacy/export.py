@@ -1,0 +1,246 @@
+"""Exports that leave the system: exactly a role's view, optionally geomasked, watermarked, logged.
+
+:func:`export_dataset` writes :func:`geo.privacy.roles.dataset_for` of the requested role and scope to a
+GeoPackage or an Excel workbook. It never writes internal tables (``users``,
+``dataset_settings``) or secrets. Household points can be *geomasked* with donut displacement:
+each point moves by a distance between ``settings.geomask_inner_fraction * radius`` and
+``radius`` metres, in a random direction, uniform over the ring's area (Hampton et al. 2010,
+"Mapping health data: improved privacy protection with donut method geomasking", Am J
+Epidemiol 172(9)). The displacement of a point is a function of a secret seed and the point's
+id, so the same household moves the same way in every export with that seed (repeated exports
+cannot be averaged back to the true place). Every file carries a watermark (who, role, scope,
+when) and every export is in the audit log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.privacy.audit import log_event, now_utc
+from geo.privacy.roles import User, check_role, check_scope, dataset_for, require
+from geo.store import settings
+from geo.store.dataset import Dataset, write_layers
+from geo.store.errors import PermissionDenied, ValidationError
+
+logger = logging.getLogger(__name__)
+
+FORMATS = (".gpkg", ".xlsx")
+#: Point layers holding where people live: the ones geomasking moves.
+PERSONAL_POINT_LAYERS = ("households",)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def geomask_points(frame: gpd.GeoDataFrame, *, radius_m: float, seed: str | int,
+                   key: str | None = None, inner_m: float | None = None) -> gpd.GeoDataFrame:
+    """Move each point by a donut displacement (between ``inner_m`` and ``radius_m`` metres).
+
+    Parameters
+    ----------
+    frame
+        Points in any CRS (other geometry types raise).
+    radius_m
+        Largest displacement, metres.
+    seed
+        Secret seed; the same seed and key give the same displacement.
+    key
+        Column naming each point (default: the row's position).
+    inner_m
+        Smallest displacement, metres (default ``settings.geomask_inner_fraction * radius_m``).
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy in the input CRS with moved points.
+    """
+    if radius_m <= 0:
+        raise ValidationError("the geomask radius must be more than 0 metres")
+    inner = radius_m * float(settings.geomask_inner_fraction) if inner_m is None else inner_m
+    if not 0 <= inner < radius_m:
+        raise ValidationError("the geomask inner radius must be between 0 and the radius")
+    if not len(frame):
+        return frame.copy()
+    kinds = set(frame.geom_type.dropna())
+    if kinds - {"Point"}:
+        raise ValidationError(f"geomasking moves points only, not {', '.join(sorted(kinds))}")
+    from geo.store.projection import metric_crs_for
+
+    lonlat = frame.to_crs("EPSG:4326")
+    metric_crs = metric_crs_for(tuple(lonlat.total_bounds))
+    metric = lonlat.to_crs(metric_crs)
+    ids = frame[key].astype(str).tolist() if key else [str(i) for i in range(len(frame))]
+    u = np.array([_uniforms(str(seed), i) for i in ids])
+    r = np.sqrt(u[:, 0] * (radius_m**2 - inner**2) + inner**2)
+    theta = 2 * np.pi * u[:, 1]
+    x = metric.geometry.x.to_numpy() + r * np.cos(theta)
+    y = metric.geometry.y.to_numpy() + r * np.sin(theta)
+    moved = metric.copy()
+    valid = metric.geometry.notna().to_numpy()
+    geoms = np.array(metric.geometry.to_numpy(), dtype=object)
+    geoms[valid] = shapely.points(x[valid], y[valid])
+    moved = moved.set_geometry(gpd.GeoSeries(geoms, index=metric.index, crs=metric_crs))
+    return moved.to_crs(frame.crs)
+
+
+def _uniforms(seed: str, key: str) -> tuple[float, float]:
+    digest = hmac.new(seed.encode(), key.encode(), hashlib.sha256).digest()
+    a = int.from_bytes(digest[:8], "big") / 2**64
+    b = int.from_bytes(digest[8:16], "big") / 2**64
+    return a, b
+
+
+def default_geomask_seed(dataset: Dataset) -> str:
+    """A secret seed: derived from the dataset's pseudonym salt, else random for this export."""
+    salt = dataset.settings.get("pseudonym_salt")
+    if salt:
+        return hmac.new(salt.encode(), b"childsafe-geomask", hashlib.sha256).hexdigest()
+    return secrets.token_hex(16)
+
+
+def export_view_user(actor: User, role: str | None, scope: str | None) -> User:
+    """The role and scope an export is made for, checked against what ``actor`` may give out.
+
+    An admin may export any role inside their own scope; other roles only their own role and
+    a scope inside theirs.
+    """
+    require(actor, "export")
+    role = check_role(role or actor.role)
+    scope = check_scope(actor.scope if scope is None else scope)
+    if not scope.startswith(actor.scope):
+        raise PermissionDenied(
+            f"{actor.username} may export only inside their scope {actor.scope or '*'}"
+        )
+    if actor.role != "admin" and role != actor.role:
+        raise PermissionDenied(f"{actor.username} ({actor.role}) may not export as {role}")
+    return User(actor.username, role, scope)
+
+
+def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Quote text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object:
+            out[col] = out[col].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return out
+
+
+def watermark_line(wm: dict) -> str:
+    """The one-line watermark text."""
+    return (
+        f"ChildSafe Map export for {wm['exported_by']} ({wm['role']}, scope {wm['scope'] or '*'}) "
+        f"at {wm['exported_at']} UTC; geomask {wm['geomask_m'] or 'none'}; "
+        "confidential: do not pass on"
+    )
+
+
+def export_dataset(dataset: Dataset, out: str | os.PathLike, *, actor: User,
+                   role: str | None = None, scope: str | None = None,
+                   geomask_m: float | None = None, seed: str | int | None = None,
+                   now: datetime | None = None, source: str | os.PathLike | None = None) -> Path:
+    """Write what ``role`` in ``scope`` may see of ``dataset`` to ``out`` (.gpkg or .xlsx).
+
+    Parameters
+    ----------
+    dataset
+        The full dataset as read from disk.
+    out
+        Target file; its suffix chooses the format.
+    actor
+        Who exports (watermark and audit log); must have the ``export`` capability.
+    role, scope
+        The view to export (default: the actor's); see :func:`export_view_user`.
+    geomask_m
+        Displace household points within this radius (metres); ``None``: no geomask.
+    seed
+        Geomask seed (default: secret, from the dataset's pseudonym salt).
+    source
+        The dataset file whose audit log records the export (default ``dataset.path``).
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    out = Path(out)
+    if out.suffix.lower() not in FORMATS:
+        raise ValidationError(f"export to {', '.join(FORMATS)} only, not {out.suffix or 'no suffix'!r}")
+    target = export_view_user(actor, role, scope)
+    view = dataset_for(target, dataset)
+    if geomask_m:
+        seed = default_geomask_seed(dataset) if seed is None else seed
+        for name in PERSONAL_POINT_LAYERS:
+            if name in view._layers and len(view[name]):
+                view[name] = geomask_points(view[name], radius_m=float(geomask_m), seed=seed,
+                                            key="household_id")
+    when = now or now_utc()
+    wm = {
+        "exported_by": actor.username, "role": target.role, "scope": target.scope,
+        "exported_at": when.strftime("%Y-%m-%d %H:%M:%S"),
+        "geomask_m": f"{float(geomask_m):g}" if geomask_m else "",
+        "source": Path(source or dataset.path or "").name,
+    }
+    wm["note"] = watermark_line(wm)
+    layers = {name: frame for name, frame in view.items()}
+    if out.suffix.lower() == ".gpkg":
+        layers["watermark"] = pd.DataFrame([wm]).astype("string")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_layers(out, layers)
+    else:
+        _write_excel(out, layers, wm)
+    rows = ", ".join(f"{n} {len(f)}" for n, f in view.items() if len(f))
+    log_path = source or dataset.path
+    if log_path is not None:
+        log_event(log_path, actor, "export",
+                  f"{out.name}: role={target.role} scope={target.scope or '*'} "
+                  f"geomask={wm['geomask_m'] or 'none'}; {rows}")
+    logger.info("exported %s for %s: %s", out.name, target.label, rows)
+    return out
+
+
+def _excel_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """A table for a sheet: points as lon/lat columns; other geometries dropped (noted)."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return pd.DataFrame(frame), None
+    geo = frame.to_crs("EPSG:4326") if frame.crs is not None else frame
+    table = pd.DataFrame(geo.drop(columns=geo.geometry.name))
+    kinds = set(geo.geom_type.dropna())
+    if kinds <= {"Point"}:
+        table["lon"] = geo.geometry.x.round(6)
+        table["lat"] = geo.geometry.y.round(6)
+        return table, None
+    return table, "geometry (lines/polygons) left out; use the GeoPackage export for shapes"
+
+
+def _write_excel(out: Path, layers: dict[str, pd.DataFrame], wm: dict) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp.xlsx")
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            pd.DataFrame({"watermark": [wm["note"]], **{k: [v] for k, v in wm.items() if k != "note"}}
+                         ).to_excel(writer, sheet_name="watermark", index=False)
+            for name, frame in layers.items():
+                table, note = _excel_frame(frame)
+                table = excel_safe(table)
+                for col in table.columns:  # Excel has no time zones
+                    if isinstance(table[col].dtype, pd.DatetimeTZDtype):
+                        table[col] = table[col].dt.tz_localize(None)
+                sheet = name[:31]
+                table.to_excel(writer, sheet_name=sheet, index=False, startrow=1)
+                ws = writer.sheets[sheet]
+                ws.cell(row=1, column=1, value=wm["note"] + (f" ({note})" if note else ""))
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

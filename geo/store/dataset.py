@@ -1,0 +1,480 @@
+"""The dataset store: read and write one GeoPackage per dataset, as SCHEMA.md says.
+
+In memory a dataset is a :class:`Dataset`, a mapping of layer name to a GeoDataFrame (layers
+with geometry) or a DataFrame (tables), with every listed column present and of its kind:
+
+- text columns are pandas strings (ids are text once read);
+- bool columns are numpy ``bool``: an empty value reads as ``False`` (an item not recorded as
+  present does not count as present);
+- int columns are pandas ``Int64`` (may be empty), dates and timestamps ``datetime64``.
+
+On disk geometries are EPSG:4326, dates are GeoPackage ``DATE`` fields, and saving is atomic:
+the file is written beside the target and renamed over it, so a crash never leaves half a
+dataset. Reading is lenient where files in the wild differ harmlessly (a date as text, a bool
+as 0/1, an integer id) and strict where they do not: every problem of a file is gathered into
+one :class:`~geo.store.errors.DatasetError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from geo.store.errors import DatasetError
+from geo.store.schema import ALL_LAYERS, LAYERS, Layer
+
+logger = logging.getLogger(__name__)
+
+STORAGE_CRS = "EPSG:4326"
+_TRUE = {"1", "true", "t", "yes", "y", "是", "有", "true.0", "1.0"}
+_FALSE = {"0", "false", "f", "no", "n", "否", "无", "没有", "false.0", "0.0", ""}
+
+Frame = pd.DataFrame  # a GeoDataFrame for spatial layers
+
+
+class Dataset(Mapping[str, pd.DataFrame]):
+    """One county (or any area): its layers by name.
+
+    A layer the dataset lacks reads as an empty frame with the schema's columns, so
+    ``ds["stations"]`` always works; ``"stations" in ds`` is true only when it has rows.
+
+    Parameters
+    ----------
+    layers
+        Frames by layer name; spatial layers must share one CRS.
+    path
+        The file the dataset was read from, if any.
+    settings
+        The dataset's own key/value settings (``dataset_settings`` table).
+    """
+
+    def __init__(
+        self,
+        layers: Mapping[str, pd.DataFrame] | None = None,
+        *,
+        path: str | os.PathLike | None = None,
+        settings: Mapping[str, str] | None = None,
+    ):
+        self._layers: dict[str, pd.DataFrame] = {}
+        self.path = Path(path) if path else None
+        self.settings: dict[str, str] = dict(settings or {})
+        for name, frame in (layers or {}).items():
+            self[name] = frame
+
+    # Mapping protocol over the layers the dataset holds (possibly empty ones)
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in self._layers:
+            return self._layers[name]
+        if name not in ALL_LAYERS:
+            raise KeyError(f"no layer {name!r} in the dataset contract")
+        return empty_layer(name, crs=self.crs or STORAGE_CRS)
+
+    def __setitem__(self, name: str, frame: pd.DataFrame) -> None:
+        spec = ALL_LAYERS.get(name)
+        if spec is not None and spec.geometry and not isinstance(frame, gpd.GeoDataFrame):
+            raise TypeError(f"layer {name!r} needs a GeoDataFrame")
+        self._layers[name] = frame
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layers)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._layers and len(self._layers[name]) > 0  # type: ignore[index]
+
+    @property
+    def crs(self):
+        """The CRS of the spatial layers (``None`` for a dataset without any)."""
+        for frame in self._layers.values():
+            if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
+                return frame.crs
+        return None
+
+    def counts(self) -> dict[str, int]:
+        """Rows per contract layer, 0 for the missing ones."""
+        return {name: len(self._layers.get(name, ())) for name in LAYERS}
+
+    def copy(self) -> Dataset:
+        """Return a deep copy (the frames are copied)."""
+        return Dataset(
+            {n: f.copy() for n, f in self._layers.items()}, path=self.path, settings=self.settings
+        )
+
+    def to_crs(self, crs) -> Dataset:
+        """Return a copy with every spatial layer in ``crs``."""
+        out = self.copy()
+        for name, frame in out._layers.items():
+            if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
+                out._layers[name] = frame.to_crs(crs)
+        return out
+
+    def total_bounds(self) -> tuple[float, float, float, float] | None:
+        """Bounds (minx, miny, maxx, maxy) of all spatial layers, in the dataset's CRS."""
+        boxes = [
+            f.total_bounds
+            for f in self._layers.values()
+            if isinstance(f, gpd.GeoDataFrame) and len(f) and f.geometry.notna().any()
+        ]
+        if not boxes:
+            return None
+        arr = np.array(boxes)
+        return (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())
+
+
+# --- empty layers and column coercion ----------------------------------------------------------
+
+
+def _empty_series(kind: str) -> pd.Series:
+    return pd.Series([], dtype=_dtype(kind))
+
+
+def _dtype(kind: str):
+    return {
+        "text": "string",
+        "bool": bool,
+        "int": "Int64",
+        "float": float,
+        "date": "datetime64[ms]",
+        "timestamp": "datetime64[ms]",
+    }[kind]
+
+
+def empty_layer(name: str, *, crs=STORAGE_CRS) -> pd.DataFrame:
+    """Return an empty frame with the columns and kinds of layer ``name``."""
+    spec = ALL_LAYERS[name]
+    data = {c.name: _empty_series(c.kind) for c in spec.columns}
+    if spec.geometry:
+        return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    return pd.DataFrame(data)
+
+
+def _rows(mask: pd.Series) -> str:
+    """Describe the first offending rows (1-based, as a user counts them)."""
+    idx = np.flatnonzero(mask.to_numpy()) + 1
+    shown = ", ".join(str(i) for i in idx[:5])
+    more = f" and {len(idx) - 5} more" if len(idx) > 5 else ""
+    return f"row{'s' if len(idx) > 1 else ''} {shown}{more}"
+
+
+def coerce_column(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """Convert ``values`` to the in-memory type of ``kind``.
+
+    Returns the converted series and a boolean mask of the values that could not be
+    converted (they become empty). Empty input values are never an error here.
+    """
+    empty = values.isna() | (values.astype("string").str.strip() == "")
+    if kind == "text":
+        out = values.astype("string").str.strip()
+        if pd.api.types.is_float_dtype(values):  # integer ids read as floats (1.0 -> "1")
+            whole = values.notna() & (values % 1 == 0)
+            out = out.where(~whole, values[whole].astype("Int64").astype("string"))
+        return out.mask(empty), pd.Series(False, index=values.index)
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(values) and not values.isna().any():
+            return values.astype(bool), pd.Series(False, index=values.index)
+        text = values.astype("string").str.strip().str.lower().fillna("")
+        true = text.isin(_TRUE)
+        bad = ~(true | text.isin(_FALSE)) & ~empty
+        return true.astype(bool), bad
+    if kind in ("int", "float"):
+        num = pd.to_numeric(values, errors="coerce")
+        bad = num.isna() & ~empty
+        if kind == "int":
+            frac = num.notna() & (num % 1 != 0)
+            bad = bad | frac
+            num = num.mask(frac)
+            return num.round().astype("Int64"), bad
+        return num.astype(float), bad
+    if kind in ("date", "timestamp"):
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out = pd.to_datetime(values)
+            if getattr(out.dt, "tz", None) is not None:
+                out = out.dt.tz_convert(None)
+            bad = pd.Series(False, index=values.index)
+        else:
+            text = values.astype("string").str.strip()
+            out = pd.to_datetime(text, errors="coerce", format="mixed")
+            bad = out.isna() & ~empty
+        if kind == "date":
+            out = out.dt.normalize()
+        return out.astype("datetime64[ms]"), bad
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def coerce_layer(
+    name: str, frame: pd.DataFrame, *, where: str | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Bring ``frame`` to the contract of layer ``name``.
+
+    Returns the converted copy and the list of problems found (missing columns, values of
+    the wrong type, geometry of the wrong type, no CRS). Columns not in the contract are kept.
+    """
+    spec = ALL_LAYERS[name]
+    label = where or name
+    problems: list[str] = []
+    out = frame.copy()
+    missing = [c for c in spec.column_names if c not in out.columns]
+    if missing:
+        problems.append(f"layer {label!r} lacks the column(s) {', '.join(missing)}")
+        return out, problems
+    for col in spec.columns:
+        converted, bad = coerce_column(out[col.name], col.kind)
+        if bad.any():
+            problems.append(
+                f"layer {label!r}, column {col.name!r}: {int(bad.sum())} value(s) are not "
+                f"of type {col.kind} ({_rows(bad)})"
+            )
+        out[col.name] = converted
+    if spec.geometry:
+        problems += _check_geometry(spec, out, label)
+    return out, problems
+
+
+def _check_geometry(spec: Layer, frame: pd.DataFrame, label: str) -> list[str]:
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
+        return [f"layer {label!r} has no geometry column"]
+    problems = []
+    if frame.crs is None and len(frame):
+        problems.append(f"layer {label!r} has no coordinate reference system (CRS)")
+    geom_types = frame.geom_type.dropna()
+    wrong = ~geom_types.isin(spec.geometry)
+    if wrong.any():
+        kinds = ", ".join(sorted(set(geom_types[wrong])))
+        problems.append(
+            f"layer {label!r} holds {kinds} geometries; it takes {', '.join(spec.geometry or ())}"
+        )
+    return problems
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _is_geopackage(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def list_layers(path: str | os.PathLike) -> list[str]:
+    """Names of the layers and tables stored in the GeoPackage at ``path``."""
+    return [str(row[0]) for row in pyogrio.list_layers(path)]
+
+
+def read_dataset(
+    path: str | os.PathLike, *, layers: Iterable[str] | None = None
+) -> Dataset:
+    """Read the dataset GeoPackage at ``path``.
+
+    Parameters
+    ----------
+    path
+        A GeoPackage written by this project, QGIS or any GDAL tool.
+    layers
+        Read only these layers (default: every contract layer found).
+
+    Returns
+    -------
+    Dataset
+        Layers in EPSG:4326 with contract column types; layers the file lacks read as empty.
+
+    Raises
+    ------
+    DatasetError
+        The file does not exist or is not a GeoPackage, or a layer lacks a column, holds values
+        of the wrong type or geometry, has no CRS or a CRS other than EPSG:4326. Every problem of
+        the file is listed in the one error.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DatasetError(path, ["the file does not exist"])
+    if not _is_geopackage(path):
+        raise DatasetError(path, ["the file is not a GeoPackage (.gpkg, an SQLite database)"])
+    try:
+        present = set(list_layers(path))
+    except Exception as exc:  # GDAL cannot open it: corrupt or not a GeoPackage
+        raise DatasetError(path, [f"GDAL cannot open it as a GeoPackage ({exc})"]) from exc
+    wanted = list(layers) if layers is not None else list(ALL_LAYERS)
+    if "dataset_settings" not in wanted:  # the dataset's own settings always come along
+        wanted.append("dataset_settings")
+    unknown = [n for n in wanted if n not in ALL_LAYERS]
+    if unknown:
+        raise DatasetError(path, [f"no layer named {', '.join(unknown)} in the dataset contract"])
+    problems: list[str] = []
+    frames: dict[str, pd.DataFrame] = {}
+    for name in wanted:
+        if name not in present:
+            continue
+        spec = ALL_LAYERS[name]
+        frame = pyogrio.read_dataframe(path, layer=name, read_geometry=bool(spec.geometry))
+        if spec.geometry:
+            if not isinstance(frame, gpd.GeoDataFrame):
+                problems.append(f"layer {name!r} has no geometry column")
+                continue
+            if frame.crs is None:
+                problems.append(f"layer {name!r} has no coordinate reference system (CRS)")
+                continue
+            if not frame.crs.equals(STORAGE_CRS) and frame.crs.to_epsg() not in (4326, 4490):
+                problems.append(
+                    f"layer {name!r} is stored in {frame.crs.to_string()}; datasets store "
+                    "EPSG:4326 (WGS-84 longitude/latitude): re-import it with `childsafe import`, "
+                    "which converts coordinates"
+                )
+                continue
+            frame = frame.set_crs(STORAGE_CRS, allow_override=True)
+        frame, found = coerce_layer(name, frame)
+        problems += found
+        frames[name] = frame
+    if problems:
+        raise DatasetError(path, problems)
+    settings = {}
+    if "dataset_settings" in frames:
+        kv = frames.pop("dataset_settings")
+        settings = dict(zip(kv["key"].astype(str), kv["value"].fillna("").astype(str), strict=True))
+    ds = Dataset(frames, path=path, settings=settings)
+    logger.info("read %s: %s", path.name, _summary(ds))
+    return ds
+
+
+def _summary(ds: Dataset) -> str:
+    return ", ".join(f"{n} {c:,}" for n, c in ds.counts().items() if c)
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _to_storage(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    spec = ALL_LAYERS.get(name)
+    out = frame.copy()
+    if isinstance(out, gpd.GeoDataFrame):
+        if out.crs is None and len(out):
+            raise DatasetError(name, [f"layer {name!r} has no CRS; set one before saving"])
+        if out.crs is not None and not out.crs.equals(STORAGE_CRS):
+            out = out.to_crs(STORAGE_CRS)
+        elif out.crs is None:
+            out = out.set_crs(STORAGE_CRS)
+    if spec is None:
+        return out
+    out, problems = coerce_layer(name, out)
+    if problems:
+        raise DatasetError(name, problems)
+    for col in spec.columns:
+        if col.kind == "date":
+            out[col.name] = out[col.name].dt.strftime("%Y-%m-%d").astype(object)
+            out.loc[out[col.name].isna(), col.name] = None
+        elif col.kind == "text":
+            out[col.name] = out[col.name].astype(object).where(out[col.name].notna(), None)
+    return out.reset_index(drop=True)
+
+
+def _write_frame(path: Path, name: str, frame: pd.DataFrame) -> None:
+    spec = ALL_LAYERS.get(name)
+    kwargs: dict = {"layer": name, "driver": "GPKG"}
+    if isinstance(frame, gpd.GeoDataFrame) and not len(frame):
+        kwargs["geometry_type"] = spec.geometry[0] if spec and spec.geometry else "Unknown"
+    pyogrio.write_dataframe(frame, path, **kwargs)
+
+
+def _declare_dates(path: Path, date_columns: dict[str, list[str]]) -> None:
+    """Declare text date columns as GeoPackage ``DATE`` fields (the values are ISO text)."""
+    if not date_columns:
+        return
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA writable_schema=ON")
+        for table, cols in date_columns.items():
+            row = con.execute(
+                "SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (table,)
+            ).fetchone()
+            if row is None:
+                continue
+            sql = row[0]
+            for col in cols:
+                sql = sql.replace(f'"{col}" TEXT', f'"{col}" DATE')
+            con.execute(
+                "UPDATE sqlite_master SET sql=? WHERE type='table' AND name=?", (sql, table)
+            )
+        con.execute("PRAGMA writable_schema=OFF")
+        con.commit()
+    finally:
+        con.close()
+
+
+def write_dataset(
+    dataset: Dataset | Mapping[str, pd.DataFrame],
+    path: str | os.PathLike,
+    *,
+    include_empty: bool = True,
+    settings: Mapping[str, str] | None = None,
+) -> Path:
+    """Write ``dataset`` to the GeoPackage ``path`` atomically.
+
+    Every contract layer is written (empty ones too when ``include_empty``), geometries in
+    EPSG:4326. The file is built beside ``path`` and renamed over it only when complete, so
+    an interrupted save leaves the previous file untouched.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds = dataset if isinstance(dataset, Dataset) else Dataset(dataset)
+    kv = dict(ds.settings)
+    kv.update(settings or {})
+    frames: dict[str, pd.DataFrame] = {}
+    for name in ALL_LAYERS:
+        if name == "dataset_settings":
+            continue
+        if name in ds._layers:
+            frames[name] = ds._layers[name]
+        elif include_empty and name in LAYERS:
+            frames[name] = empty_layer(name)
+    for name, frame in ds._layers.items():  # layers outside the contract (results)
+        frames.setdefault(name, frame)
+    if kv:
+        frames["dataset_settings"] = pd.DataFrame(
+            {"key": list(kv), "value": [str(v) for v in kv.values()]}
+        )
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp.gpkg", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    try:
+        date_columns: dict[str, list[str]] = {}
+        for name, frame in frames.items():
+            stored = _to_storage(name, frame)
+            _write_frame(tmp, name, stored)
+            spec = ALL_LAYERS.get(name)
+            if spec is not None:
+                dates = [c.name for c in spec.columns if c.kind == "date"]
+                if dates:
+                    date_columns[name] = dates
+        _declare_dates(tmp, date_columns)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    logger.info("wrote %s: %s", path.name, _summary(ds))
+    return path
+
+
+def write_layers(path: str | os.PathLike, layers: Mapping[str, pd.DataFrame]) -> Path:
+    """Write result layers (not a dataset) to a GeoPackage, replacing the file atomically."""
+    ds = Dataset()
+    for name, frame in layers.items():
+        ds._layers[name] = frame
+    return write_dataset(ds, path, include_empty=False)

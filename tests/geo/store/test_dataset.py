@@ -1,0 +1,140 @@
+"""The dataset store: round trip, types on disk, atomic save, clear errors."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from shapely.geometry import Point
+
+from geo.store.dataset import Dataset, empty_layer, read_dataset, write_dataset
+from geo.store.errors import DatasetError
+from geo.store.schema import LAYERS
+
+
+def test_round_trip_keeps_values_and_types(tiny_dataset, tmp_path):
+    path = write_dataset(tiny_dataset, tmp_path / "d.gpkg")
+    back = read_dataset(path)
+    assert back.counts()["households"] == 3
+    ch = back["children"]
+    assert ch["child_id"].tolist() == ["c1", "c2", "c3"]
+    assert ch["birth_year"].dtype == "Int64"
+    assert ch["left_behind"].dtype == bool and ch["left_behind"].tolist() == [True, False, False]
+    assert pd.api.types.is_datetime64_any_dtype(ch["last_contact"])
+    assert ch["last_contact"].isna().tolist() == [False, True, False]
+    assert back["households"].crs.to_epsg() == 4326
+    hh = back["households"].geometry
+    assert hh.x.iloc[0] == pytest.approx(tiny_dataset["households"].geometry.x.iloc[0], abs=1e-9)
+
+
+def test_every_contract_layer_is_written_with_its_types(tiny_dataset, tmp_path):
+    path = write_dataset(tiny_dataset, tmp_path / "d.gpkg")
+    stored = {row[0] for row in pyogrio.list_layers(path)}
+    assert set(LAYERS) <= stored
+    info = pyogrio.read_info(path, layer="children")
+    types = dict(zip(info["fields"], info["ogr_types"], strict=True))
+    assert types["last_contact"] == "OFTDate"
+    assert types["birth_year"] in ("OFTInteger", "OFTInteger64")
+    kit = pyogrio.read_info(path, layer="safety_kits")
+    subtypes = dict(zip(kit["fields"], kit["ogr_subtypes"], strict=True))
+    assert subtypes["sign"] == "OFSTBoolean"
+    assert kit["crs"] == "EPSG:4326"
+
+
+def test_missing_layers_read_as_empty(tmp_path):
+    hh = empty_layer("households")
+    path = write_dataset(Dataset({"households": hh}), tmp_path / "d.gpkg", include_empty=False)
+    ds = read_dataset(path)
+    assert "stations" not in ds
+    assert list(ds["stations"].columns[:-1]) == LAYERS["stations"].column_names
+    assert len(ds["stations"]) == 0
+
+
+def test_lenient_reader_accepts_text_dates_int_ids_and_01_bools(tmp_path):
+    path = tmp_path / "wild.gpkg"
+    kits = gpd.GeoDataFrame(
+        {"kit_id": [1, 2], "water_id": ["w", None], "sign": [1, 0], "buoy": [0, 1],
+         "rope": [1, 1], "pole": [0, 0], "inspected_on": ["2024-03-01", ""]},
+        geometry=[Point(117, 31), Point(117.1, 31)], crs=4326,
+    )
+    pyogrio.write_dataframe(kits, path, layer="safety_kits")
+    ds = read_dataset(path)
+    k = ds["safety_kits"]
+    assert k["kit_id"].tolist() == ["1", "2"]
+    assert k["sign"].tolist() == [True, False]
+    assert k["inspected_on"].iloc[0] == pd.Timestamp("2024-03-01")
+    assert pd.isna(k["inspected_on"].iloc[1])
+
+
+def test_not_a_geopackage_is_one_clear_error(tmp_path):
+    bad = tmp_path / "x.gpkg"
+    bad.write_text("household_id,lon,lat\n")
+    with pytest.raises(DatasetError, match="not a GeoPackage"):
+        read_dataset(bad)
+    with pytest.raises(DatasetError, match="does not exist"):
+        read_dataset(tmp_path / "none.gpkg")
+
+
+def test_missing_column_and_wrong_type_are_named_together(tmp_path):
+    path = tmp_path / "d.gpkg"
+    st = gpd.GeoDataFrame({"station_id": ["s1"], "kind": ["school"], "name": ["A"]},
+                          geometry=[Point(117, 31)], crs=4326)
+    pyogrio.write_dataframe(st, path, layer="stations")
+    ch = pd.DataFrame({c: ["x"] for c in LAYERS["children"].column_names})
+    ch["birth_year"] = ["twenty"]
+    ch["left_behind"] = ["maybe"]
+    pyogrio.write_dataframe(ch, path, layer="children")
+    with pytest.raises(DatasetError) as err:
+        read_dataset(path)
+    msg = str(err.value)
+    assert "'stations' lacks the column(s) level, capacity" in msg
+    assert "'birth_year'" in msg and "not of type int" in msg
+    assert "'left_behind'" in msg
+
+
+def test_wrong_crs_and_no_crs_are_errors(tmp_path):
+    path = tmp_path / "d.gpkg"
+    hh = gpd.GeoDataFrame({"household_id": ["h"], "village_code": ["1" * 12], "caregiver": ["none"]},
+                          geometry=[Point(500000, 3500000)], crs=32650)
+    pyogrio.write_dataframe(hh, path, layer="households")
+    with pytest.raises(DatasetError, match="EPSG:32650"):
+        read_dataset(path)
+    path2 = tmp_path / "e.gpkg"
+    pyogrio.write_dataframe(hh.set_crs(None, allow_override=True), path2, layer="households")
+    with pytest.raises(DatasetError, match="no coordinate reference system"):
+        read_dataset(path2)
+
+
+def test_save_is_atomic_when_interrupted(tiny_dataset, tmp_path, monkeypatch):
+    path = write_dataset(tiny_dataset, tmp_path / "d.gpkg")
+    before = path.read_bytes()
+    import geo.store.dataset as store
+
+    calls = {"n": 0}
+    real = store._write_frame
+
+    def crash_midway(p, name, frame):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt("power cut")
+        real(p, name, frame)
+
+    monkeypatch.setattr(store, "_write_frame", crash_midway)
+    changed = tiny_dataset.copy()
+    changed["households"] = changed["households"].iloc[:1]
+    with pytest.raises(KeyboardInterrupt):
+        write_dataset(changed, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["d.gpkg"]
+    assert len(read_dataset(path)["households"]) == 3
+
+
+def test_settings_table_round_trips(tiny_dataset, tmp_path):
+    path = write_dataset(tiny_dataset, tmp_path / "d.gpkg", settings={"preset": "jilin"})
+    assert read_dataset(path).settings == {"preset": "jilin"}
+    con = sqlite3.connect(path)
+    assert con.execute("select value from dataset_settings where key='preset'").fetchone() == ("jilin",)
+    con.close()
