@@ -6,7 +6,7 @@ import importlib
 
 import streamlit as st
 
-from views import PAGES, _common, login
+from views import PAGES, _common, login, session
 
 st.set_page_config(page_title="ChildSafe Map 童安地图", page_icon=_common.app_icon(), layout="wide")
 
@@ -18,7 +18,7 @@ with st.sidebar:
 
 user = login.gate()  # sign-in form until signed in; the demo banner for a dataset without accounts
 pages = [
-    st.Page(importlib.import_module(module).render, title=_common.tr(zh, en), icon=icon,
+    st.Page(importlib.import_module(module).render, title=session.tr(zh, en), icon=icon,
             url_path=module.split(".")[-1])
     for module, zh, en, icon, roles in PAGES
     if roles is None or user.role in roles

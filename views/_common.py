@@ -10,7 +10,7 @@ The map, for any page::
 
     ds = _common.current_dataset()
     m = _common.base_map(ds)                      # fitted, offline assets, basemap from sidebar
-    groups = [kits_layer(ds["safety_kits"], lang=_common.lang())]   # your own FeatureGroups
+    groups = [kits_layer(ds["safety_kits"], lang=lang())]   # your own FeatureGroups
     _common.show_map(m, groups, key="kits_map")   # st_folium with a fixed key, layer control
 
 - :func:`base_map` gives a ``folium.Map`` with no tiles (the user may pick an online basemap in
@@ -48,47 +48,7 @@ from geo.store.errors import ChildSafeError
 from geo.store.projection import project_dataset
 from layers import assets as _assets
 from layers import basemap as _basemap
-
-
-def lang() -> str:
-    """The current UI language, ``"zh"`` or ``"en"``."""
-    return st.session_state.get("lang", settings.language)
-
-
-def tr(zh: str, en: str) -> str:
-    """Pick the text for the current language."""
-    return zh if lang() == "zh" else en
-
-
-#: environment variable naming the dataset the app opens first (set by whoever starts it).
-DATASET_ENV = "CHILDSAFE_DATASET"
-
-
-def default_dataset_path() -> Path:
-    """The dataset opened first: ``$CHILDSAFE_DATASET`` if set, else the demo county."""
-    env = os.environ.get(DATASET_ENV)
-    return Path(env) if env else Path(settings.demo_dataset)
-
-
-def dataset_files() -> list[Path]:
-    """The datasets the sidebar offers: ``*.gpkg`` in ``settings.data_dir`` and the default one."""
-    files = sorted(Path(settings.data_dir).glob("*.gpkg"))
-    first = default_dataset_path()
-    if first.exists() and first.resolve() not in {f.resolve() for f in files}:
-        files.insert(0, first)
-    return files
-
-
-def dataset_path() -> Path:
-    """The dataset file chosen in the sidebar (the demo county by default).
-
-    Confined to ``settings.data_dir`` (or the file the server was started with) by
-    :func:`geo.privacy.security.safe_dataset_path`: a name from the UI cannot escape the data folder.
-    """
-    from geo.privacy.security import safe_dataset_path
-
-    chosen = st.session_state.get("dataset_path", str(default_dataset_path()))
-    return safe_dataset_path(chosen, allow=[default_dataset_path()])
+from views.session import current_user, dataset_files, dataset_path, default_dataset_path, lang, tr
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -117,14 +77,6 @@ def _role_view(path: str, mtime: float, role: str, scope: str, metric: bool) -> 
 
     full = (_read_metric if metric else _read)(path, mtime)
     return dataset_for(User("view", role, scope), full)
-
-
-def current_user():
-    """The signed-in :class:`geo.privacy.roles.User` (the demo admin for a dataset without accounts;
-    ``None`` before sign-in)."""
-    from views.login import session_user
-
-    return session_user()
 
 
 def current_dataset(*, metric: bool = False) -> Dataset:

@@ -9,19 +9,19 @@ from geo.privacy.audit import log_event, read_audit
 from geo.privacy.export import excel_safe
 from geo.privacy.roles import ROLE_LABELS, ROLES, require
 from geo.store.errors import ChildSafeError
-from views import _common
-from views._common import tr
+from views import _common, session
+from views.session import tr
 
 
 def render() -> None:
     """Draw the user management and audit log tabs (admins only)."""
-    user = _common.current_user()
+    user = session.current_user()
     try:
         require(user, "manage_users")
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
-    path = _common.dataset_path()
+    path = session.dataset_path()
     st.header(tr("用户与审计日志", "Users and audit log"))
     users_tab, log_tab = st.tabs([tr("用户", "Users"), tr("审计日志", "Audit log")])
     with users_tab:
@@ -31,7 +31,7 @@ def render() -> None:
 
 
 def _role_name(role: str) -> str:
-    return ROLE_LABELS[role][0 if _common.lang() == "zh" else 1]
+    return ROLE_LABELS[role][0 if session.lang() == "zh" else 1]
 
 
 def _users(path, actor) -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 from geo.store import settings
 from geo.store.errors import ChildSafeError
 from views import _common
-from views._common import lang, tr
+from views.session import lang, tr
 
 LEVELS = ("village", "township", "county", "school")
 _LEVEL_TEXT = {

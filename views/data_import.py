@@ -19,8 +19,8 @@ from geo.ingest.imports import (
     write_quarantine,
 )
 from geo.store.errors import ChildSafeError
-from views import _common
-from views._common import lang, tr
+from views import _common, session
+from views.session import lang, tr
 
 #: session key of files staged for import as ``[(name, bytes), ...]`` (set by the uploader, or
 #: by another page handing a file over).
@@ -109,7 +109,7 @@ def render() -> None:
                   "CSV (UTF-8/GBK), Excel, GeoJSON, Shapefile (upload .dbf/.shx/.prj/.cpg with it), "
                   "GeoPackage, OSM. Names, phones and ID numbers are never stored. Bad rows go to a "
                   "quarantine file; fix them and import it again."))
-    user = _common.current_user()
+    user = session.current_user()
     kind, system, sheet, mode = _options()
     uploads = st.file_uploader(tr("选择文件", "Choose file(s)"), accept_multiple_files=True,
                                key="import_upload")
@@ -145,7 +145,7 @@ def _check_and_import(files, folder: Path, user, kind: str, system: str, sheet: 
     if st.button(tr("导入", "Import"), type="primary", disabled=not allowed or not result.imported,
                  key="import_go"):
         try:
-            done = import_file(kind, main, into=_common.dataset_path(), dataset=dataset,
+            done = import_file(kind, main, into=session.dataset_path(), dataset=dataset,
                                coords=system, sheet=sheet, mode=mode, lang=lang(), user=user)
         except ChildSafeError as exc:
             _common.show_error(exc)

@@ -13,40 +13,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.privacy.accounts import authenticate, has_users
+from geo.privacy.accounts import authenticate
 from geo.privacy.audit import log_event
 from geo.privacy.roles import DEMO_USER, ROLE_LABELS, User
 from geo.store import settings
 from geo.store.errors import ChildSafeError, PermissionDenied
-
-AUTH_KEY = "auth"  # {"path": str, "user": User, "seen": float}
-
-
-def _dataset_path() -> Path:
-    from views import _common
-
-    return _common.dataset_path()
-
-
-def _has_users(path: Path) -> bool:
-    try:
-        return path.exists() and has_users(path)
-    except ChildSafeError:
-        return False
-
-
-def session_user() -> User | None:
-    """The user of this session for the current dataset (``None``: nobody signed in).
-
-    A dataset without accounts gives the demo administrator.
-    """
-    path = _dataset_path()
-    if not _has_users(path):
-        return DEMO_USER
-    auth = st.session_state.get(AUTH_KEY)
-    if not auth or auth.get("path") != str(path.resolve()):
-        return None
-    return auth["user"]
+from views._common import show_error
+from views.session import AUTH_KEY, dataset_has_accounts, dataset_path, lang, tr
 
 
 def sign_out(reason: str = "logout") -> None:
@@ -63,15 +36,13 @@ def _timed_out(auth: dict) -> bool:
 
 def gate() -> User:
     """Return the signed-in user, or draw the sign-in form and stop the script run."""
-    from views._common import show_error, tr
-
     try:
-        path = _dataset_path()
+        path = dataset_path()
     except ChildSafeError as exc:  # a dataset name outside the data folder
         show_error(exc)
         st.stop()
         raise
-    if not _has_users(path):
+    if not dataset_has_accounts(path):
         demo_banner(path)
         return DEMO_USER
     auth = st.session_state.get(AUTH_KEY)
@@ -93,8 +64,6 @@ def gate() -> User:
 
 def render_login(path: Path) -> None:
     """Draw the sign-in form for the dataset at ``path``."""
-    from views._common import tr
-
     st.title(tr("童安地图 · 登录", "ChildSafe Map · Sign in"))
     st.caption(tr(f"数据集：{path.name}", f"Dataset: {path.name}"))
     notice = st.session_state.pop("auth_notice", None)
@@ -116,8 +85,6 @@ def render_login(path: Path) -> None:
 
 
 def _account_box(user: User) -> None:
-    from views._common import lang, tr
-
     label = ROLE_LABELS[user.role][0 if lang() == "zh" else 1]
     with st.sidebar:
         st.caption(tr(f"已登录：{user.username}（{label}，范围 {user.scope or '全部'}）",
@@ -129,8 +96,6 @@ def _account_box(user: User) -> None:
 
 def demo_banner(path: Path) -> None:
     """The demo-mode banner: every page of a dataset without accounts shows it."""
-    from views._common import tr
-
     st.warning(
         "演示模式 / DEMO MODE — "
         + tr(

@@ -13,8 +13,8 @@ from geo.water.sites import sites_from_water
 from layers import admin, geojson_layer, households, kits, min_zoom, roads, stations, water
 from layers.labels import label
 from layers.legend import Legend
-from views import _common
-from views._common import lang, tr
+from views import _common, session
+from views.session import lang, tr
 
 # overlay id -> (dataset layer it draws, on by default)
 OVERLAYS: dict[str, tuple[str, bool]] = {
@@ -42,7 +42,7 @@ def household_modes(ds) -> tuple[str, ...]:
                      if layer in ds)
     from geo.privacy.roles import can
 
-    user = _common.current_user()
+    user = session.current_user()
     points = user is not None and can(user, "view_households")
     return HOUSEHOLD_MODES if points else HOUSEHOLD_MODES[:2]
 
@@ -180,7 +180,7 @@ def render() -> None:
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
-    st.caption(f"{_common.dataset_path().name}")
+    st.caption(f"{session.dataset_path().name}")
     _metrics(headline_figures(ds))
     on, mode = _choices(ds)
     if not (any(layer in ds for layer, _ in OVERLAYS.values()) or _has_households(ds)):

@@ -20,8 +20,8 @@ from layers import patrols as patrol_layers
 from layers import water as water_layers
 from layers.labels import label
 from layers.legend import Legend
-from views import _common
-from views._common import lang, tr
+from views import _common, session
+from views.session import lang, tr
 
 PLAN_KEY = "patrols_plan"
 _ITEM_ZH = {"sign": "警示牌", "buoy": "救生圈", "rope": "救生绳", "pole": "救生杆"}
@@ -49,8 +49,8 @@ def _plan(ds, sites, *, teams: int, shift_hours: float, bases: list[str], pinned
 
 def _plan_key() -> tuple:
     """The file and role a stored plan belongs to."""
-    user = _common.current_user()
-    return str(_common.dataset_path()), getattr(user, "role", ""), getattr(user, "scope", "")
+    user = session.current_user()
+    return str(session.dataset_path()), getattr(user, "role", ""), getattr(user, "scope", "")
 
 
 def _stored_plan():
@@ -328,7 +328,7 @@ def _check_section(plan) -> None:
 def _inspection_section(sites) -> None:
     from geo.privacy.roles import can
 
-    user = _common.current_user()
+    user = session.current_user()
     if user is None or not can(user, "record_inspection"):
         st.info(tr("当前角色不能登记检查。", "Your role cannot record inspections."))
         return
@@ -372,7 +372,7 @@ def _inspection_section(sites) -> None:
         try:
             from geo.field.inspections import store_inspection
 
-            store_inspection(_common.dataset_path(), user=user, **kwargs)
+            store_inspection(session.dataset_path(), user=user, **kwargs)
         except ChildSafeError as exc:
             _common.show_error(exc)
             return

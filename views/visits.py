@@ -14,8 +14,8 @@ from geo.field.visits import overdue_by_village, store_visit, visit_schedule
 from geo.store.errors import ChildSafeError
 from layers import staffing as staffing_layer
 from layers.legend import Legend
-from views import _common
-from views._common import lang, tr
+from views import _common, session
+from views.session import lang, tr
 
 _STATUS_ZH = {"overdue": "逾期", "due_soon": "即将到期", "ok": "正常"}
 _FLAG_ZH = {
@@ -98,7 +98,7 @@ def _overdue(sched: pd.DataFrame) -> None:
 
 
 def _record(sched: pd.DataFrame) -> None:
-    user = _common.current_user()
+    user = session.current_user()
     from geo.privacy.roles import can
 
     if user is None or not can(user, "record_visit"):
@@ -117,7 +117,7 @@ def _record(sched: pd.DataFrame) -> None:
                                "Note (no names, phone or ID numbers)"), max_chars=500)
         if st.form_submit_button(tr("登记", "Record")):
             try:
-                store_visit(_common.dataset_path(), child, kind, on, recorded_by=user.username, note=note,
+                store_visit(session.dataset_path(), child, kind, on, recorded_by=user.username, note=note,
                             user=user)
             except ChildSafeError as exc:
                 _common.show_error(exc)

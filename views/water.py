@@ -12,8 +12,8 @@ from layers import hotspots as hotspot_layers
 from layers import water_sites as site_layers
 from layers.labels import label
 from layers.legend import Legend
-from views import _common
-from views._common import lang, tr
+from views import _common, session
+from views.session import lang, tr
 
 #: columns of the ranked list, in order.
 TABLE_COLUMNS = [
@@ -197,7 +197,7 @@ def render() -> None:
         site_layers.kit_symbols_layer(shown, lang=language, show=False),
         hotspot_layers.hotspots_layer(shown, lang=language),
         hotspot_layers.hexagons_layer(hexagons, lang=language,
-                                      show=getattr(_common.current_user(), "role", "") == "leader"),
+                                      show=getattr(session.current_user(), "role", "") == "leader"),
     ]
     plan = _stored_plan()
     if plan is not None:

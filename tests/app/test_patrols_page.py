@@ -95,7 +95,7 @@ def test_inspection_form_updates_risk(monkeypatch, tiny_file):
 def test_leader_sees_no_inspection_form(monkeypatch, tiny_file):
     from geo.privacy.roles import User
 
-    monkeypatch.setattr("views.login.session_user", lambda: User("boss", "leader", ""))
+    monkeypatch.setattr("views.session.current_user", lambda: User("boss", "leader", ""))
     at = _app(monkeypatch, tiny_file).run()
     assert not at.exception, at.exception
     assert any("cannot record inspections" in i.value for i in at.info)
