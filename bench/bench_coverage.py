@@ -54,11 +54,10 @@ def run_process(args: list[str]) -> tuple[float, float, float, str]:
 
 
 def load(path):
-    from geo.reach.access import metric_dataset
     from geo.store.dataset import read_dataset
 
     ds = read_dataset(path, layers=["households", "children", "stations", "roads", "admin_units"])
-    return ds, metric_dataset(ds)
+    return ds, ds.metric()
 
 
 # --- network access ---------------------------------------------------------------------------

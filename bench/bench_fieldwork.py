@@ -110,7 +110,7 @@ def bench_tour(ds, sites) -> list[str]:
 
     net = network_for_dataset(ds)
     top = sites.sort_values("risk", ascending=False).head(30)
-    base, _ = parse_bases(ds, default_base(ds, top, sites.crs), sites.crs)
+    base, _ = parse_bases(ds, default_base(ds, top))
     pts = np.vstack([base, _site_points(top)])
     tm = TimeMatrix(net, pts, mode="drive")
     T = tm.time

@@ -41,7 +41,7 @@ from geo.store.dataset import read_dataset  # noqa: E402
 from geo.water.hotspots import hotspots  # noqa: E402
 from geo.water.kitplacement import place_kits  # noqa: E402
 from geo.water.kits import kit_status  # noqa: E402
-from geo.water.pipeline import USED_LAYERS, _metric, water_sites  # noqa: E402
+from geo.water.pipeline import USED_LAYERS, water_sites  # noqa: E402
 from geo.water.risk import decay_weight, household_positions, site_risk  # noqa: E402
 from geo.water.sites import sites_from_water  # noqa: E402
 
@@ -124,7 +124,7 @@ def run_scale(scale: float, repeat: int, cache: Path, permutations: bool) -> lis
         statistics.median(r[0] for r in runs), f"peak RSS {max(r[1] for r in runs):,.0f} MB")
 
     # 2. in memory: the same inputs for every approach
-    ds = _metric(read_dataset(path, layers=USED_LAYERS))
+    ds = read_dataset(path, layers=USED_LAYERS).metric()
     ds.settings["reference_date"] = "2026-11-01"
     as_of = dt.date(2026, 11, 1)
     water, hh, ch = ds["water_bodies"], ds["households"], ds["children"]

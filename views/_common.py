@@ -45,7 +45,6 @@ from streamlit_folium import st_folium
 from geo.store import settings
 from geo.store.dataset import Dataset, read_dataset
 from geo.store.errors import ChildSafeError
-from geo.store.projection import project_dataset
 from layers import assets as _assets
 from layers import basemap as _basemap
 from views.session import current_user, dataset_files, dataset_path, default_dataset_path, lang, tr
@@ -58,7 +57,7 @@ def _read(path: str, mtime: float) -> Dataset:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _read_metric(path: str, mtime: float) -> Dataset:
-    return project_dataset(read_dataset(path))
+    return read_dataset(path).metric()  # cached pickled: every layer projected once here
 
 
 def _mtime(path: Path) -> float:

@@ -8,16 +8,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.ingest.imports import (
-    KINDS,
-    OSM,
-    SPATIAL,
-    TABULAR,
-    default_quarantine_path,
-    import_file,
-    prepare_import,
-    write_quarantine,
-)
+from geo.ingest.imports import KINDS, import_file, prepare_import
+from geo.ingest.quarantine import default_quarantine_path, write_quarantine
+from geo.ingest.readers import OSM, SPATIAL, TABULAR
 from geo.store.errors import ChildSafeError
 from views import _common, session
 from views.session import lang, tr

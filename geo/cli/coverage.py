@@ -30,7 +30,7 @@ def register(group: click.Group) -> None:
 def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...], as_json: bool) -> None:
     """Measure every child's distance to the nearest station of each level in DATASET; write
     layers ``child_access``, ``coverage_by_unit``, ``service_areas`` and ``gap_areas`` to OUT."""
-    from geo.reach.access import child_access, metric_dataset
+    from geo.reach.access import child_access
     from geo.reach.coverage import coverage_by_unit, coverage_summary, service_areas
     from geo.reach.gaps import gap_areas
     from geo.reach.network import network_for_dataset
@@ -38,15 +38,14 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
     from geo.store.errors import PermissionDenied
 
     ds = open_dataset(dataset, analysis=True, layers=_USED_LAYERS)
-    mds = metric_dataset(ds)
     chosen = list(levels) or None
     net = None
     if (metric or _default_metric()) == "network":
-        net = network_for_dataset(ds, metric_dataset=mds)
-    access = child_access(mds, levels=chosen, metric=metric, network=net)
-    table = coverage_by_unit(mds, access)
-    areas = service_areas(mds, net, levels=chosen, metric=metric)
-    gaps = gap_areas(mds, access)
+        net = network_for_dataset(ds)
+    access = child_access(ds, levels=chosen, metric=metric, network=net)
+    table = coverage_by_unit(ds, access)
+    areas = service_areas(ds, net, levels=chosen, metric=metric)
+    gaps = gap_areas(ds, access)
     layers = {"child_access": access.drop(columns="household_id"), "coverage_by_unit": table, "service_areas": areas, "gap_areas": gaps}
     # what the CLI user's role may see (per-child rows only for roles that see children)
     shown = {}
@@ -110,14 +109,13 @@ def stations(dataset: str, level: str, new: int | None, target: float | None, ca
     from geo.reach.siting import read_candidates, site_stations
     from geo.store.dataset import write_layers
     from geo.store.errors import SettingsError
-    from geo.store.projection import dataset_metric_crs
 
     if (new is None) == (target is None):
         raise click.UsageError("give exactly one of --new K or --target SHARE")
     if capacity is not None and new is None:
         raise SettingsError("--capacity works with --new")
     ds = open_dataset(dataset, analysis=True, layers=_USED_LAYERS)
-    cand = read_candidates(candidates, dataset_metric_crs(ds)) if candidates else None
+    cand = read_candidates(candidates) if candidates else None
     res = site_stations(ds, level=level, new=new, target=target,
                         candidates=cand, radius=radius, metric=metric, capacity=capacity,
                         method=method, time_limit=time_limit)

@@ -7,7 +7,6 @@ import json
 import click
 
 from geo.cli._main import open_dataset
-from geo.store.projection import dataset_metric_crs
 from geo.store.schema import LAYERS
 from geo.store.validate import dataset_problems
 
@@ -24,7 +23,7 @@ def info(dataset: str, as_json: bool) -> None:
     ds = open_dataset(dataset)
     counts = ds.counts()
     bounds = ds.total_bounds()
-    metric = dataset_metric_crs(ds).to_string() if bounds else None
+    metric = ds.metric_crs.to_string() if bounds else None
     problems = dataset_problems(ds)
     if as_json:
         click.echo(

@@ -8,7 +8,6 @@ changes :func:`geo.water.pipeline.water_sites` (kit status, missing items, hazar
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import logging
 import uuid
@@ -111,9 +110,7 @@ def record_inspection(
     day = _check(dataset, kit_id, water_id, on, items, barrier)
     row = _row(kit_id, water_id, day, items, barrier, recorded_by, note)
     ins = dataset["inspections"]
-    out = copy.copy(dataset)
-    out._layers = dict(dataset._layers)
-    out["inspections"] = pd.concat([ins, row], ignore_index=True) if len(ins) else row
+    out = dataset.replace(inspections=pd.concat([ins, row], ignore_index=True) if len(ins) else row)
     logger.info("inspection recorded: kit %s water %s on %s", kit_id or "-", water_id or "-", day.date())
     return out
 

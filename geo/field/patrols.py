@@ -32,7 +32,8 @@ from scipy.sparse import csgraph
 
 from geo.store import settings
 from geo.store.dataset import Dataset
-from geo.store.errors import MissingLayerError, ValidationError
+from geo.store.errors import CRSError, MissingLayerError, ValidationError
+from geo.store.projection import STORAGE_CRS
 
 logger = logging.getLogger(__name__)
 
@@ -399,18 +400,17 @@ def _site_points(sites: gpd.GeoDataFrame) -> np.ndarray:
     return shapely.get_coordinates(pts)
 
 
-def parse_bases(dataset: Dataset, bases: Sequence[str], crs) -> tuple[np.ndarray, list[str]]:
-    """Base points (metric ``crs``) from station ids or ``"lon,lat"`` text (WGS-84).
+def parse_bases(dataset: Dataset, bases: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Base points (the dataset's metric CRS) from station ids or ``"lon,lat"`` text (WGS-84).
 
     Raises
     ------
     ValidationError
         An unknown station id or a malformed point; every bad base is listed.
     """
-    stations = dataset["stations"]
-    ids = stations["station_id"].astype("string").to_numpy() if len(stations) else np.array([], dtype=object)
+    st_metric = dataset.metric()["stations"]
+    ids = st_metric["station_id"].astype("string").to_numpy() if len(st_metric) else np.array([], dtype=object)
     pts, labels, bad = [], [], []
-    st_metric = stations.to_crs(crs) if len(stations) else stations
     for b in bases:
         text = str(b).strip()
         hit = np.flatnonzero(ids == text)
@@ -427,7 +427,7 @@ def parse_bases(dataset: Dataset, bases: Sequence[str], crs) -> tuple[np.ndarray
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             bad.append(text)
             continue
-        p = gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").to_crs(crs).iloc[0]
+        p = dataset.to_metric(gpd.GeoSeries([shapely.Point(lon, lat)], crs=STORAGE_CRS)).iloc[0]
         pts.append((p.x, p.y))
         labels.append(f"{lon:.6f},{lat:.6f}")
     if bad:
@@ -438,12 +438,14 @@ def parse_bases(dataset: Dataset, bases: Sequence[str], crs) -> tuple[np.ndarray
     return np.asarray(pts, dtype=float).reshape(-1, 2), labels
 
 
-def default_base(dataset: Dataset, sites: gpd.GeoDataFrame, crs) -> list[str]:
-    """The station nearest the risk-weighted centre of ``sites`` (township or county level first)."""
-    stations = dataset["stations"]
-    if not len(stations):
+def default_base(dataset: Dataset, sites: gpd.GeoDataFrame) -> list[str]:
+    """The station nearest the risk-weighted centre of ``sites`` (township or county level first).
+
+    ``sites`` are in the dataset's metric CRS.
+    """
+    st_metric = dataset.metric()["stations"]
+    if not len(st_metric):
         raise MissingLayerError(["stations"], "a patrol plan without --base")
-    st_metric = stations.to_crs(crs)
     pts = _site_points(sites)
     w = sites["risk"].to_numpy(float)
     w = w if w.sum() > 0 else np.ones(len(w))
@@ -507,7 +509,6 @@ def plan_patrols(
         The solved model.
     """
     from geo.reach.network import network_for_dataset
-    from geo.store.projection import project_dataset
 
     problems = []
     if teams < 1:
@@ -522,13 +523,12 @@ def plan_patrols(
         from geo.water.pipeline import water_sites
 
         sites = water_sites(dataset)
-    metric = dataset if (dataset.crs is not None and dataset.crs == sites.crs) else None
     if network is None:
-        if dataset.path is not None and metric is None:
-            network = network_for_dataset(dataset)
-        else:
-            network = network_for_dataset(metric or project_dataset(dataset))
+        network = network_for_dataset(dataset)
     crs = sites.crs
+    if crs is None or network.crs is None or not crs.equals(network.crs):
+        raise CRSError("the sites and the road network are in different CRSs: give sites in the "
+                       "dataset's metric CRS (water_sites returns them so)")
     m = int(settings.patrol_candidates if candidates is None else candidates)
     stop_s = 60.0 * float(settings.patrol_stop_minutes if stop_minutes is None else stop_minutes)
     mode = mode or settings.patrol_mode
@@ -541,8 +541,8 @@ def plan_patrols(
     top = [i for i in order[:m] if sites["risk"].iloc[i] > 0]
     chosen = list(dict.fromkeys(top + [int(np.flatnonzero(ids == p)[0]) for p in pinned]))
     cand = sites.iloc[chosen]
-    base_ids = list(bases) if bases else default_base(dataset, cand if len(cand) else sites, crs)
-    base_pts, base_labels = parse_bases(dataset, base_ids, crs)
+    base_ids = list(bases) if bases else default_base(dataset, cand if len(cand) else sites)
+    base_pts, base_labels = parse_bases(dataset, base_ids)
     # one depot node per distinct base
     uniq_labels = list(dict.fromkeys(base_labels))
     depot_pts = np.array([base_pts[base_labels.index(b)] for b in uniq_labels])
@@ -607,8 +607,8 @@ def routes_to_gpx(routes: gpd.GeoDataFrame, stops: gpd.GeoDataFrame, *, team: in
 
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "ChildSafe Map"
-    r4326 = routes.to_crs("EPSG:4326")
-    s4326 = stops.to_crs("EPSG:4326")
+    r4326 = routes.to_crs(STORAGE_CRS)
+    s4326 = stops.to_crs(STORAGE_CRS)
     for _, row in r4326.iterrows():
         if team is not None and int(row["team"]) != team:
             continue

@@ -24,7 +24,6 @@ Everything is vectorised (numpy / pandas): a province of 600k children takes a f
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import logging
 import uuid
@@ -441,10 +440,7 @@ def record_visit(
     for col in cols:
         current = children.loc[hit, col]
         children.loc[hit, col] = current.where(current.notna() & (current >= ts), ts)
-    out = copy.copy(dataset)
-    out._layers = dict(dataset._layers)
-    out["visits"] = visits
-    out["children"] = children
+    out = dataset.replace(visits=visits, children=children)
     logger.info("visit recorded: %s %s on %s", kind, child_id, ts.date())
     return out
 

@@ -25,8 +25,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Polygon
 
-from geo.store.dataset import STORAGE_CRS
 from geo.store.errors import ValidationError
+from geo.store.projection import STORAGE_CRS
 
 logger = logging.getLogger(__name__)
 

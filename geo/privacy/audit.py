@@ -157,10 +157,10 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike, *, user, action: str
         if path.exists():
             disk = read_dataset(path, layers=["users", "audit_log", "dataset_settings"])
             for name in ("users", "audit_log"):
-                if name in disk._layers:
+                if disk.holds(name):
                     out[name] = disk[name]
-                elif name in out._layers:
-                    del out._layers[name]
+                elif out.holds(name):
+                    del out[name]
             settings = {**disk.settings, **settings}
         out.settings = settings
         write_dataset(out, path)

@@ -181,7 +181,7 @@ def export_dataset(dataset: Dataset, out: str | os.PathLike, *, actor: User,
     if geomask_m:
         seed = default_geomask_seed(dataset) if seed is None else seed
         for name in PERSONAL_POINT_LAYERS:
-            if name in view._layers and len(view[name]):
+            if name in view:
                 view[name] = geomask_points(view[name], radius_m=float(geomask_m), seed=seed,
                                             key="household_id")
     when = now or now_utc()

@@ -38,6 +38,7 @@ from shapely.geometry import Polygon
 from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.errors import PermissionDenied
+from geo.store.projection import STORAGE_CRS
 from geo.store.schema import CHILD_FLAGS, INTERNAL_LAYERS, LAYERS
 
 logger = logging.getLogger(__name__)
@@ -202,20 +203,16 @@ def in_scope(codes: pd.Series, scope: str) -> pd.Series:
 
 
 def _scope_area(ds: Dataset, scope: str):
-    """The scope's polygons buffered by ``settings.scope_margin_m`` (EPSG of ``ds``), or None."""
-    units = ds["admin_units"]
+    """The scope's polygons buffered by ``settings.scope_margin_m`` (in the CRS of ``ds``), or None."""
+    units = ds.metric_layer("admin_units") if len(ds["admin_units"]) else ds["admin_units"]
     if not scope or not len(units):
         return None
     mine = units[in_scope(units["code"], scope).to_numpy()]
     mine = mine[mine.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
     if not len(mine):
         return None
-    from geo.store.projection import metric_crs_for
-
-    lonlat = mine.to_crs("EPSG:4326")
-    metric = lonlat.to_crs(metric_crs_for(tuple(lonlat.total_bounds)))
-    area = metric.geometry.union_all().buffer(float(settings.scope_margin_m))
-    return gpd.GeoSeries([area], crs=metric.crs).to_crs(ds.crs or "EPSG:4326").iloc[0]
+    area = gpd.GeoSeries([mine.geometry.union_all().buffer(float(settings.scope_margin_m))], crs=mine.crs)
+    return area.to_crs(ds.crs or STORAGE_CRS).iloc[0]  # back to the layers it clips
 
 
 def clip_to_scope(dataset: Dataset, scope: str) -> Dataset:
@@ -227,7 +224,7 @@ def clip_to_scope(dataset: Dataset, scope: str) -> Dataset:
     scope's polygons (all of them when the scope has no polygons). Internal tables are dropped.
     """
     check_scope(scope)
-    out = Dataset(path=dataset.path, settings=dataset.settings)
+    out = dataset.derive()
     for name in dataset:
         if name not in INTERNAL_LAYERS:
             out[name] = dataset[name]
@@ -393,7 +390,7 @@ def dataset_for(user: User, dataset: Dataset) -> Dataset:
     check_role(user.role)
     scoped = clip_to_scope(dataset, user.scope)
     matrix = ROLE_MATRIX[user.role]
-    out = Dataset(path=dataset.path, settings=public_settings(dataset.settings))
+    out = dataset.derive(settings=public_settings(dataset.settings))
     for name, access in matrix.items():
         if access == "none":
             continue

@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from geo.reach.network import Network, Snap, network_for_dataset
+from geo.reach.network import Network, network_for_dataset
+from geo.reach.snapping import Snap
 from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.errors import MissingLayerError, SettingsError
-from geo.store.projection import is_metric, project_dataset
 from geo.store.schema import STATION_KIND_LEVEL, STATION_LEVELS
 
 logger = logging.getLogger(__name__)
@@ -59,12 +59,6 @@ def stations_of_level(stations: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFram
     lv = lv.fillna(stations["kind"].astype(object).map(STATION_KIND_LEVEL))
     keep = (lv == level).to_numpy() & ~(stations.geometry.isna() | stations.geometry.is_empty).to_numpy()
     return stations[keep]
-
-
-def metric_dataset(dataset: Dataset) -> Dataset:
-    """``dataset`` itself if already in a metric CRS, else a projected copy."""
-    crs = dataset.crs
-    return dataset if crs is not None and is_metric(crs) else project_dataset(dataset)
 
 
 def household_access(
@@ -206,11 +200,11 @@ def child_access(
     need = [name for name in ("households", "children") if name not in dataset]
     if need:
         raise MissingLayerError(need, "station coverage")
-    mds = metric_dataset(dataset)
+    mds = dataset.metric()
     households = mds["households"]
     stations = mds["stations"]
     if metric == "network" and network is None:
-        network = network_for_dataset(dataset, metric_dataset=mds)
+        network = network_for_dataset(dataset)
     hsnap = network.snap_points(households.geometry) if metric == "network" and network else None
     children = mds["children"][["child_id", "household_id"]]
     hid = households["household_id"].astype(object).to_numpy()

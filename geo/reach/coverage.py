@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.reach.access import metric_dataset, service_standards, stations_of_level
+from geo.reach.access import service_standards, stations_of_level
 from geo.reach.network import Network
 from geo.store import settings
 from geo.store.dataset import Dataset
@@ -175,7 +175,7 @@ def service_areas(
 
     metric = _check_metric(metric)
     std = service_standards(standards)
-    mds = metric_dataset(dataset)
+    mds = dataset.metric()
     stations = mds["stations"]
     levels = [lv for lv in (levels or std) if lv in std]
     rows: list[dict] = []

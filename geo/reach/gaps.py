@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.reach.access import metric_dataset
 from geo.reach.coverage import child_groups
 from geo.store import settings
 from geo.store.dataset import Dataset
@@ -97,7 +96,7 @@ def gap_areas(
         the village most of its children live in), hexagons in the metric CRS.
     """
     size = float(settings.gap_hex_size_m if size_m is None else size_m)
-    mds = metric_dataset(dataset)
+    mds = dataset.metric()
     hh = mds["households"]
     children = mds["children"]
     hid = pd.Index(hh["household_id"].astype("string"))

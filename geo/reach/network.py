@@ -20,12 +20,12 @@ API
 ``build_network(roads)``
     -> :class:`Network` (``roads`` a GeoDataFrame of lines in a metric CRS).
 ``network_for_dataset(dataset)``
-    Cached by the dataset's file path and modification time (projects the roads first).
+    Built once per dataset from its roads in its metric CRS.
 ``Network.graph(mode, weight)``
     ``scipy.sparse.csr_matrix`` (n x n), entry ``[i, j]`` the weight of travelling i -> j.
 ``Network.xy``
     (n, 2) node coordinates in ``Network.crs``.
-``snap_points(network, points)`` / ``Network.snap_points(points)``
+``Network.snap_points(points)`` (:func:`geo.reach.snapping.snap_points`)
     -> :class:`Snap`: each point joined to the nearest point of the nearest edge, with the
     off-network leg and the partial lengths to both edge ends.
 ``Network.shortest_paths(from_nodes, mode=, weight=, limit=, min_only=)``
@@ -47,10 +47,9 @@ Example
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -59,50 +58,17 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from geo.reach.snapping import Snap, snap_points
 from geo.store import settings
 from geo.store.errors import CRSError, MissingLayerError, ValidationError
+
+if TYPE_CHECKING:
+    from geo.store.dataset import Dataset
 
 logger = logging.getLogger(__name__)
 
 MODES = ("walk", "drive")
 WEIGHTS = ("length", "time")
-
-
-@dataclass
-class Snap:
-    """Points joined to a network: each at the nearest point of its nearest edge.
-
-    Attributes
-    ----------
-    edge
-        Edge index per point (-1 where a point has no geometry).
-    u, v
-        The edge's end nodes (``u`` the start in the road's drawing direction).
-    along
-        Distance from ``u`` to the joining point along the edge, metres.
-    rest
-        Distance from the joining point to ``v``, metres (``along + rest`` = edge length).
-    offset
-        The off-network leg: straight distance from the point to the joining point, metres.
-    xy
-        (k, 2) coordinates of the joining points.
-    """
-
-    edge: np.ndarray
-    u: np.ndarray
-    v: np.ndarray
-    along: np.ndarray
-    rest: np.ndarray
-    offset: np.ndarray
-    xy: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.edge)
-
-    @property
-    def valid(self) -> np.ndarray:
-        """Whether each point was joined (it had a geometry and the network has edges)."""
-        return self.edge >= 0
 
 
 @dataclass
@@ -596,114 +562,24 @@ def _min_csr(
                               indptr), shape=(n, m))
 
 
-def snap_points(network: Network, points) -> Snap:
-    """Join points to the nearest point of the nearest edge of ``network``.
-
-    Parameters
-    ----------
-    network
-        The network.
-    points
-        A GeoSeries / array of shapely Points, or an (k, 2) coordinate array, in the
-        network's CRS (a GeoSeries in another CRS raises :class:`~geo.store.errors.CRSError`).
-
-    Returns
-    -------
-    Snap
-        Edge, end nodes, partial lengths and off-network leg per point (exact: an STRtree
-        over the edge segments finds the nearest segment, the point is projected on it).
-    """
-    if isinstance(points, gpd.GeoSeries | gpd.GeoDataFrame):
-        if points.crs is not None and network.crs is not None and points.crs != network.crs:
-            raise CRSError("points and network are in different CRSs")
-        geoms = np.asarray(points.geometry if isinstance(points, gpd.GeoDataFrame) else points)
-    elif isinstance(points, np.ndarray) and points.ndim == 2 and points.shape[1] == 2:
-        geoms = shapely.points(points)
-    else:
-        geoms = np.asarray(points, dtype=object)
-    k = len(geoms)
-    edge = np.full(k, -1, dtype=np.int64)
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms) if k else np.empty(0, bool)
-    pxy = np.full((k, 2), np.nan)
-    if k and (~missing).any():
-        pxy[~missing] = shapely.get_coordinates(geoms[~missing])[:, :2]
-    if network.n_edges and k:
-        ok = np.flatnonzero(~missing)
-        tree = network._segment_tree()
-        if len(ok):
-            hit = tree.query_nearest(geoms[ok], all_matches=False)
-            edge[ok[hit[0]]] = hit[1]
-    valid = edge >= 0
-    e = np.where(valid, edge, 0)
-    if network.n_edges:
-        a = network.xy[network.edge_u[e]]
-        b = network.xy[network.edge_v[e]]
-        d = b - a
-        l2 = np.einsum("ij,ij->i", d, d)
-        t = np.clip(np.einsum("ij,ij->i", np.nan_to_num(pxy) - a, d) / np.where(l2 > 0, l2, 1), 0, 1)
-        proj = a + t[:, None] * d
-        length = network.edge_length[e]
-        u, v = network.edge_u[e], network.edge_v[e]
-    else:
-        t = np.zeros(k)
-        proj = np.full((k, 2), np.nan)
-        length = np.zeros(k)
-        u = v = np.zeros(k, dtype=np.int64)
-    offset = np.hypot(*(np.nan_to_num(pxy) - proj).T) if k else np.empty(0)
-    along = t * length
-    rest = length - along
-    for arr in (along, rest, offset):
-        arr[~valid] = np.inf
-    proj[~valid] = np.nan
-    return Snap(edge=edge, u=u, v=v, along=along, rest=rest, offset=offset, xy=proj)
+# --- per dataset -------------------------------------------------------------------------------
 
 
-# --- cache per dataset ------------------------------------------------------------------------
+def network_for_dataset(dataset: Dataset) -> Network:
+    """Return the routing network of ``dataset``'s roads in its metric CRS, built once per dataset.
 
-_CACHE: dict[tuple, Network] = {}
-_CACHE_SIZE = 4
-
-
-def network_for_dataset(dataset, *, metric_dataset=None) -> Network:
-    """Return the routing network of ``dataset``, built once per file path and mtime.
-
-    Parameters
-    ----------
-    dataset
-        A :class:`~geo.store.dataset.Dataset` (any CRS; the roads are projected to its metric CRS).
-    metric_dataset
-        The same dataset already projected (saves a projection).
+    The network is kept with the dataset (:meth:`~geo.store.dataset.Dataset.cached`) until its
+    roads are written again, so the analyses of one run share it.
 
     Raises
     ------
     MissingLayerError
         If the dataset has no roads.
     """
-    from geo.store.projection import dataset_metric_crs
-
     if "roads" not in dataset:
         raise MissingLayerError(["roads"], "a routing network")
-    roads = (metric_dataset or dataset)["roads"]
-    crs = roads.crs if (roads.crs is not None and roads.crs.is_projected) else dataset_metric_crs(dataset)
-    key = None
-    path = getattr(dataset, "path", None)
-    if path is not None and Path(path).exists():
-        # the roads' count and extent too: a role-clipped view of the same file differs
-        key = (str(Path(path).resolve()), os.stat(path).st_mtime_ns, str(crs), len(roads),
-               tuple(np.round(roads.total_bounds, 3)))
-        if key in _CACHE:
-            return _CACHE[key]
-    net = build_network(roads.to_crs(crs) if roads.crs != crs else roads)
-    if key is not None:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = net
-    return net
-
-
-def clear_cache() -> None:
-    """Forget every cached network."""
-    _CACHE.clear()
+    metric = dataset.metric()
+    return metric.cached("network", lambda: build_network(metric["roads"]))
 
 
 # --- helpers ---------------------------------------------------------------------------------

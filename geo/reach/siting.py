@@ -32,9 +32,10 @@ import shapely
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
-from geo.reach.access import _check_metric, child_access, metric_dataset, service_standards
+from geo.reach.access import _check_metric, child_access, service_standards
 from geo.reach.allocation import MaximalCovering, SetCovering, coverage_matrix
-from geo.reach.network import Network, Snap, _min_csr, network_for_dataset
+from geo.reach.network import Network, _min_csr, network_for_dataset
+from geo.reach.snapping import Snap
 from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.errors import MissingLayerError, SettingsError, ValidationError
@@ -200,8 +201,8 @@ def default_candidates(
     )
 
 
-def read_candidates(path, crs) -> gpd.GeoDataFrame:
-    """Read user candidate sites (any vector file of points) into ``crs``."""
+def read_candidates(path) -> gpd.GeoDataFrame:
+    """Read user candidate sites (any vector file of points with a CRS), in the file's CRS."""
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types for unreadable files
@@ -216,7 +217,7 @@ def read_candidates(path, crs) -> gpd.GeoDataFrame:
     ids = frame["candidate_id"].astype(str) if "candidate_id" in frame else pd.Series(
         [f"u{i + 1}" for i in range(len(frame))])
     out = gpd.GeoDataFrame({"candidate_id": ids.to_numpy(), "source": "user"},
-                           geometry=frame.geometry.to_numpy(), crs=frame.crs).to_crs(crs)
+                           geometry=frame.geometry.to_numpy(), crs=frame.crs)
     if "capacity" in frame:
         out["capacity"] = pd.to_numeric(frame["capacity"], errors="coerce").to_numpy()
     return out
@@ -387,9 +388,9 @@ def site_stations(
     need = [n for n in ("households", "children") if n not in dataset]
     if need:
         raise MissingLayerError(need, "station siting")
-    mds = metric_dataset(dataset)
+    mds = dataset.metric()
     if metric == "network" and network is None:
-        network = network_for_dataset(dataset, metric_dataset=mds)
+        network = network_for_dataset(dataset)
     if access is None:
         access = child_access(mds, levels=[level], metric=metric, network=network,
                               standards={**std, level: (r, mode)})
@@ -399,7 +400,7 @@ def site_stations(
     if candidates is None:
         cand = default_candidates(mds, network, demand, radius=r)
     else:
-        cand = candidates.to_crs(mds.crs) if candidates.crs != mds.crs else candidates
+        cand = dataset.to_metric(candidates)
         if "candidate_id" not in cand:
             cand = cand.assign(candidate_id=[f"u{i + 1}" for i in range(len(cand))])
         if "source" not in cand:

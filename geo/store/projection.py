@@ -1,16 +1,22 @@
-"""Coordinate reference systems: pick a metric CRS for an area and project datasets into it."""
+"""Coordinate reference systems: EPSG:4326 for storage, a metric CRS chosen for an area for analyses.
+
+A dataset projects itself (:meth:`geo.store.dataset.Dataset.metric`); this module holds the
+rules it follows.
+"""
 
 from __future__ import annotations
 
-import logging
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import pyproj
 
-from geo.store.dataset import STORAGE_CRS, Dataset
 from geo.store.errors import CRSError
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+#: the CRS geometries are stored in (WGS-84 longitude/latitude; CGCS2000 input counts as equal).
+STORAGE_CRS = "EPSG:4326"
 
 
 def metric_crs_for(bounds: tuple[float, float, float, float]) -> pyproj.CRS:
@@ -48,44 +54,6 @@ def is_metric(crs) -> bool:
     """Whether ``crs`` is projected with metre units."""
     crs = pyproj.CRS.from_user_input(crs)
     return crs.is_projected and crs.axis_info[0].unit_name in ("metre", "meter")
-
-
-def dataset_metric_crs(dataset: Dataset) -> pyproj.CRS:
-    """Return the metric CRS of ``dataset``: its own CRS if metric, else the UTM zone of its area."""
-    crs = dataset.crs
-    if crs is None:
-        raise CRSError("the dataset has no spatial layer with a CRS")
-    if is_metric(crs):
-        return pyproj.CRS.from_user_input(crs)
-    bounds = dataset.total_bounds()
-    if bounds is None:
-        raise CRSError("the dataset has no geometries to choose a metric CRS from")
-    return metric_crs_for(bounds)
-
-
-def project_dataset(dataset: Dataset, crs=None) -> Dataset:
-    """Return a copy of ``dataset`` with every spatial layer in a metric CRS.
-
-    Parameters
-    ----------
-    dataset
-        A dataset in any CRS (usually EPSG:4326 as read from disk).
-    crs
-        Target CRS; default: :func:`dataset_metric_crs`.
-    """
-    target = pyproj.CRS.from_user_input(crs) if crs is not None else dataset_metric_crs(dataset)
-    if not is_metric(target):
-        raise CRSError(f"{target.to_string()} is not a metric CRS")
-    out = dataset.to_crs(target)
-    logger.info("projected dataset to %s", target.to_string())
-    return out
-
-
-def to_storage_crs(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return ``frame`` in EPSG:4326 (for the map and for files)."""
-    if frame.crs is None:
-        raise CRSError("the frame has no CRS")
-    return frame.to_crs(STORAGE_CRS)
 
 
 def check_same_crs(*frames: gpd.GeoDataFrame) -> pyproj.CRS:

@@ -21,7 +21,6 @@ from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.errors import MissingLayerError
 from geo.store.progress import stage
-from geo.store.projection import dataset_metric_crs, is_metric, project_dataset
 from geo.store.schema import KIT_ITEMS
 from geo.water.hotspots import hotspots
 from geo.water.kits import kit_status
@@ -65,18 +64,10 @@ def reference_date(dataset: Dataset, as_of: _dt.date | None = None) -> _dt.date:
 USED_LAYERS = ("admin_units", "households", "children", "water_bodies", "safety_kits", "inspections")
 
 
-def _metric(dataset: Dataset) -> Dataset:
-    """The layers this analysis uses, in the dataset's metric CRS (others are not projected)."""
-    crs = dataset.crs
-    if crs is not None and is_metric(crs):
-        return dataset
-    target = dataset_metric_crs(dataset)
-    used = Dataset({n: dataset[n] for n in USED_LAYERS if n in dataset._layers}, settings=dataset.settings)
-    return project_dataset(used, target)
-
-
-def admin_codes(points: np.ndarray, admin: gpd.GeoDataFrame, crs) -> pd.DataFrame:
+def admin_codes(points: np.ndarray, admin: gpd.GeoDataFrame) -> pd.DataFrame:
     """Village and township code of each point from the ``admin_units`` polygons.
+
+    ``points`` are shapely points in the CRS of ``admin``.
 
     A point in no village polygon takes the township it lies in; the township code of a
     village is the first 9 digits of its code when no township polygon holds the point.
@@ -85,8 +76,7 @@ def admin_codes(points: np.ndarray, admin: gpd.GeoDataFrame, crs) -> pd.DataFram
     village = np.full(n, None, dtype=object)
     township = np.full(n, None, dtype=object)
     if n and len(admin):
-        adm = admin.to_crs(crs) if admin.crs is not None and not admin.crs.equals(crs) else admin
-        polys = adm[adm.geom_type.isin(["Polygon", "MultiPolygon"])]
+        polys = admin[admin.geom_type.isin(["Polygon", "MultiPolygon"])]
         for level, target in (("village", village), ("township", township)):
             layer = polys[polys["level"].astype("string") == level]
             if not len(layer):
@@ -154,7 +144,9 @@ def water_sites(
     as_of = reference_date(dataset, as_of)
     steps = 5
     with stage("projecting", 1, steps):
-        ds = _metric(dataset)
+        ds = dataset.metric()
+        for name in USED_LAYERS:
+            ds[name]  # each used layer projected once, here
     with stage("cutting water into sites", 2, steps):
         sites = sites_from_water(ds["water_bodies"], max_length=max_length)
     with stage("checking kits", 3, steps):
@@ -169,7 +161,7 @@ def water_sites(
     with stage("finding hot spots", 5, steps):
         merged = merged.join(hotspots(merged, "risk", band=band))
         rep = site_points(merged)
-        codes = admin_codes(rep, ds["admin_units"], merged.crs)
+        codes = admin_codes(rep, ds["admin_units"])
         codes.index = merged.index
         merged = merged.join(codes)
     out = merged[[*RESULT_COLUMNS, "geometry"]].sort_values("risk_rank").reset_index(drop=True)
@@ -206,8 +198,8 @@ def site_explanation(dataset: Dataset, sites: gpd.GeoDataFrame, site_id: str, *,
         raise KeyError(f"no site {site_id!r}")
     row = hit.iloc[[0]]
     as_of = reference_date(dataset, as_of)
-    ds = _metric(dataset)
-    row_m = row.to_crs(ds.crs) if not row.crs.equals(ds.crs) else row
+    ds = dataset.metric()
+    row_m = dataset.to_metric(row)
     zero = float(settings.decay_zero_m)
     hh = ds["households"]
     ch = ds["children"]

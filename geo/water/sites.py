@@ -37,7 +37,7 @@ def _check_metric(frame: gpd.GeoDataFrame, what: str) -> None:
     if not is_metric(frame.crs):
         raise CRSError(
             f"{what} is in {frame.crs.to_string()}; project it to a metric CRS first "
-            "(geo.store.projection.project_dataset)"
+            "(Dataset.metric())"
         )
 
 

@@ -16,7 +16,6 @@ from scipy.sparse.csgraph import connected_components
 from geo.demo.make import REFERENCE_DATE, make_demo, write_demo
 from geo.store.dataset import read_dataset
 from geo.store.errors import SettingsError
-from geo.store.projection import project_dataset
 from geo.store.schema import LAYERS, STATION_KIND_LEVEL
 from geo.store.validate import dataset_problems
 
@@ -30,7 +29,7 @@ def small():
 
 @pytest.fixture(scope="module")
 def small_metric(small):
-    return project_dataset(small)
+    return small.metric()
 
 
 def _frames_equal(a, b) -> bool:
@@ -292,7 +291,7 @@ def test_any_seed_gives_a_valid_connected_tiled_county(seed, scale):
     assert dataset_problems(ds) == []
     n_comp, _ = connected_components(_road_graph(ds["roads"]), directed=False)
     assert n_comp == 1
-    m = project_dataset(ds)["admin_units"]
+    m = ds.metric()["admin_units"]
     county = m[m["level"] == "county"].area.sum()
     assert abs(m[m["level"] == "village"].area.sum() - county) / county < 1e-3
     assert (int(REFERENCE_DATE[:4]) - ds["children"]["birth_year"]).between(0, 17).all()

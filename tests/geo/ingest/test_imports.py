@@ -15,8 +15,10 @@ from shapely.geometry import LineString, Polygon
 
 import geo.ingest.imports as imports
 from geo.ingest.headers import read_mapping
-from geo.ingest.imports import import_file, prepare_import, read_table
+from geo.ingest.imports import import_file, prepare_import
 from geo.ingest.pseudonym import SALT_KEY, is_id_card, pseudonym
+from geo.ingest.quarantine import write_quarantine
+from geo.ingest.readers import read_table
 from geo.store.coords import distance_m, wgs84_to_gcj02
 from geo.store.dataset import read_dataset
 from geo.store.errors import ValidationError
@@ -348,7 +350,7 @@ def test_imported_plus_quarantined_equals_rows_read(tmp_path_factory, rows):
     assert res.imported + res.quarantined == res.rows_read == len(rows)
     assert len(res.dataset["children"]) == res.imported
     if res.quarantined:
-        path = imports.write_quarantine(res.quarantine, tmp / "q.csv")
+        path = write_quarantine(res.quarantine, tmp / "q.csv")
         q = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         assert len(q) == res.quarantined
         assert q["reason"].str.len().gt(0).all()

@@ -146,9 +146,9 @@ def test_infeasible_target_and_errors(tmp_path):
     bad = tmp_path / "bad.geojson"
     gdf({"a": [1]}, [LineString([(X0, Y0), (X0 + 1, Y0)])]).to_crs(4326).to_file(bad)
     with pytest.raises(ValidationError):
-        read_candidates(bad, CRS)
+        read_candidates(bad)
     with pytest.raises(ValidationError):
-        read_candidates(tmp_path / "missing.gpkg", CRS)
+        read_candidates(tmp_path / "missing.gpkg")
 
 
 def test_user_candidates_and_capacity(tmp_path):
@@ -156,7 +156,7 @@ def test_user_candidates_and_capacity(tmp_path):
     path = tmp_path / "cands.geojson"
     pts = [Point(X0 + 700, Y0 + 700), Point(X0 + 2100, Y0 + 2100), Point(X0 + 2100, Y0 + 700)]
     gdf({"candidate_id": ["A", "B", "C"], "capacity": [5, None, 3]}, pts).to_crs(4326).to_file(path)
-    cand = read_candidates(path, CRS)
+    cand = read_candidates(path)
     res = site_stations(ds, level="village", new=2, candidates=cand, radius=1200.0, metric="euclidean")
     assert set(res.proposed["candidate_id"]) <= {"A", "B", "C"}
     assert set(res.proposed["source"]) == {"user"}

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from geo.store.dataset import Dataset
 from geo.store.errors import CRSError
-from geo.store.projection import dataset_metric_crs, is_metric, metric_crs_for, project_dataset
+from geo.store.projection import is_metric, metric_crs_for
 
 
 def test_metric_crs_is_the_utm_zone_of_the_area():
@@ -11,11 +12,11 @@ def test_metric_crs_is_the_utm_zone_of_the_area():
     assert metric_crs_for((103.0, 30.0, 104.0, 31.0)).to_epsg() == 32648
 
 
-def test_project_dataset_gives_metric_layers_without_touching_input(tiny_dataset):
-    out = project_dataset(tiny_dataset)
+def test_metric_gives_metric_layers_without_touching_input(tiny_dataset):
+    out = tiny_dataset.metric()
     assert is_metric(out.crs)
     assert tiny_dataset.crs.to_epsg() == 4326
-    assert dataset_metric_crs(tiny_dataset).to_epsg() == 32650
+    assert tiny_dataset.metric_crs.to_epsg() == 32650
     d = out["households"].distance(out["water_bodies"].geometry.iloc[0])
     assert d.round(3).tolist() == pytest.approx([50.0, 150.0, 600.0], abs=0.01)
 
@@ -24,4 +25,4 @@ def test_bad_bounds_and_non_metric_targets_raise(tiny_dataset):
     with pytest.raises(CRSError):
         metric_crs_for((500000, 3500000, 500100, 3500100))
     with pytest.raises(CRSError, match="not a metric"):
-        project_dataset(tiny_dataset, "EPSG:4326")
+        Dataset(dict(tiny_dataset), metric_crs="EPSG:4326")

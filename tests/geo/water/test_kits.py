@@ -8,7 +8,6 @@ import pytest
 from shapely.geometry import LineString, Point
 
 from geo.store import settings
-from geo.store.projection import project_dataset
 from geo.water.kits import apply_inspections, item_hazard, kit_status
 from geo.water.sites import sites_from_water
 
@@ -35,7 +34,7 @@ def canal_sites():
 
 
 def test_tiny_dataset_partial(tiny_dataset):
-    ds = project_dataset(tiny_dataset)
+    ds = tiny_dataset.metric()
     sites = sites_from_water(ds["water_bodies"])
     st = kit_status(sites, ds["safety_kits"], water=ds["water_bodies"])
     pond = st.iloc[0]

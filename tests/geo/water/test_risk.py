@@ -16,7 +16,6 @@ from shapely.geometry import LineString, Point, Polygon
 
 from geo.store import settings
 from geo.store.errors import ValidationError
-from geo.store.projection import project_dataset
 from geo.water.kits import kit_status
 from geo.water.risk import (
     age_weight,
@@ -39,7 +38,7 @@ def _risk(ds):
 
 
 def test_tiny_dataset_by_hand(tiny_dataset):
-    ds = project_dataset(tiny_dataset)
+    ds = tiny_dataset.metric()
     sites, status, risk = _risk(ds)
     pond = risk.iloc[0]
     # c1: age 3 -> 1.0; left-behind 1.5; grandparents 1.3; guardianship average 1.2; at 50 m decay 1
@@ -99,7 +98,7 @@ def test_pairs_exact_against_buffers_free_distance():
 
 
 def test_children_of_unknown_households_left_out(tiny_dataset):
-    ds = project_dataset(tiny_dataset)
+    ds = tiny_dataset.metric()
     ds["children"] = pd.concat([ds["children"], ds["children"].iloc[[0]].assign(child_id="cx", household_id="nope")])
     _, _, risk = _risk(ds)
     assert risk.iloc[0]["children_100m"] == 1

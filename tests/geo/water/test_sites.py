@@ -13,7 +13,6 @@ from shapely.geometry import LineString, MultiLineString, Polygon
 
 from geo.store import settings
 from geo.store.errors import CRSError, ValidationError
-from geo.store.projection import project_dataset
 from geo.water.sites import cut_lines, sites_from_water
 
 CRS = "EPSG:32650"
@@ -29,7 +28,7 @@ def _water(geoms, kinds=None, ids=None):
 
 
 def test_tiny_dataset_sites(tiny_dataset):
-    sites = sites_from_water(project_dataset(tiny_dataset)["water_bodies"])
+    sites = sites_from_water(tiny_dataset.metric()["water_bodies"])
     assert list(sites["site_id"]) == ["w1-000", "w2-000", "w2-001", "w2-002", "w2-003"]
     pond = sites.iloc[0]
     assert pond["whole"] and pond["kind"] == "pond" and pond.geometry.geom_type == "Polygon"
