@@ -66,7 +66,7 @@ def load(path):
 def ours_access(mds, level="village"):
     """Our product path: build, edge snapping, one multi-source pass (distances per household)."""
     from geo.reach.access import stations_of_level
-    from geo.reach.network import build_network
+    from geo.reach.roads import build_network
 
     net = build_network(mds["roads"])
     hs = net.snap_points(mds["households"].geometry)
@@ -81,7 +81,7 @@ def ours_node_access(mds, level="village"):
     from scipy.spatial import cKDTree
 
     from geo.reach.access import _xy, stations_of_level
-    from geo.reach.network import build_network
+    from geo.reach.roads import build_network
 
     net = build_network(mds["roads"])
     tree = cKDTree(net.xy)
@@ -137,7 +137,7 @@ def peer_access(mds, net, level="village"):
 
 def siting_inputs(mds, *, level="village", spacing=1.0, max_points=None, cell_m=None):
     from geo.reach.access import child_access
-    from geo.reach.network import build_network
+    from geo.reach.roads import build_network
     from geo.reach.siting import default_candidates, network_coverage_matrix, siting_demand
 
     net = build_network(mds["roads"])

@@ -106,7 +106,7 @@ def bench_patrol(ds, sites) -> list[str]:
 
 def bench_tour(ds, sites) -> list[str]:
     from geo.field.patrols import _site_points, default_base, parse_bases
-    from geo.reach.network import network_for_dataset
+    from geo.reach.roads import network_for_dataset
 
     net = network_for_dataset(ds)
     top = sites.sort_values("risk", ascending=False).head(30)
@@ -220,7 +220,7 @@ def main() -> None:
     from geo.water.pipeline import water_sites
 
     sites = water_sites(ds)
-    from geo.reach.network import network_for_dataset
+    from geo.reach.roads import network_for_dataset
 
     network_for_dataset(ds)  # warm the cache, as the app and CLI do
     parts = ["# Field work benchmarks", "",

@@ -26,7 +26,7 @@ def level_text(level: str) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _network(path: str, mtime: float, role: str, scope: str, _ds):
-    from geo.reach.network import network_for_dataset
+    from geo.reach.roads import network_for_dataset
 
     return network_for_dataset(_ds)
 

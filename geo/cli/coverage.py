@@ -33,7 +33,7 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
     from geo.reach.access import child_access
     from geo.reach.coverage import coverage_by_unit, coverage_summary, service_areas
     from geo.reach.gaps import gap_areas
-    from geo.reach.network import network_for_dataset
+    from geo.reach.roads import network_for_dataset
     from geo.store.dataset import write_layers
     from geo.store.errors import PermissionDenied
 

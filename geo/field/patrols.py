@@ -508,7 +508,7 @@ def plan_patrols(
     plan : PatrolPlan
         The solved model.
     """
-    from geo.reach.network import network_for_dataset
+    from geo.reach.roads import network_for_dataset
 
     problems = []
     if teams < 1:

@@ -1,1 +1,11 @@
-"""TODO."""
+"""Bringing data in: ledgers and maps read, headers mapped, personal data removed, rows checked, bad rows quarantined.
+
+Modules, and the public functions a caller starts from:
+
+- ``imports``: ``import_file``, ``prepare_import``, ``ImportResult``
+- ``readers``: ``read_table``, ``decode_text``
+- ``headers``: ``default_mapping``, ``read_mapping``, ``normalize_header``
+- ``pseudonym``: ``pseudonymize``, ``personal_mask``, ``redact_text``, ``is_id_card``, ``is_mobile``
+- ``osm``: ``read_osm``
+- ``quarantine``: ``write_quarantine``, ``default_quarantine_path``
+"""

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from geo.reach.network import Network, network_for_dataset
-from geo.reach.snapping import Snap
+from geo.reach.network import Network, Snap
+from geo.reach.roads import network_for_dataset
 from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.errors import MissingLayerError, SettingsError
@@ -182,7 +182,7 @@ def child_access(
     standards
         Service standards per level (default ``settings.service_standard``).
     network
-        A prebuilt network (default: :func:`geo.reach.network.network_for_dataset`, cached).
+        A prebuilt network (default: :func:`geo.reach.roads.network_for_dataset`, cached).
 
     Returns
     -------

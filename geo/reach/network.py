@@ -1,6 +1,7 @@
-"""Routing network: the dataset's roads as a scipy sparse graph, with point snapping.
+"""Routing network: roads as a scipy sparse graph, with point snapping and shortest paths.
 
-Built once per dataset and reused by coverage, siting and patrol routing.
+Built from road lines by :mod:`geo.reach.roads` (once per dataset) and reused by coverage,
+siting and patrol routing.
 
 Model
 -----
@@ -17,15 +18,15 @@ Model
 
 API
 ---
-``build_network(roads)``
+``geo.reach.roads.build_network(roads)``
     -> :class:`Network` (``roads`` a GeoDataFrame of lines in a metric CRS).
-``network_for_dataset(dataset)``
+``geo.reach.roads.network_for_dataset(dataset)``
     Built once per dataset from its roads in its metric CRS.
 ``Network.graph(mode, weight)``
     ``scipy.sparse.csr_matrix`` (n x n), entry ``[i, j]`` the weight of travelling i -> j.
 ``Network.xy``
     (n, 2) node coordinates in ``Network.crs``.
-``Network.snap_points(points)`` (:func:`geo.reach.snapping.snap_points`)
+``snap_points(network, points)`` / ``Network.snap_points(points)``
     -> :class:`Snap`: each point joined to the nearest point of the nearest edge, with the
     off-network leg and the partial lengths to both edge ends.
 ``Network.shortest_paths(from_nodes, mode=, weight=, limit=, min_only=)``
@@ -49,7 +50,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -58,17 +58,50 @@ import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from geo.reach.snapping import Snap, snap_points
 from geo.store import settings
-from geo.store.errors import CRSError, MissingLayerError, ValidationError
-
-if TYPE_CHECKING:
-    from geo.store.dataset import Dataset
+from geo.store.errors import CRSError, ValidationError
 
 logger = logging.getLogger(__name__)
 
 MODES = ("walk", "drive")
 WEIGHTS = ("length", "time")
+
+
+@dataclass
+class Snap:
+    """Points joined to a network: each at the nearest point of its nearest edge.
+
+    Attributes
+    ----------
+    edge
+        Edge index per point (-1 where a point has no geometry).
+    u, v
+        The edge's end nodes (``u`` the start in the road's drawing direction).
+    along
+        Distance from ``u`` to the joining point along the edge, metres.
+    rest
+        Distance from the joining point to ``v``, metres (``along + rest`` = edge length).
+    offset
+        The off-network leg: straight distance from the point to the joining point, metres.
+    xy
+        (k, 2) coordinates of the joining points.
+    """
+
+    edge: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    along: np.ndarray
+    rest: np.ndarray
+    offset: np.ndarray
+    xy: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+    @property
+    def valid(self) -> np.ndarray:
+        """Whether each point was joined (it had a geometry and the network has edges)."""
+        return self.edge >= 0
 
 
 @dataclass
@@ -448,94 +481,6 @@ class Network:
         )
 
 
-# --- construction ---------------------------------------------------------------------------
-
-
-def build_network(roads: gpd.GeoDataFrame, *, precision_m: float = 0.001) -> Network:
-    """Build the routing network from road lines.
-
-    Parameters
-    ----------
-    roads
-        Lines (``LineString`` / ``MultiLineString``) in a metric CRS with columns
-        ``road_class`` and ``oneway`` (``road_id`` optional).
-    precision_m
-        Vertices closer than this (after rounding) are one node, metres.
-
-    Returns
-    -------
-    Network
-    """
-    if roads.crs is None:
-        raise CRSError("the roads have no CRS")
-    if not roads.crs.is_projected:
-        raise CRSError("build_network needs roads in a metric CRS (use geo.store.projection)")
-    geoms = roads.geometry.to_numpy()
-    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    bad_type = keep & ~np.isin(shapely.get_type_id(geoms), [1, 5])
-    if bad_type.any():
-        rows = np.flatnonzero(bad_type)[:10].tolist()
-        raise ValidationError(f"roads must be lines; rows {rows} are not")
-    kept = geoms[keep]
-    if (shapely.get_type_id(kept) == 1).all():  # plain lines: no parts to split
-        parts, part_idx = kept, np.arange(len(kept))
-    else:
-        parts, part_idx = shapely.get_parts(kept, return_index=True)
-    road_rows = np.flatnonzero(keep)[part_idx]
-    coords, line_idx = shapely.get_coordinates(parts, return_index=True)
-    n_lines = len(parts)
-    if len(coords) == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return Network(
-            xy=np.empty((0, 2)), edge_u=empty, edge_v=empty, edge_length=np.empty(0),
-            edge_class=np.empty(0, dtype=object), edge_oneway=np.empty(0, dtype=bool),
-            edge_road=np.empty(0, dtype=object), crs=roads.crs,
-        )
-    key = np.round(coords[:, :2] / precision_m).astype(np.int64)
-    key -= key.min(axis=0)
-    span = key.max(axis=0) + 1
-    if float(span[0]) * float(span[1]) < 2**62:  # one int64 per vertex: a fast 1-D unique
-        uniq, node = np.unique(key[:, 0] * span[1] + key[:, 1], return_inverse=True)
-    else:
-        uniq, node = np.unique(key, axis=0, return_inverse=True)
-    node = node.ravel()
-    # node coordinates: the first vertex seen for each node
-    first = np.full(len(uniq), -1, dtype=np.int64)
-    order = np.arange(len(node))[::-1]
-    first[node[order]] = order
-    xy = coords[first]
-    # segments between consecutive vertices of the same line
-    same = line_idx[1:] == line_idx[:-1]
-    a = node[:-1][same]
-    b = node[1:][same]
-    seg_line = line_idx[:-1][same]
-    nonzero = a != b
-    a, b, seg_line = a[nonzero], b[nonzero], seg_line[nonzero]
-    length = np.hypot(*(coords[1:][same][nonzero] - coords[:-1][same][nonzero]).T)
-    rows = road_rows[seg_line]
-    cls = _column(roads, "road_class", "rural").to_numpy(dtype=object)[rows]
-    oneway = _column(roads, "oneway", False).fillna(False).astype(bool).to_numpy()[rows]
-    if "road_id" in roads.columns:
-        rid = roads["road_id"].astype(object).to_numpy()[rows]
-    else:
-        rid = np.asarray(roads.index, dtype=object)[rows]
-    net = Network(
-        xy=xy, edge_u=a.astype(np.int64), edge_v=b.astype(np.int64), edge_length=length,
-        edge_class=cls, edge_oneway=oneway, edge_road=rid, crs=roads.crs,
-    )
-    logger.info(
-        "network: %d roads (%d lines) -> %d nodes, %d edges, %.1f km",
-        len(roads), n_lines, net.n_nodes, net.n_edges, length.sum() / 1000,
-    )
-    return net
-
-
-def _column(frame: pd.DataFrame, name: str, default) -> pd.Series:
-    if name in frame.columns:
-        return frame[name].astype(object).where(frame[name].notna(), default)
-    return pd.Series([default] * len(frame), index=frame.index, dtype=object)
-
-
 def _min_csr(
     rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int, m: int | None = None
 ) -> sparse.csr_matrix:
@@ -562,24 +507,69 @@ def _min_csr(
                               indptr), shape=(n, m))
 
 
-# --- per dataset -------------------------------------------------------------------------------
+# --- snapping ------------------------------------------------------------------------------
 
 
-def network_for_dataset(dataset: Dataset) -> Network:
-    """Return the routing network of ``dataset``'s roads in its metric CRS, built once per dataset.
+def snap_points(network: Network, points) -> Snap:
+    """Join points to the nearest point of the nearest edge of ``network``.
 
-    The network is kept with the dataset (:meth:`~geo.store.dataset.Dataset.cached`) until its
-    roads are written again, so the analyses of one run share it.
+    Parameters
+    ----------
+    network
+        The network.
+    points
+        A GeoSeries / array of shapely Points, or an (k, 2) coordinate array, in the
+        network's CRS (a GeoSeries in another CRS raises :class:`~geo.store.errors.CRSError`).
 
-    Raises
-    ------
-    MissingLayerError
-        If the dataset has no roads.
+    Returns
+    -------
+    Snap
+        Edge, end nodes, partial lengths and off-network leg per point (exact: an STRtree
+        over the edge segments finds the nearest segment, the point is projected on it).
     """
-    if "roads" not in dataset:
-        raise MissingLayerError(["roads"], "a routing network")
-    metric = dataset.metric()
-    return metric.cached("network", lambda: build_network(metric["roads"]))
+    if isinstance(points, gpd.GeoSeries | gpd.GeoDataFrame):
+        if points.crs is not None and network.crs is not None and points.crs != network.crs:
+            raise CRSError("points and network are in different CRSs")
+        geoms = np.asarray(points.geometry if isinstance(points, gpd.GeoDataFrame) else points)
+    elif isinstance(points, np.ndarray) and points.ndim == 2 and points.shape[1] == 2:
+        geoms = shapely.points(points)
+    else:
+        geoms = np.asarray(points, dtype=object)
+    k = len(geoms)
+    edge = np.full(k, -1, dtype=np.int64)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms) if k else np.empty(0, bool)
+    pxy = np.full((k, 2), np.nan)
+    if k and (~missing).any():
+        pxy[~missing] = shapely.get_coordinates(geoms[~missing])[:, :2]
+    if network.n_edges and k:
+        ok = np.flatnonzero(~missing)
+        tree = network._segment_tree()
+        if len(ok):
+            hit = tree.query_nearest(geoms[ok], all_matches=False)
+            edge[ok[hit[0]]] = hit[1]
+    valid = edge >= 0
+    e = np.where(valid, edge, 0)
+    if network.n_edges:
+        a = network.xy[network.edge_u[e]]
+        b = network.xy[network.edge_v[e]]
+        d = b - a
+        l2 = np.einsum("ij,ij->i", d, d)
+        t = np.clip(np.einsum("ij,ij->i", np.nan_to_num(pxy) - a, d) / np.where(l2 > 0, l2, 1), 0, 1)
+        proj = a + t[:, None] * d
+        length = network.edge_length[e]
+        u, v = network.edge_u[e], network.edge_v[e]
+    else:
+        t = np.zeros(k)
+        proj = np.full((k, 2), np.nan)
+        length = np.zeros(k)
+        u = v = np.zeros(k, dtype=np.int64)
+    offset = np.hypot(*(np.nan_to_num(pxy) - proj).T) if k else np.empty(0)
+    along = t * length
+    rest = length - along
+    for arr in (along, rest, offset):
+        arr[~valid] = np.inf
+    proj[~valid] = np.nan
+    return Snap(edge=edge, u=u, v=v, along=along, rest=rest, offset=offset, xy=proj)
 
 
 # --- helpers ---------------------------------------------------------------------------------

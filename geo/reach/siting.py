@@ -34,8 +34,8 @@ from scipy.spatial import cKDTree
 
 from geo.reach.access import _check_metric, child_access, service_standards
 from geo.reach.allocation import MaximalCovering, SetCovering, coverage_matrix
-from geo.reach.network import Network, _min_csr, network_for_dataset
-from geo.reach.snapping import Snap
+from geo.reach.network import Network, Snap, _min_csr
+from geo.reach.roads import network_for_dataset
 from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.errors import MissingLayerError, SettingsError, ValidationError

@@ -1,1 +1,16 @@
-"""TODO."""
+"""The dataset store, the ground floor: datasets, their contract, settings, CRSs, checks and errors (imports nothing else of ``geo``).
+
+Modules, and the public functions a caller starts from:
+
+- ``dataset``: ``Dataset``, ``read_dataset``, ``write_dataset``, ``write_layers``, ``empty_layer``, ``coerce_layer``
+- ``schema``: ``Layer``, ``Column``
+- ``settings``: the defaults every analysis reads at call time
+- ``projection``: ``metric_crs_for``, ``is_metric``, ``check_same_crs``
+- ``coords``: ``to_wgs84``, ``geometry_to_wgs84``, ``wgs84_to_gcj02``, ``gcj02_to_wgs84``, ``wgs84_to_bd09``, ``bd09_to_wgs84``, ``distance_m``
+- ``validate``: ``dataset_problems``, ``validate_rows``, ``coordinate_problems``, ``Problem``
+- ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``
+- ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``
+- ``progress``: ``stage``, ``report``, ``set_reporter``
+
+The rule of the house: ``store`` imports nothing else of ``geo``; see docs/architecture.md.
+"""

@@ -18,7 +18,7 @@ from geo.field.patrols import (
     routes_to_gpx,
     two_opt,
 )
-from geo.reach.network import build_network
+from geo.reach.roads import build_network
 from geo.store.dataset import Dataset
 from geo.store.errors import ValidationError
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
 from geo.reach.access import child_access, household_access, service_standards
-from geo.reach.network import build_network
+from geo.reach.roads import build_network
 from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.errors import MissingLayerError, SettingsError

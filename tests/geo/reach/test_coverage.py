@@ -12,7 +12,7 @@ from shapely.geometry import Point, box
 from geo.reach.access import child_access
 from geo.reach.coverage import child_groups, coverage_by_unit, coverage_summary, service_areas
 from geo.reach.gaps import gap_areas, hex_cells, hex_polygons, vulnerability
-from geo.reach.network import build_network
+from geo.reach.roads import build_network
 from geo.store.dataset import Dataset
 
 

@@ -11,8 +11,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
-from geo.reach.network import build_network, network_for_dataset
-from geo.reach.snapping import snap_points
+from geo.reach.network import snap_points
+from geo.reach.roads import build_network, network_for_dataset
 from geo.store import settings
 from geo.store.errors import CRSError, MissingLayerError, ValidationError
 

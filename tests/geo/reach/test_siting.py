@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
 from geo.reach.access import household_access
-from geo.reach.network import build_network
+from geo.reach.roads import build_network
 from geo.reach.siting import network_coverage_matrix, read_candidates, site_stations, siting_demand
 from geo.store.dataset import Dataset
 from geo.store.errors import MissingLayerError, SettingsError, ValidationError
