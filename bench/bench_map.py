@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 import folium  # noqa: E402
 
 from geo.store.dataset import read_dataset  # noqa: E402
+from geo.store.labels import label  # noqa: E402
 from layers import assets, geojson_layer  # noqa: E402
 from layers.basemap import base_map  # noqa: E402
-from layers.labels import label  # noqa: E402
 
 logger = logging.getLogger("bench_map")
 DRAWN_JS = ("() => { if (typeof L === 'undefined') return false; const m = window.map || Object.values(window).find(v => v instanceof L.Map);"

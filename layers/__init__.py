@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 
 import folium
 
+from geo.store.labels import label
 from layers._geo import feature_collection, geojson_layer, min_zoom, to_map_frame, tooltip_html
-from layers.labels import label
 
 __all__ = ["feature_collection", "features_layer", "geojson_layer", "min_zoom", "point_legend",
            "to_map_frame", "tooltip_html"]

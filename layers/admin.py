@@ -5,8 +5,8 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from geo.store.labels import label
 from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
-from layers.labels import label
 
 #: outline style per admin level (villages drawn first, the county last, on top).
 STYLES: dict[str, dict] = {

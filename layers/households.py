@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Polygon
 
+from geo.store.labels import label, value_label
 from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
-from layers.labels import label
 
 COLOUR = "#7b1fa2"
 #: H3 resolution of the hexagon view (8: ~0.74 km² cells, edge ~0.46 km).
@@ -84,7 +84,7 @@ def households_features(
     hh = to_map_frame(households)
     if points:
         style = {"color": COLOUR, "weight": 0, "fillColor": COLOUR, "fillOpacity": 0.7, "radius": 2.5}
-        tips = [tooltip_html(label(c, lang) if isinstance(c, str) else None) for c in hh["caregiver"]]
+        tips = [tooltip_html(value_label(c, lang, "caregiver") if isinstance(c, str) else None) for c in hh["caregiver"]]
         return feature_collection(hh, [style] * len(hh), tips)
     if by == "hexagon":
         return _hexagons(hh, children, lang)
@@ -111,7 +111,7 @@ def overlay_name(*, by: str = "village", points: bool = False, lang: str = "zh")
     """The overlay's name in the layer control for this way of showing households."""
     if points:
         return label("household_points", lang)
-    return label("households_hex" if by == "hexagon" else "households", lang)
+    return label("households_hex" if by == "hexagon" else "households_by_village", lang)
 
 
 def _villages(hh, children, admin_units, lang) -> dict:
@@ -197,4 +197,4 @@ def legend_items(lang: str = "zh", *, by: str = "village", points: bool = False)
         return [(COLOUR, label("household_points", lang), "point")]
     if by == "hexagon":
         return [(HEX_RAMP[-2], label("households_hex", lang), "area")]
-    return [(COLOUR, label("households", lang), "circle")]
+    return [(COLOUR, label("households_by_village", lang), "circle")]

@@ -7,10 +7,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.store.labels import label
 from geo.store.schema import KIT_ITEMS
 from layers import features_layer, point_legend
 from layers._geo import feature_collection, to_map_frame, tooltip_html
-from layers.labels import label
 
 #: colour per completeness class.
 COLOURS: dict[str, str] = {"complete": "#1a9850", "partial": "#f39c12", "none": "#d73027"}

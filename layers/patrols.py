@@ -16,8 +16,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geo.store.labels import label
 from layers._geo import feature_collection, to_map_frame, tooltip_html
-from layers.labels import label
 
 #: distinct team colours (ColorBrewer Dark2 + Set1), reused in turn after eight teams.
 TEAM_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#377eb8")

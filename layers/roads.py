@@ -6,9 +6,9 @@ import folium
 import geopandas as gpd
 import shapely
 
+from geo.store.labels import label
 from geo.store.schema import ROAD_CLASSES
 from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
-from layers.labels import label
 
 #: colour and weight per road class.
 STYLES: dict[str, dict] = {

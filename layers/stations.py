@@ -6,10 +6,10 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geo.store.labels import label
 from geo.store.schema import STATION_KIND_LEVEL
 from layers import features_layer, point_legend
 from layers._geo import feature_collection, to_map_frame, tooltip_html
-from layers.labels import label
 
 #: colour per kind group (the usual level of the kind, DOMAIN.md §4).
 COLOURS: dict[str, str] = {

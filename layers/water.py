@@ -5,9 +5,9 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from geo.store.labels import label
 from geo.store.schema import WATER_KINDS
 from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
-from layers.labels import label
 
 #: colour and line weight per kind.
 STYLES: dict[str, dict] = {

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.store.labels import label
 from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
 from layers.kits import COLOURS as KIT_COLOURS
-from layers.labels import label
 
 #: risk classes (quantiles of the sites with risk > 0), low to high; no risk is grey.
 RISK_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")

@@ -8,10 +8,10 @@ import streamlit as st
 
 from geo.store import settings
 from geo.store.errors import ChildSafeError
+from geo.store.labels import label
 from geo.store.projection import metric_crs_for
 from geo.water.sites import sites_from_water
 from layers import admin, geojson_layer, households, kits, min_zoom, roads, stations, water
-from layers.labels import label
 from layers.legend import Legend
 from views import _common, session
 from views.session import lang, tr

@@ -13,12 +13,12 @@ import streamlit as st
 from geo.field.presets import PATROL_PRESETS
 from geo.store import settings
 from geo.store.errors import ChildSafeError
+from geo.store.labels import label
 from geo.store.schema import KIT_ITEMS
 from layers import admin as admin_layers
 from layers import geojson_layer
 from layers import patrols as patrol_layers
 from layers import water as water_layers
-from layers.labels import label
 from layers.legend import Legend
 from views import _common, session
 from views.session import lang, tr

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from geo.store.errors import ChildSafeError
+from geo.store.labels import label
 from layers import hotspots as hotspot_layers
 from layers import water_sites as site_layers
-from layers.labels import label
 from layers.legend import Legend
 from views import _common, session
 from views.session import lang, tr

@@ -86,7 +86,7 @@ def test_dataset_with_only_some_layers(monkeypatch, tiny_dataset, tmp_path):
     at = _run(monkeypatch, path)
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["儿童"] == "0"
-    assert [c.label for c in at.sidebar.checkbox] == ["户（按村汇总）", "水域"]
+    assert [c.label for c in at.sidebar.checkbox] == ["户", "水域"]
     _map(at)
 
 
