@@ -7,6 +7,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.privacy.disclosure import MARK, display_frame
 from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
 
 #: covered share classes (upper bounds) and their colours, red (few covered) to green.
@@ -32,7 +33,7 @@ _TEXT = {
     "gain": ("新增覆盖儿童", "Children newly covered"),
     "station": ("站点", "Station"),
     "radius": ("服务半径(米)", "Radius (m)"),
-    "no_data": ("无儿童", "No children"),
+    "no_data": ("无儿童或已隐藏", "No children, or hidden"),
 }
 
 
@@ -55,7 +56,25 @@ def _missing(v) -> bool:
 
 
 def _num(v) -> str:
-    return v if isinstance(v, str) else f"{float(v):.0f}"  # a suppressed count reads "<5"
+    """A count for a tooltip; a hidden one (``NaN`` in a released table) reads ``*``."""
+    if isinstance(v, str):
+        return v
+    return MARK if _missing(v) else f"{float(v):.0f}"
+
+
+def _shown(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` with the hidden cells of ``columns`` as ``*`` (tooltips only)."""
+    out = display_frame(frame)
+    for c in columns:
+        if c in out.columns:
+            out[c] = [_num(v) for v in out[c]]
+    return out
+
+
+def _hidden(frame: pd.DataFrame, column: str) -> list[bool]:
+    from geo.privacy.disclosure import is_hidden
+
+    return list(is_hidden(frame, column)) if column in frame.columns else [False] * len(frame)
 
 
 def coverage_choropleth(
@@ -75,15 +94,19 @@ def coverage_choropleth(
     merged = to_map_frame(gpd.GeoDataFrame(merged, geometry="geometry", crs=villages.crs), simplify_m=10)
     styles = [{"color": "#616161", "weight": 0.6, "fillColor": share_colour(s), "fillOpacity": 0.6}
               for s in merged["covered_share"]]
+    shown = _shown(merged, ["children", "covered", "left_behind_children", "left_behind_covered"])
     tips = [
         tooltip_html(n if isinstance(n, str) and n else c, [
             (text("children", lang), ch), (text("covered", lang), cv),
             (text("share", lang), None if pd.isna(s) else f"{100 * s:.0f}%"),
-            (text("left_behind", lang), None if _missing(lb) else f"{_num(lbc)}/{_num(lb)}"),
+            (text("left_behind", lang), None if lb is None else f"{lbc}/{lb}"),
         ])
         for n, c, ch, cv, s, lb, lbc in zip(
-            merged["name"], merged["code"], merged["children"], merged["covered"], merged["covered_share"],
-            merged["left_behind_children"], merged["left_behind_covered"], strict=True)
+            merged["name"], merged["code"], shown["children"], shown["covered"], merged["covered_share"],
+            [None if _missing(v) and not h else x for v, h, x in zip(
+                merged["left_behind_children"], _hidden(merged, "left_behind_children"),
+                shown["left_behind_children"], strict=True)],
+            shown["left_behind_covered"], strict=True)
     ]
     return geojson_layer(text("choropleth", lang), feature_collection(merged, styles, tips), show=show)
 
@@ -108,19 +131,21 @@ def density_layer(gaps: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True
     cls = np.searchsorted(breaks, n, side="right") if len(n) else np.empty(0, int)
     styles = [{"color": DENSITY_COLOURS[c], "weight": 0, "fillColor": DENSITY_COLOURS[c], "fillOpacity": 0.65}
               for c in cls]
-    tips = [tooltip_html(text("density", lang), [(text("children", lang), ch)]) for ch in fr["children"]]
+    tips = [tooltip_html(text("density", lang), [(text("children", lang), ch)])
+            for ch in _shown(fr, ["children"])["children"]]
     return geojson_layer(text("density", lang), feature_collection(fr, styles, tips), show=show)
 
 
 def gaps_layer(gaps: gpd.GeoDataFrame, *, top: int = 20, lang: str = "zh", show: bool = True) -> folium.FeatureGroup:
     """Return the ``top`` ranked gap areas as outlined hexagons with their rank."""
-    fr = to_map_frame(gaps.sort_values("rank").head(top))
+    fr = to_map_frame(gaps.sort_values("rank", na_position="last").head(top))
     styles = [{"color": "#4a148c", "weight": 2.5, "fill": False} for _ in range(len(fr))]
+    cols = ["rank", "children", "left_behind", "difficulty", "vulnerability"]
+    shown = _shown(fr, cols)
     tips = [tooltip_html(f"{text('rank', lang)} {r}", [
         (text("children", lang), ch), (text("left_behind", lang), lb), (text("difficulty", lang), df),
         (text("vulnerability", lang), vu)])
-        for r, ch, lb, df, vu in zip(fr["rank"], fr["children"], fr["left_behind"], fr["difficulty"],
-                                     fr["vulnerability"], strict=True)]
+        for r, ch, lb, df, vu in zip(*(shown[c] for c in cols), strict=True)]
     return geojson_layer(text("gaps", lang), feature_collection(fr, styles, tips), show=show)
 
 

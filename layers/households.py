@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Polygon
 
+from geo.privacy.disclosure import display_frame
 from geo.store.labels import label, value_label
 from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
 
@@ -154,7 +155,7 @@ def _hexagons(hh, children, lang) -> dict:
 
 
 def _number(values: pd.Series) -> np.ndarray:
-    """Counts as floats; suppressed ("<5") and empty counts read as 0 for sizing only."""
+    """Counts as floats; hidden and empty counts read as 0 for sizing only."""
     return pd.to_numeric(values.astype("string"), errors="coerce").fillna(0).to_numpy(float)
 
 
@@ -165,7 +166,8 @@ def aggregate_features(
 
     For roles that may not see households (``geo.privacy.roles``): ``hex_counts`` (H3 polygons) are drawn
     as hexagons, ``area_counts`` (village rows, no geometry) as circles on the villages of
-    ``admin_units``. Counts may be suppressed text ("<5"): shown as they are, sized as zero.
+    ``admin_units``. Hidden counts (``NaN``, named in the ``suppressed`` column,
+    ``geo.privacy.disclosure``) read ``*`` and are sized as zero.
     """
     rows = [("households", "households_n"), ("children", "children_n"), ("left_behind", "left_behind_n")]
     if isinstance(counts, gpd.GeoDataFrame) and counts.geometry.notna().any():
@@ -186,8 +188,9 @@ def aggregate_features(
         styles = [{"color": COLOUR, "weight": 1, "fillColor": COLOUR, "fillOpacity": 0.35, "radius": float(r)}
                   for r in radius]
     title = frame["name"] if "name" in frame else pd.Series(label("households_hex", lang), index=frame.index)
-    tips = [tooltip_html(t, [(label(key, lang), rec[col]) for col, key in rows if col in frame])
-            for t, (_, rec) in zip(title, frame.iterrows(), strict=True)]
+    shown = display_frame(frame)  # a hidden count reads "*"
+    tips = [tooltip_html(t, [(label(key, lang), rec[col]) for col, key in rows if col in shown])
+            for t, (_, rec) in zip(title, shown.iterrows(), strict=True)]
     return feature_collection(frame, styles, tips)
 
 

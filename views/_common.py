@@ -118,11 +118,45 @@ def analysis_key() -> tuple[str, float, str, str]:
     return str(path), _mtime(path), getattr(user, "role", "") or "", getattr(user, "scope", "") or ""
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _population(path: str, mtime: float, scope: str):
+    from geo.privacy.disclosure import population_context
+    from geo.privacy.roles import clip_to_scope
+
+    return population_context(clip_to_scope(_read(path, mtime), scope))
+
+
+def population_context():
+    """The disclosure decisions on the current scope's counts of people (cached per file, scope).
+
+    ``geo.privacy.disclosure.release`` takes it so every table hides the same cells.
+    """
+    path, mtime, _, scope = analysis_key()
+    return _population(path, mtime, scope)
+
+
 def role_result(name: str, result):
-    """What the current user may see of an analysis output (a frame, or a dict/tuple of frames)."""
+    """What the current user may see of an analysis output (a frame, or a dict/tuple of frames).
+
+    The output must be computed on :func:`analysis_dataset`; counts of people come back
+    released by ``geo.privacy.disclosure`` (hidden cells ``NaN``, a ``suppressed`` column).
+    """
     from geo.privacy.roles import filter_outputs
 
-    return filter_outputs(current_user(), name, result)
+    return filter_outputs(current_user(), name, result, context=population_context())
+
+
+def download_bytes(tables, fmt: str = ".xlsx", *, labels=None) -> bytes:
+    """A page download (``.xlsx`` or ``.csv``) through the one table writer, watermarked.
+
+    ``tables`` is a frame or sheet name -> frame, as released for the current user; text
+    stays text (no formulas), numbers numbers, dates dates, hidden cells empty and noted;
+    headers in the UI language (``labels``: see ``geo.privacy.tables.header_label``).
+    """
+    from geo.privacy.tables import table_bytes, watermark_text
+
+    return table_bytes(tables, fmt, lang=lang(), labels=labels,
+                       watermark=watermark_text(current_user(), lang=lang()))
 
 
 def _log_personal_view(path: Path, user, view: Dataset) -> None:

@@ -6,8 +6,8 @@ import streamlit as st
 
 from geo.privacy.accounts import add_user, disable_user, enable_user, list_users, set_password
 from geo.privacy.audit import log_event, read_audit
-from geo.privacy.export import excel_safe
 from geo.privacy.roles import ROLE_LABELS, ROLES, require
+from geo.privacy.tables import table_bytes, watermark_text
 from geo.store.errors import ChildSafeError
 from views import _common, session
 from views.session import tr
@@ -91,7 +91,8 @@ def _audit(path, actor) -> None:
     st.caption(tr(f"共 {len(log)} 条记录（只可追加，不可在应用中修改）",
                   f"{len(log)} entries (append-only; not editable in the app)"))
     st.dataframe(log.iloc[::-1], hide_index=True, use_container_width=True)
-    data = excel_safe(log).to_csv(index=False).encode("utf-8-sig")
+    data = table_bytes(log, ".csv", lang=session.lang(),
+                       watermark=watermark_text(actor, lang=session.lang()))
     if st.download_button(tr("导出 CSV", "Export CSV"), data, file_name="audit_log.csv",
                           mime="text/csv", key="audit_download") and not actor.demo:
         log_event(path, actor, "audit_export", f"{len(log)} entries (app)")

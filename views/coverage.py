@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from geo.privacy.disclosure import MARK, display_frame, scope_totals
 from geo.store import settings
 from geo.store.errors import ChildSafeError
 from views import _common
@@ -81,15 +83,20 @@ def render() -> None:
     radius, mode = settings.service_standard[level]
     st.caption(tr(f"服务标准：{radius / 1000:g} 公里（{'步行' if mode == 'walk' else '车行'}）",
                   f"Service standard: {radius / 1000:g} km ({mode})"))
-    summary = res["summary"].set_index("station_level")
-    cols = st.columns(len(summary))
-    for col, (lv, row) in zip(cols, summary.iterrows(), strict=True):
-        col.metric(level_text(str(lv)), f"{row['covered_share']:.1%}" if row["children"] else "–",
-                   help=tr(f"{int(row['covered']):,} / {int(row['children']):,} 名儿童",
-                           f"{int(row['covered']):,} of {int(row['children']):,} children"))
+    summary = scope_totals(table).set_index("station_level")  # from the cells the role sees
+    cols = st.columns(max(len(summary), 1))
+    for col, (lv, row) in zip(cols, summary.iterrows(), strict=False):
+        share, covered, children = row["covered_share"], row["covered"], row["children"]
+        col.metric(level_text(str(lv)), "–" if pd.isna(share) else f"{share:.1%}",
+                   help=tr(f"{_count(covered)} / {_count(children)} 名儿童",
+                           f"{_count(covered)} of {_count(children)} children"))
     _siting_tool(ds, level, metric, net)
     _map(ds, table, res["areas"], gaps, level)
     _table(table, gaps, level)
+
+
+def _count(value) -> str:
+    return MARK if pd.isna(value) else f"{int(value):,}"
 
 
 def _siting_tool(ds, level: str, metric: str, net) -> None:
@@ -158,10 +165,13 @@ def _table(table, gaps, level: str) -> None:
     unit = st.radio(tr("单位", "Unit"), ("village", "township", "county"), horizontal=True, key="coverage_unit",
                     format_func=unit_names.get)
     rows = table[(table["level"] == unit) & (table["station_level"] == level)]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.dataframe(display_frame(rows), hide_index=True, width="stretch")
+    if "suppressed" in table.columns and table["suppressed"].fillna("").ne("").any():
+        st.caption(tr(f"{MARK}：小数保护，已隐藏（由其他数值也推算不出）。",
+                      f"{MARK}: hidden to protect small counts (nor can it be worked out from the others)."))
     st.download_button(tr("下载覆盖统计（CSV）", "Download coverage table (CSV)"),
-                       table.to_csv(index=False).encode("utf-8-sig"), file_name="coverage_by_unit.csv",
+                       _common.download_bytes(table, ".csv"), file_name="coverage_by_unit.csv",
                        mime="text/csv", key="coverage_download")
     st.subheader(tr("覆盖缺口（按脆弱性排序）", "Gap areas (ranked by vulnerability)"))
     lv = gaps[gaps["station_level"] == level].drop(columns="geometry").head(50)
-    st.dataframe(lv, hide_index=True, width="stretch")
+    st.dataframe(display_frame(lv), hide_index=True, width="stretch")

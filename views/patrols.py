@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import io
 
 import pandas as pd
 import streamlit as st
@@ -136,10 +135,8 @@ def _highlight(row: pd.Series) -> list[str]:
 
 
 def excel_bytes(table: pd.DataFrame, sheet: str) -> bytes:
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        table.to_excel(xl, index=False, sheet_name=sheet)
-    return buf.getvalue()
+    """The table as an .xlsx download (the one table writer: no formulas, watermarked)."""
+    return _common.download_bytes({sheet: table}, ".xlsx")
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -274,7 +271,7 @@ def _schedule_section(sites) -> None:
         "site_ids": tr("点位", "Site ids")})
     st.dataframe(view, hide_index=True, width="stretch")
     d = st.columns(2)
-    d[0].download_button(tr("下载日历（CSV）", "Download calendar (CSV)"), shown.to_csv(index=False).encode("utf-8-sig"),
+    d[0].download_button(tr("下载日历（CSV）", "Download calendar (CSV)"), _common.download_bytes(shown, ".csv"),
                          "patrol_schedule.csv", "text/csv", key="patrols_sched_csv")
     d[1].download_button(tr("下载日历（Excel）", "Download calendar (Excel)"), excel_bytes(shown, "patrol_schedule"),
                          "patrol_schedule.xlsx",

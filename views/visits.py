@@ -68,7 +68,7 @@ def _staffing(ds, *, with_map: bool = True) -> None:
                   "Rule: at least 1 director per village, one more for each further 30 children in "
                   "scope (national plan §16; Anhui §17)."))
     st.download_button(tr("下载配备表（CSV）", "Download staffing (CSV)"),
-                       shown.to_csv(index=False).encode("utf-8-sig"), "staffing.csv", "text/csv",
+                       _common.download_bytes(shown, ".csv"), "staffing.csv", "text/csv",
                        key="visits_staffing_csv")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import streamlit as st
 
@@ -82,11 +80,8 @@ def ranked_table(sites: pd.DataFrame, top: int) -> pd.DataFrame:
 
 
 def excel_bytes(table: pd.DataFrame) -> bytes:
-    """The table as an .xlsx file."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        table.to_excel(xl, index=False, sheet_name="water_sites")
-    return buf.getvalue()
+    """The table as an .xlsx download (the one table writer: no formulas, watermarked)."""
+    return _common.download_bytes({"water_sites": table}, ".xlsx")
 
 
 def _site_id_from_click(clicked) -> str | None:

@@ -102,12 +102,24 @@ def open_dataset(path: str, *, analysis: bool = False, layers=None):
     return analysis_view(user, ds) if analysis else dataset_for(user, ds)
 
 
-def role_result(path: str, name: str, frame):
-    """Filter an analysis output ``frame`` for the current CLI user (``geo.privacy.roles.filter_result``)."""
-    from geo.cli.users import cli_user
-    from geo.privacy.roles import filter_outputs
+def role_result(path: str, name: str, frame, dataset=None):
+    """Filter an analysis output ``frame`` for the current CLI user (``geo.privacy.roles.filter_result``).
 
-    return filter_outputs(cli_user(path), name, frame)
+    ``dataset`` is the analysis view the output was computed on (from :func:`open_dataset`);
+    counts of people are then released with its one population decision
+    (``geo.privacy.disclosure``). Without it the scope's people are read from ``path``.
+    """
+    from geo.cli.users import cli_user
+    from geo.privacy.roles import clip_to_scope, filter_outputs
+    from geo.store.dataset import read_dataset
+
+    user = cli_user(path)
+    if user.local:
+        return frame
+    if dataset is None or "children" not in dataset:
+        full = read_dataset(path, layers=["admin_units", "households", "children"])
+        dataset = clip_to_scope(full, user.scope)
+    return filter_outputs(user, name, frame, context=dataset)
 
 
 def site_group(group: click.Group) -> click.Group:

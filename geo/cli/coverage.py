@@ -7,6 +7,7 @@ import json
 import click
 
 from geo.cli._main import open_dataset, role_result, site_group
+from geo.privacy.disclosure import scope_totals
 
 # the layers coverage and siting read (the rest of a dataset is not needed)
 _USED_LAYERS = ("admin_units", "households", "children", "stations", "roads")
@@ -51,20 +52,24 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
     shown = {}
     for name, frame in layers.items():
         try:
-            shown[name] = role_result(dataset, name, frame)
+            shown[name] = role_result(dataset, name, frame, ds)
         except PermissionDenied:
             continue
     write_layers(out, shown)
     summary = coverage_summary(access)
+    if "coverage_by_unit" in shown and shown["coverage_by_unit"] is not table:
+        summary = scope_totals(shown["coverage_by_unit"])  # only from the cells the role sees
     by_level: dict[str, dict[str, int | float | None]] = {
-        r.station_level: {"covered": int(r.covered), "children": int(r.children),
-                               "share": None if r.covered_share != r.covered_share else round(float(r.covered_share), 4)}
+        r.station_level: {"covered": _count(r.covered), "children": _count(r.children),
+                          "share": None if r.covered_share != r.covered_share
+                          else round(float(r.covered_share), 4)}
         for r in summary.itertuples()
     }
+    children = by_level[next(iter(by_level))]["children"] if by_level else len(ds["children"])
     result = {
         "out": out,
         "metric": metric or _default_metric(),
-        "children": int(len(ds["children"])),
+        "children": children,
         "levels": by_level,
         "gap_areas": int(len(gaps)),
         "layers": sorted(shown),
@@ -73,10 +78,10 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
-    click.echo(f"wrote {out}: {result['children']:,} children, {result['metric']} distances")
+    click.echo(f"wrote {out}: {_shown(result['children'])} children, {result['metric']} distances")
     for lv, v in by_level.items():
         share = "-" if v["share"] is None else f"{100 * v['share']:.1f}%"
-        click.echo(f"  {lv:<9} covered {v['covered']:>8,} of {v['children']:,}  ({share})")
+        click.echo(f"  {lv:<9} covered {_shown(v['covered']):>8} of {_shown(v['children'])}  ({share})")
     click.echo(f"  gap areas {len(gaps):,}; service areas {len(areas):,}")
 
 
@@ -119,7 +124,7 @@ def stations(dataset: str, level: str, new: int | None, target: float | None, ca
     res = site_stations(ds, level=level, new=new, target=target,
                         candidates=cand, radius=radius, metric=metric, capacity=capacity,
                         method=method, time_limit=time_limit)
-    write_layers(out, {"proposed_stations": role_result(dataset, "proposed_stations", res.proposed)})
+    write_layers(out, {"proposed_stations": role_result(dataset, "proposed_stations", res.proposed, ds)})
     summary = {"out": out, **res.summary()}
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, default=float))
@@ -132,6 +137,17 @@ def stations(dataset: str, level: str, new: int | None, target: float | None, ca
                f"status {res.status} ({res.method})")
     for r in res.proposed.itertuples():
         click.echo(f"  {r.order:>3}  {r.candidate_id:<14} {r.source:<15} +{r.children_newly_covered:,.0f} children")
+
+
+def _count(value) -> int | None:
+    """A count for JSON: ``None`` when hidden."""
+    return None if value != value or value is None else int(value)
+
+
+def _shown(value) -> str:
+    from geo.privacy.disclosure import MARK
+
+    return MARK if value is None else f"{value:,}"
 
 
 def _default_metric() -> str:

@@ -133,16 +133,10 @@ def patrol_schedule_cmd(dataset: str, start: str, end: str, teams: int, preset: 
     ds = open_dataset(dataset, analysis=True)
     sites = water_sites(ds)
     table = patrol_schedule(sites, start=start, end=end, teams=teams, preset=preset, alerts=pairs, per=per, top=top)
-    shown = table.copy()
-    for col in shown.columns:
-        if str(shown[col].dtype).startswith("datetime64"):
-            shown[col] = shown[col].dt.strftime("%Y-%m-%d")
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        shown.to_csv(path, index=False, encoding="utf-8-sig")
-    else:
-        shown.to_excel(path, index=False, sheet_name=f"patrol_{per}")
+    from geo.cli.users import cli_user
+    from geo.privacy.tables import watermark_text, write_table
+
+    path = write_table(out, {f"patrol_{per}": table}, watermark=watermark_text(cli_user(dataset)))
     summary = {"out": str(path), "per": per, "rows": int(len(table)), "teams": int(teams),
                "sites": int(table["site_id"].nunique()) if "site_id" in table else None}
     if per == "team":

@@ -159,7 +159,8 @@ def user_passwd(dataset: str, username: str, password_file: str | None) -> None:
 
 @click.command(name="audit")
 @_dataset
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the log to this CSV file.")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Write the log to this .csv or .xlsx file (the one table writer: no formulas).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON list.")
 @click.option("--last", type=int, default=50, show_default=True, help="Entries shown (not --out).")
 def audit(dataset: str, out: str | None, as_json: bool, last: int) -> None:
@@ -171,7 +172,9 @@ def audit(dataset: str, out: str | None, as_json: bool, last: int) -> None:
         raise PermissionDenied(f"{actor.username} ({actor.role}) may not view the audit log")
     log = read_audit(dataset)
     if out:
-        log.to_csv(out, index=False)
+        from geo.privacy.tables import watermark_text, write_table
+
+        write_table(out, {"audit_log": log}, watermark=watermark_text(actor))
         log_event(dataset, actor, "audit_export", f"{len(log)} entries to {Path(out).name}")
         click.echo(f"wrote {len(log)} entries to {out}")
         return

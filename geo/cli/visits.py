@@ -9,6 +9,7 @@ import click
 import pandas as pd
 
 from geo.cli._main import open_dataset, role_result
+from geo.cli.users import cli_user
 from geo.field.presets import PRESETS
 from geo.store.errors import ValidationError
 
@@ -18,22 +19,16 @@ def register(group: click.Group) -> None:
     group.add_command(staffing)
 
 
-def write_table(frame: pd.DataFrame, out: str, *, sheet: str) -> Path:
-    """Write ``frame`` to ``out`` as CSV (UTF-8 with BOM, opens in Excel) or XLSX."""
+def write_table(frame: pd.DataFrame, out: str, *, sheet: str, user) -> Path:
+    """Write ``frame`` to ``out`` (.csv or .xlsx) with the one table writer, watermarked."""
+    from geo.privacy.tables import watermark_text
+    from geo.privacy.tables import write_table as write
+
     path = Path(out)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
+    if path.suffix.lower() not in (".csv", ".xlsx"):
         raise ValidationError(f"--out must end in .csv or .xlsx, not {path.name!r}")
-    table = pd.DataFrame(frame).drop(columns="geometry", errors="ignore").copy()
-    for col in table.columns:
-        if pd.api.types.is_datetime64_any_dtype(table[col]):
-            table[col] = table[col].dt.strftime("%Y-%m-%d")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        table.to_csv(path, index=False, encoding="utf-8-sig")
-    else:
-        table.to_excel(path, index=False, sheet_name=sheet)
-    return path
+    table = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
+    return write(path, {sheet: table}, watermark=watermark_text(user))
 
 
 def _alerts(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -59,10 +54,10 @@ def visits(dataset: str, on: str | None, preset: str | None, alerts: tuple[str, 
     """Write each child's tier, next contact and home-visit due dates, status and flags."""
     from geo.field.visits import EXPORT_COLUMNS, visit_schedule
 
-    ds = open_dataset(dataset)
+    ds = open_dataset(dataset, analysis=True)
     sched = visit_schedule(ds, on=on, preset=preset, alerts=_alerts(alerts))
-    sched = role_result(dataset, "visit_schedule", sched)
-    path = write_table(sched[EXPORT_COLUMNS], out, sheet="visits")
+    sched = role_result(dataset, "visit_schedule", sched, ds)
+    path = write_table(sched[EXPORT_COLUMNS], out, sheet="visits", user=cli_user(dataset))
     counts = sched["status"].value_counts()
     summary = {
         "out": str(path),
@@ -92,20 +87,28 @@ def visits(dataset: str, on: str | None, preset: str | None, alerts: tuple[str, 
 def staffing(dataset: str, out: str, as_json: bool) -> None:
     """Write child-director staffing per village (the >30 children rule, 000 §16)."""
     from geo.field.staffing import COLUMNS, village_staffing
+    from geo.privacy.disclosure import SUPPRESSED, figure
 
-    ds = open_dataset(dataset)
+    ds = open_dataset(dataset, analysis=True)  # computed on the scope's full data, then released
     table = village_staffing(ds)
-    table = role_result(dataset, "staffing", table)
-    path = write_table(table[[c for c in COLUMNS if c in table.columns]], out, sheet="staffing")
+    table = role_result(dataset, "staffing", table, ds)
+    path = write_table(table[[c for c in COLUMNS + [SUPPRESSED] if c in table.columns]], out,
+                       sheet="staffing", user=cli_user(dataset))
     summary = {
         "out": str(path),
         "villages": int(len(table)),
         "villages_short": int((table["shortfall"] > 0).sum()) if "shortfall" in table else None,
-        "directors_short": int(table["shortfall"].sum()) if "shortfall" in table else None,
+        "directors_short": _whole(figure(table, "shortfall")) if "shortfall" in table else None,
     }
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
         return
+    short = summary["directors_short"]
     click.echo(f"{summary['villages']:,} villages, {summary['villages_short']:,} short of "
-               f"{summary['directors_short']:,} child directors")
+               f"{'*' if short is None else format(short, ',')} child directors")
     click.echo(f"wrote {path}")
+
+
+def _whole(value: float) -> int | None:
+    """An integer figure, ``None`` when hidden."""
+    return None if value != value else int(value)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import click
-import pandas as pd
 
 from geo.cli._main import open_dataset, role_result, site_group
 
@@ -31,7 +30,7 @@ def water(dataset: str, out: str, max_length: float | None, band: float | None, 
           top: int, as_json: bool) -> None:
     """Cut the waters of DATASET into sites, check their kits, rank them by drowning risk and
     find hot spots; write layer ``water_sites`` (and ``risk_hexagons``) to OUT."""
-    from geo.privacy.roles import suppress_counts
+    from geo.privacy.disclosure import MARK, figure
     from geo.store.dataset import write_layers
     from geo.water.hotspots import risk_to_hexagons
     from geo.water.pipeline import USED_LAYERS, water_sites
@@ -41,18 +40,17 @@ def water(dataset: str, out: str, max_length: float | None, band: float | None, 
     layers = {"water_sites": full}
     if hexagons:
         layers["risk_hexagons"] = risk_to_hexagons(full)
-    layers = role_result(dataset, "water", layers)  # what the CLI user's role may see
+    layers = role_result(dataset, "water", layers, ds)  # what the CLI user's role may see
     sites = layers["water_sites"]
     write_layers(out, layers)
-    visible = full.loc[full["site_id"].isin(sites["site_id"])]
+    visible = sites  # every figure below comes from what the role receives
     status = visible["kit_status"].value_counts()
-    near = int(visible["children_100m"].sum())
-    suppressed = not pd.api.types.is_numeric_dtype(sites["children_100m"])
+    near = figure(visible, "children_100m")  # NaN when a site's count is hidden
     summary = {
         "out": out,
         "sites": len(visible),
         "kit_status": {s: int(status.get(s, 0)) for s in ("complete", "partial", "none")},
-        "children_100m": str(suppress_counts(pd.Series([near])).iloc[0]) if suppressed else near,
+        "children_100m": None if near != near else int(near),
         "total_risk": round(float(visible["risk"].sum()), 4),
         "hot_spots": int((visible["gi_bin"] > 0).sum()),
         "cold_spots": int((visible["gi_bin"] < 0).sum()),
@@ -68,7 +66,7 @@ def water(dataset: str, out: str, max_length: float | None, band: float | None, 
         click.echo(f"{'rank':>4}  {'site':<16} {'kind':<9} {'kit':<8} {'<100m':>5} {'<500m':>5} {'risk':>8}")
         for r in sites.head(top).itertuples():
             click.echo(f"{r.risk_rank:>4}  {str(r.site_id):<16} {str(r.kind):<9} {str(r.kit_status):<8} "
-                       f"{str(r.children_100m):>5} {str(r.children_500m):>5} {r.risk:>8.2f}")
+                       f"{_n(r.children_100m, MARK):>5} {_n(r.children_500m, MARK):>5} {r.risk:>8.2f}")
 
 
 @click.command(name="kits")
@@ -93,7 +91,7 @@ def kits(dataset: str, new: int, barriers: int, out: str, method: str, time_limi
     ds = open_dataset(dataset, analysis=True, layers=USED_LAYERS)
     sites = water_sites(ds)
     plan = place_kits(sites, new, barriers=barriers, method=method, time_limit=time_limit)
-    write_layers(out, {"proposed_kits": role_result(dataset, "proposed_kits", plan.proposed)})
+    write_layers(out, {"proposed_kits": role_result(dataset, "proposed_kits", plan.proposed, ds)})
     summary = {"out": out, **plan.summary()}
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
@@ -103,3 +101,8 @@ def kits(dataset: str, new: int, barriers: int, out: str, method: str, time_limi
                f"({plan.status}, gap to bound {100 * plan.gap:.2f}%)")
     for r in plan.proposed.itertuples():
         click.echo(f"  {r.measure:<8} {r.order:>3}  {r.site_id:<16} risk reduced {r.risk_reduced:.3f}")
+
+
+def _n(value, mark: str) -> str:
+    """A count for the terminal; a hidden one reads ``mark``."""
+    return mark if value != value or value is None else str(int(value))

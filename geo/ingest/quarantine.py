@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+#: permission bits of a quarantine file: it holds raw rows, readable by its owner only.
+QUARANTINE_MODE = 0o600
 #: columns of a quarantine file that say why a row was set aside (ignored when re-importing).
 REASON_HEADERS = ("reason", "原因", "问题", "quarantine_reason")
 
@@ -30,26 +33,32 @@ def default_quarantine_path(source: Path, fmt_suffix: str | None = None) -> Path
 
 def write_quarantine(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write quarantined rows (unchanged, plus ``reason``) as CSV (UTF-8 with BOM), XLSX,
-    GeoJSON or GeoPackage by the suffix of ``path``; the file is replaced atomically."""
+    GeoJSON or GeoPackage by the suffix of ``path``; the file is replaced atomically.
+
+    The file holds raw rows (possibly personal data the import removed): it is mode ``0600``,
+    and tables go through the one table writer (``geo.privacy.tables``), so no cell is a live
+    formula.
+    """
+    from geo.privacy.tables import write_table
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
     suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            pd.DataFrame(frame).to_excel(tmp, index=False, engine="openpyxl")
-        elif suffix in (".geojson", ".gpkg") and isinstance(frame, gpd.GeoDataFrame):
+    if suffix in (".geojson", ".gpkg") and isinstance(frame, gpd.GeoDataFrame):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
+        try:
             out = frame.copy()
             out.columns = [str(c) for c in out.columns]
             driver = "GeoJSON" if suffix == ".geojson" else "GPKG"
             pyogrio.write_dataframe(out, tmp, driver=driver, layer="quarantine")
-        else:
-            data = pd.DataFrame(frame).copy()
-            if isinstance(frame, gpd.GeoDataFrame):
-                data[frame.geometry.name] = frame.geometry.to_wkt()
-            data.to_csv(tmp, index=False, encoding="utf-8-sig")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+            os.chmod(tmp, QUARANTINE_MODE)
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return path
+    data = pd.DataFrame(frame).copy()
+    if isinstance(frame, gpd.GeoDataFrame):
+        data[frame.geometry.name] = frame.geometry.to_wkt()
+    fmt = ".xlsx" if suffix in (".xlsx", ".xlsm") else ".csv"
+    return write_table(path, {"quarantine": data}, mode=QUARANTINE_MODE, fmt=fmt)

@@ -6,5 +6,7 @@ Modules, and the public functions a caller starts from:
 - ``accounts``: ``add_user``, ``authenticate``, ``has_users``, ``list_users``, ``disable_user``, ``enable_user``, ``set_password``
 - ``audit``: ``log_event``, ``read_audit``, ``save_dataset``
 - ``security``: ``safe_dataset_path``, ``upload_problems``, ``check_upload``
-- ``export``: ``export_dataset``, ``geomask_points``, ``excel_safe``
+- ``export``: ``export_dataset``, ``geomask_points``
+- ``disclosure``: ``release``, ``population_context``, ``suppressed_mask``, ``display_frame``, ``rollup``, ``figure``, ``band``, ``recoverable_cells``
+- ``tables``: ``write_table``, ``table_bytes``, ``read_table``, ``watermark_text``, ``neutralise``
 """

@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 FORMATS = (".gpkg", ".xlsx")
 #: Point layers holding where people live: the ones geomasking moves.
 PERSONAL_POINT_LAYERS = ("households",)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def geomask_points(frame: gpd.GeoDataFrame, *, radius_m: float, seed: str | int,
@@ -125,17 +124,6 @@ def export_view_user(actor: User, role: str | None, scope: str | None) -> User:
     return User(actor.username, role, scope)
 
 
-def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Quote text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)."""
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object:
-            out[col] = out[col].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
-    return out
-
-
 def watermark_line(wm: dict) -> str:
     """The one-line watermark text."""
     return (
@@ -209,38 +197,11 @@ def export_dataset(dataset: Dataset, out: str | os.PathLike, *, actor: User,
     return out
 
 
-def _excel_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
-    """A table for a sheet: points as lon/lat columns; other geometries dropped (noted)."""
-    if not isinstance(frame, gpd.GeoDataFrame):
-        return pd.DataFrame(frame), None
-    geo = frame.to_crs("EPSG:4326") if frame.crs is not None else frame
-    table = pd.DataFrame(geo.drop(columns=geo.geometry.name))
-    kinds = set(geo.geom_type.dropna())
-    if kinds <= {"Point"}:
-        table["lon"] = geo.geometry.x.round(6)
-        table["lat"] = geo.geometry.y.round(6)
-        return table, None
-    return table, "geometry (lines/polygons) left out; use the GeoPackage export for shapes"
-
-
 def _write_excel(out: Path, layers: dict[str, pd.DataFrame], wm: dict) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.xlsx")
-    try:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            pd.DataFrame({"watermark": [wm["note"]], **{k: [v] for k, v in wm.items() if k != "note"}}
-                         ).to_excel(writer, sheet_name="watermark", index=False)
-            for name, frame in layers.items():
-                table, note = _excel_frame(frame)
-                table = excel_safe(table)
-                for col in table.columns:  # Excel has no time zones
-                    if isinstance(table[col].dtype, pd.DatetimeTZDtype):
-                        table[col] = table[col].dt.tz_localize(None)
-                sheet = name[:31]
-                table.to_excel(writer, sheet_name=sheet, index=False, startrow=1)
-                ws = writer.sheets[sheet]
-                ws.cell(row=1, column=1, value=wm["note"] + (f" ({note})" if note else ""))
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """One sheet per layer through the one table writer (geo.privacy.tables), watermarked."""
+    from geo.privacy.tables import write_table
+
+    sheets = {"watermark": pd.DataFrame({"watermark": [wm["note"]],
+                                         **{k: [v] for k, v in wm.items() if k != "note"}})}
+    sheets.update(layers)
+    write_table(out, sheets, watermark=wm["note"], lang="en")

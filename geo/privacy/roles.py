@@ -6,7 +6,7 @@ the layers, rows and columns the user's role and area scope allow (DOMAIN.md §6
 
 - ``admin``: everything in scope, the audit log, user management;
 - ``leader``: aggregates only (``area_counts`` per county/township/village and ``hex_counts``
-  per H3 cell, counts below ``settings.small_count_threshold`` shown as ``"<5"``), waters, kits,
+  per H3 cell, small counts hidden by :mod:`geo.privacy.disclosure`), waters, kits,
   stations, roads; no household or child rows;
 - ``planner``: household locations with counts of children by group (no caregiver, no child
   attributes), exact area counts, waters, kits, stations, roads;
@@ -59,7 +59,7 @@ AGGREGATE_LAYERS = ("area_counts", "hex_counts")
 #: What each role sees of each layer (docs/security.md prints this table; tests walk it).
 #: ``all``: every row and column in the user's scope; ``locations``: household points and
 #: counts of children by group, no other attribute; ``suppressed``: aggregate counts with small
-#: counts shown as "<5"; ``exact``: aggregate counts as they are; ``none``: the layer is absent.
+#: counts hidden (NaN, noted in a ``suppressed`` column; geo.privacy.disclosure); ``exact``: aggregate counts as they are; ``none``: the layer is absent.
 ROLE_MATRIX: dict[str, dict[str, str]] = {
     "admin": {
         "admin_units": "all", "households": "all", "children": "all", "visits": "all",
@@ -118,10 +118,6 @@ PERSONAL_KEYS = ("child_id", "household_id", "visit_id")
 #: Columns of the planner's households: location and counts by group.
 GROUP_COUNTS = ("children", "left_behind", "in_difficulty", "under_6")
 _SECRET_SETTING = re.compile(r"salt|secret|password|passwd|token|hash|geomask_key", re.I)
-_COUNT_NAME = re.compile(
-    r"(^n_|_n$|count|child|household|left_behind|difficulty|under_|exposed|reached|people|pop)",
-    re.I,
-)
 
 
 def check_role(role: str) -> str:
@@ -295,51 +291,41 @@ def households_with_counts(ds: Dataset) -> gpd.GeoDataFrame:
     return out
 
 
-def suppress_counts(values: pd.Series, *, threshold: int | None = None) -> pd.Series:
-    """Return counts as text with every count below ``threshold`` shown as ``"<threshold"``."""
-    threshold = settings.small_count_threshold if threshold is None else threshold
-    num = pd.to_numeric(values, errors="coerce")
-    text = num.map(lambda v: "" if pd.isna(v) else (f"<{threshold}" if v < threshold else str(int(v))))
-    return text.astype("string")
-
-
-def area_counts(ds: Dataset, *, suppress: bool) -> pd.DataFrame:
+def area_counts(ds: Dataset, *, suppress: bool = False) -> pd.DataFrame:
     """Counts of households and children by group per county, township and village.
 
     Units come from ``admin_units`` and from the households' village codes (a village missing
-    from ``admin_units`` still counts). With ``suppress``, counts below
-    ``settings.small_count_threshold`` read ``"<5"``.
+    from ``admin_units`` still counts). Computed on the full data of ``ds``; with
+    ``suppress`` the table is released as a leader receives it
+    (:func:`geo.privacy.disclosure.release`: hidden cells ``NaN``, the ``suppressed`` column
+    names them).
     """
-    hh = households_with_counts(ds)
-    per_village = hh.groupby("village_code")[["household_id"]].count().rename(
-        columns={"household_id": "households"}
-    )
-    per_village = per_village.join(hh.groupby("village_code")[list(GROUP_COUNTS)].sum())
+    from geo.privacy.disclosure import population_context, population_table, release
+
+    table = population_table(ds)
     units = ds["admin_units"]
     names = dict(zip(units["code"].astype(str), units["name"].astype("string"), strict=True))
     levels = dict(zip(units["code"].astype(str), units["level"].astype("string"), strict=True))
-    codes = set(names)
-    for v in per_village.index.astype(str):
-        codes.update({v, v[:9]} if len(v) == 12 else {v})
-    rows = []
-    village_codes = per_village.index.astype(str)
-    for code in sorted(codes):
-        mask = village_codes.str.startswith(code)
-        sums = per_village[mask].sum() if mask.any() else pd.Series(0, index=per_village.columns)
-        level = levels.get(code) or {6: "county", 9: "township", 12: "village"}.get(len(code), "")
-        row = {"code": code, "name": names.get(code), "level": level}
-        row.update({c: int(sums.get(c, 0)) for c in ("households", *GROUP_COUNTS)})
-        rows.append(row)
-    out = pd.DataFrame(rows, columns=["code", "name", "level", "households", *GROUP_COUNTS])
-    for col in ("code", "name", "level"):
-        out[col] = out[col].astype("string")
+    codes = table["code"].astype(str)
+    out = pd.DataFrame({
+        "code": table["code"].astype("string"),
+        "name": pd.array([names.get(c) for c in codes], dtype="string"),
+        "level": pd.array([levels.get(c) or {6: "county", 9: "township", 12: "village"}.get(
+            len(c), "") for c in codes], dtype="string"),
+    })
     for col in ("households", *GROUP_COUNTS):
-        out[col] = suppress_counts(out[col]) if suppress else out[col].astype("Int64")
+        out[col] = table[col].astype("Int64")
+    if suppress:
+        return release("leader", "area_counts", out, context=population_context(ds))
     return out
 
 
-def hex_counts(ds: Dataset, *, suppress: bool, resolution: int | None = None) -> gpd.GeoDataFrame:
-    """Counts of households and children per H3 cell (``settings.aggregate_h3_resolution``)."""
+def hex_counts(ds: Dataset, *, suppress: bool = False,
+               resolution: int | None = None) -> gpd.GeoDataFrame:
+    """Counts of households and children per H3 cell (``settings.aggregate_h3_resolution``).
+
+    With ``suppress``, released as a leader receives it (see :func:`area_counts`).
+    """
     import h3
 
     res = settings.aggregate_h3_resolution if resolution is None else resolution
@@ -356,9 +342,14 @@ def hex_counts(ds: Dataset, *, suppress: bool, resolution: int | None = None) ->
     geoms = [Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in agg["h3_cell"]]
     agg["h3_cell"] = agg["h3_cell"].astype("string")
     for col in ("households", *GROUP_COUNTS):
-        agg[col] = suppress_counts(agg[col]) if suppress else agg[col].astype("Int64")
+        agg[col] = agg[col].astype("Int64")
     out = gpd.GeoDataFrame(agg, geometry=geoms, crs="EPSG:4326")
-    return out.to_crs(ds.crs) if ds.crs is not None else out
+    out = out.to_crs(ds.crs) if ds.crs is not None else out
+    if suppress:
+        from geo.privacy.disclosure import release
+
+        return release("leader", "hex_counts", out)
+    return out
 
 
 # --- role views ----------------------------------------------------------------------------------
@@ -387,6 +378,8 @@ def dataset_for(user: User, dataset: Dataset) -> Dataset:
     Dataset
         The layers of :data:`ROLE_MATRIX` for the role, rows inside the user's scope.
     """
+    from geo.privacy.disclosure import release
+
     check_role(user.role)
     scoped = clip_to_scope(dataset, user.scope)
     matrix = ROLE_MATRIX[user.role]
@@ -394,10 +387,9 @@ def dataset_for(user: User, dataset: Dataset) -> Dataset:
     for name, access in matrix.items():
         if access == "none":
             continue
-        if name == "area_counts":
-            out[name] = area_counts(scoped, suppress=access == "suppressed")
-        elif name == "hex_counts":
-            out[name] = hex_counts(scoped, suppress=access == "suppressed")
+        if name in AGGREGATE_LAYERS:  # computed on the scope's full data, then released
+            build = area_counts if name == "area_counts" else hex_counts
+            out[name] = release(user, name, build(scoped), context=scoped)
         elif access == "locations":
             out[name] = households_with_counts(scoped)
         else:
@@ -420,40 +412,30 @@ def analysis_view(user: User, dataset: Dataset) -> Dataset:
     return out
 
 
-def _count_columns(frame: pd.DataFrame) -> list[str]:
-    """Integer columns that count people or households (suppressed for aggregate-only roles)."""
-    cols = []
-    for col in frame.columns:
-        if col == getattr(frame, "_geometry_column_name", None) or not isinstance(col, str):
-            continue
-        series = frame[col]
-        numeric = pd.api.types.is_integer_dtype(series) or (
-            pd.api.types.is_float_dtype(series) and bool((series.dropna() % 1 == 0).all())
-        )
-        if numeric and not pd.api.types.is_bool_dtype(series) and _COUNT_NAME.search(col):
-            cols.append(col)
-    return cols
-
-
 def filter_result(user: User, name: str, frame: pd.DataFrame, *,
-                  counts: list[str] | None = None) -> pd.DataFrame:
+                  counts: list[str] | None = None, context=None) -> pd.DataFrame:
     """Return what ``user`` may see of the analysis output ``frame`` (named ``name``).
 
+    ``frame`` must be computed on the full data of the user's scope (:func:`analysis_view`).
     Rules by the frame's columns, so every analysis is covered without registering it:
 
     - rows about one child (``child_id``): admin and child director only, in their scope;
     - rows about one household (``household_id``): also planners, with child attributes
       dropped; leaders and safety officers are refused;
-    - any other rows (sites, villages, routes): every role; child attributes are dropped for
-      roles without ``view_personal``; for leaders the count columns (``counts``, default:
-      integer columns named like counts of children or households) read ``"<5"`` when small;
-    - rows with a ``village_code``/``code`` column are limited to the user's scope.
+    - any other rows (sites, villages, routes): every role; child attributes (text, flags,
+      dates) are dropped for roles without ``view_personal``, counts stay counts;
+    - rows with a ``village_code``/``code`` column are limited to the user's scope;
+    - counts of people, the shares and scores made from them and distances to homes are then
+      released by :func:`geo.privacy.disclosure.release` (``counts``: the count columns, for
+      an output it does not know; ``context``: the scope's population context or dataset).
 
     Raises
     ------
     PermissionDenied
         The role may not see rows of this kind at all.
     """
+    from geo.privacy.disclosure import TableSpec, release
+
     role = user.role
     out = frame.copy()
     cols = set(map(str, out.columns))
@@ -470,12 +452,18 @@ def filter_result(user: User, name: str, frame: pd.DataFrame, *,
             out = out[in_scope(out[code_col], user.scope).to_numpy()]
             break
     if not can(user, "view_personal"):
-        drop = [c for c in out.columns if c in CHILD_COLUMNS or c == "caregiver"]
+        drop = [c for c in out.columns if (c in CHILD_COLUMNS or c == "caregiver")
+                and (personal or household or not _is_count(out[c]))]
         out = out.drop(columns=drop)
-    if ROLE_MATRIX[role]["area_counts"] == "suppressed":
-        for col in counts if counts is not None else _count_columns(out):
-            out[col] = suppress_counts(out[col])
-    return out
+    if personal or household:
+        return out
+    spec = TableSpec(counts=tuple(counts), total=True) if counts is not None else None
+    return release(user, name, out, context=context, spec=spec)
+
+
+def _is_count(series: pd.Series) -> bool:
+    """Whether a column holds counts (numbers, not flags): an aggregate, not an attribute."""
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
 def run_analysis(user: User, dataset: Dataset, name: str, func: Callable, *args, **kwargs):
@@ -484,18 +472,20 @@ def run_analysis(user: User, dataset: Dataset, name: str, func: Callable, *args,
     A frame output goes through :func:`filter_result`; a dict or tuple of frames has each
     frame filtered (other values pass unchanged).
     """
-    result = func(analysis_view(user, dataset), *args, **kwargs)
-    return filter_outputs(user, name, result)
+    view = analysis_view(user, dataset)
+    result = func(view, *args, **kwargs)
+    return filter_outputs(user, name, result, context=view)
 
 
-def filter_outputs(user: User, name: str, result):
+def filter_outputs(user: User, name: str, result, *, context=None):
     """Apply :func:`filter_result` to a frame, or to each frame in a dict/tuple/list."""
     if isinstance(result, pd.DataFrame):
-        return filter_result(user, name, result)
+        return filter_result(user, name, result, context=context)
     if isinstance(result, dict):
-        return {k: filter_outputs(user, f"{name}.{k}", v) for k, v in result.items()}
+        return {k: filter_outputs(user, f"{name}.{k}", v, context=context)
+                for k, v in result.items()}
     if isinstance(result, tuple | list):
-        return type(result)(filter_outputs(user, name, v) for v in result)
+        return type(result)(filter_outputs(user, name, v, context=context) for v in result)
     return result
 
 
@@ -504,5 +494,5 @@ __all__ = [
     "ROLE_MATRIX", "User", "analysis_view", "area_counts", "can", "check_role", "check_scope",
     "clip_to_scope", "dataset_for", "filter_outputs", "filter_result", "hex_counts",
     "households_with_counts", "in_scope", "public_settings", "require", "run_analysis",
-    "suppress_counts", "visible_layers",
+    "visible_layers",
 ]

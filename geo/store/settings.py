@@ -19,6 +19,8 @@ data_dir: Path = package_root / "data"
 demo_dataset: Path = data_dir / "demo_county.gpkg"
 #: UI and message language: "zh" or "en".
 language: str = "zh"
+#: the county's time zone: times are stored in UTC and shown (and written to tables) in it.
+local_timezone: str = "Asia/Shanghai"
 #: log a one-line summary at the end of public functions.
 log_summaries: bool = True
 #: threads for the vectorised geometry passes that release the GIL (exposure pairs).
@@ -158,8 +160,11 @@ visit_holidays: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
 visit_extreme_weather_days: int = 2
 
 # --- privacy (docs/security.md) ---------------------------------------------------------------
-#: counts below this are shown as "<5" to roles that see aggregates only.
+#: counts below this are hidden (with complementary cells) from roles that see aggregates only.
 small_count_threshold: int = 5
+#: distances to homes (``nearest_child_m``) are rounded up to these edges, metres, for roles
+#: that may not see households (docs/security.md); beyond the last, to a whole kilometre.
+distance_bands_m: tuple[float, ...] = (100.0, 250.0, 500.0, 1000.0)
 #: displacement radius for geomasked exports, metres.
 geomask_radius_m: float = 200.0
 #: app session timeout, minutes; failed logins before lock-out; lock-out minutes.

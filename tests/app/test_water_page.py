@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -50,6 +49,7 @@ def test_page_ranks_and_maps_sites(monkeypatch, tiny_file):
 
 
 def test_filters_and_excel(monkeypatch, tiny_file):
+    from geo.privacy.tables import read_table
     from views.water import excel_bytes, ranked_table
 
     at = run_page(_page, monkeypatch, tiny_file)
@@ -60,7 +60,7 @@ def test_filters_and_excel(monkeypatch, tiny_file):
     at.number_input(key="water_top").set_value(2).run()
     assert len(at.dataframe[0].value) == 2
     sites = pd.DataFrame({"risk_rank": [2, 1], "site_id": ["b", "a"], "risk": [1.0, 2.0]})
-    back = pd.read_excel(io.BytesIO(excel_bytes(ranked_table(sites, 5))))
+    back = read_table(excel_bytes(ranked_table(sites, 5)))
     assert back.iloc[:, 1].tolist() == ["a", "b"]
 
 

@@ -43,8 +43,7 @@ def test_patrol_bad_base(tmp_path):
 
 
 def test_patrol_schedule_csv_xlsx(tiny_dataset, tmp_path):
-    import pandas as pd
-
+    from geo.privacy.tables import read_table
     from geo.store.dataset import write_dataset
 
     path = write_dataset(tiny_dataset, tmp_path / "tiny.gpkg")
@@ -53,14 +52,14 @@ def test_patrol_schedule_csv_xlsx(tiny_dataset, tmp_path):
                                    "--teams", "2", "--out", str(out), "--json"])
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output.strip().splitlines()[-1])
-    table = pd.read_csv(out, encoding="utf-8-sig")
+    table = read_table(out)
     assert {"date", "window_start", "team", "site_ids", "over_capacity"} <= set(table.columns)
     assert summary["rows"] == len(table) and summary["visits"] == table["n_sites"].sum() > 0
     xlsx = tmp_path / "cal.xlsx"
     res = CliRunner().invoke(cli, ["patrol-schedule", str(path), "--from", "2024-07-01", "--to", "2024-07-31",
                                    "--per", "site", "--out", str(xlsx)])
     assert res.exit_code == 0, res.output
-    sites = pd.read_excel(xlsx)
+    sites = read_table(xlsx)
     # 5 sites: the riskiest (share 0.2) is in the 14-day band, x7 in July: 31 * 7 / 14 = 15.5
     assert sites["visits"].max() in (15, 16)
     res = CliRunner().invoke(cli, ["patrol-schedule", str(path), "--from", "2024-07-09", "--to", "2024-07-01",

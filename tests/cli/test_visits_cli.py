@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 from click.testing import CliRunner
 
 from geo.cli._main import cli
+from geo.privacy.tables import read_table
 from geo.store.dataset import write_dataset
 
 
@@ -23,7 +23,7 @@ def test_visits_csv_and_json(tiny_dataset, tmp_path):
     res = CliRunner().invoke(cli, ["visits", str(path), "--on", "2024-06-10", "--out", str(out), "--json"])
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output.strip().splitlines()[-1])
-    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    table = read_table(out, dtype=str, keep_default_na=False)
     assert list(table.columns) == ["child_id", "village_code", "tier", "next_contact_due", "next_visit_due",
                                    "status", "flags"]
     # c1 left-behind (home visit 2024-01-01: overdue), c3 in difficulty (never visited), c2 out of scope
@@ -40,7 +40,7 @@ def test_visits_xlsx_with_preset(tiny_dataset, tmp_path):
     res = CliRunner().invoke(cli, ["visits", str(path), "--on", "2024-06-10", "--preset", "jilin",
                                    "--out", str(out)])
     assert res.exit_code == 0, res.output
-    table = pd.read_excel(out, dtype=str)
+    table = read_table(out, dtype=str)
     assert set(table["tier"]) == {"high_risk"}  # family difficulty; disability
 
 
@@ -57,7 +57,7 @@ def test_staffing(tiny_dataset, tmp_path):
     out = tmp_path / "s.csv"
     res = CliRunner().invoke(cli, ["staffing", str(path), "--out", str(out), "--json"])
     assert res.exit_code == 0, res.output
-    table = pd.read_csv(out, dtype={"village_code": str})
+    table = read_table(out, dtype={"village_code": str})
     assert list(table.columns) == ["village_code", "name", "children_in_scope", "directors",
                                    "directors_needed", "shortfall"]
     row = table.iloc[0]

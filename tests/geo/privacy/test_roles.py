@@ -21,6 +21,7 @@ from privacy_data import (  # noqa: F401
 
 from geo.cli._main import cli
 from geo.privacy.accounts import add_user
+from geo.privacy.disclosure import suppressed_mask
 from geo.privacy.export import export_dataset, geomask_points
 from geo.privacy.roles import (
     CAPABILITIES,
@@ -94,22 +95,31 @@ def test_leader_sees_aggregates_with_small_counts_suppressed(ds):
     view = dataset_for(User("lead", "leader", TOWNSHIP), ds)
     assert not {"households", "children", "visits", "audit_log"} & set(view)
     counts = view["area_counts"].set_index("code")
-    assert counts.loc[VILLAGE_A, "households"] == "6"
-    assert counts.loc[VILLAGE_A, "children"] == "7"
-    assert counts.loc[VILLAGE_A, "left_behind"] == "<5"  # 2 left-behind in A
-    assert counts.loc[VILLAGE_B, "households"] == "<5"
-    assert counts.loc[TOWNSHIP, "children"] == "9"
+    hidden = suppressed_mask(counts)
+    # B has 2 households and 2 children: hidden; A (6 and 7) is hidden too, or the township
+    # (8 households, 9 children) minus A would give B back
+    assert hidden.loc[VILLAGE_B, "households"] and hidden.loc[VILLAGE_A, "households"]
+    assert hidden.loc[VILLAGE_A, "left_behind"]  # 2 left-behind in A
+    assert counts.loc[TOWNSHIP, "children"] == 9 and not hidden.loc[TOWNSHIP, "children"]
+    assert pd.isna(counts.loc[VILLAGE_B, "households"])  # a number column with a hole, no "<5"
+    assert pd.api.types.is_numeric_dtype(counts["households"])
     hexes = view["hex_counts"]
     assert len(hexes) and set(hexes.geom_type) == {"Polygon"}
-    assert all(v == "<5" or int(v) >= settings.small_count_threshold for v in hexes["children"])
+    shown = hexes["children"].dropna()
+    assert (shown >= settings.small_count_threshold).all()
+    assert pd.api.types.is_numeric_dtype(hexes["children"])
 
 
 def test_suppression_threshold_is_a_setting(ds, monkeypatch):
     monkeypatch.setattr(settings, "small_count_threshold", 3)
     counts = dataset_for(User("lead", "leader", TOWNSHIP), ds)["area_counts"].set_index("code")
-    assert counts.loc[VILLAGE_B, "households"] == "<3"
-    assert counts.loc[VILLAGE_A, "left_behind"] == "<3"
-    assert counts.loc[VILLAGE_A, "in_difficulty"] == "<3"
+    hidden = suppressed_mask(counts)
+    assert hidden.loc[VILLAGE_B, "households"]  # 2 < 3
+    assert hidden.loc[VILLAGE_A, "left_behind"]  # 2 < 3
+    assert not hidden.loc[TOWNSHIP, "households"]
+    monkeypatch.setattr(settings, "small_count_threshold", 2)
+    counts = dataset_for(User("lead", "leader", TOWNSHIP), ds)["area_counts"].set_index("code")
+    assert not suppressed_mask(counts).loc[VILLAGE_B, "households"]  # 2 is not below 2
 
 
 def test_planner_sees_household_points_and_counts_only(ds):
@@ -178,11 +188,14 @@ def _children_near_sites(view) -> pd.DataFrame:
 
 
 def test_analyses_run_on_full_data_and_only_outputs_are_filtered(ds):
-    so = User("so", "safety_officer", TOWNSHIP)
-    out = run_analysis(so, ds, "children_near", _children_near_sites)
-    assert dict(zip(out["village_code"], out["children_near"], strict=True)) == {VILLAGE_A: 7, VILLAGE_B: 2}
+    plan = run_analysis(User("p", "planner", TOWNSHIP), ds, "children_near", _children_near_sites)
+    assert dict(zip(plan["village_code"], plan["children_near"], strict=True)) == {VILLAGE_A: 7, VILLAGE_B: 2}
+    # the matrix gives safety officers no counts per area: withheld, not exact
+    so = run_analysis(User("so", "safety_officer", TOWNSHIP), ds, "children_near", _children_near_sites)
+    assert so["children_near"].isna().all() and (so["suppressed"] == "children_near").all()
+    # leaders: B (2) hidden, and A too, since the total of the scope (9) is known
     lead = run_analysis(User("l", "leader", TOWNSHIP), ds, "children_near", _children_near_sites)
-    assert dict(zip(lead["village_code"], lead["children_near"], strict=True)) == {VILLAGE_A: "7", VILLAGE_B: "<5"}
+    assert lead["children_near"].isna().all()
     director = run_analysis(User("d", "child_director", VILLAGE_A), ds, "children_near",
                             _children_near_sites)
     assert list(director["village_code"]) == [VILLAGE_A]
