@@ -17,6 +17,18 @@ done
 
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+# system parts of the report: a CJK font for Chinese in the PDF and maps, Pango for WeasyPrint
+need_apt=""
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt="$need_apt fonts-noto-cjk"
+ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need_apt="$need_apt libpango-1.0-0 libpangoft2-1.0-0"
+if [ "$want" = test ] && ! command -v pdftotext >/dev/null 2>&1; then need_apt="$need_apt poppler-utils"; fi
+if [ -n "$need_apt" ]; then
+  echo "setup: installing Debian's$need_apt" >&2
+  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq $need_apt >/dev/null
+fi
 if [ "$want" = test ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
   if [ ! -x /usr/bin/chromium ]; then

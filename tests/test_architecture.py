@@ -28,7 +28,8 @@ ALLOWED: dict[str, set[str]] = {
     "water": {"store", "reach"},
     "field": {"store", "privacy", "reach", "water"},
     "demo": {"store"},
-    "cli": {"store", "privacy", "ingest", "reach", "water", "field", "demo"},
+    "report": {"store", "privacy", "reach", "water", "field"},
+    "cli": {"store", "privacy", "ingest", "reach", "water", "field", "demo", "report"},
 }
 SCREEN = ("streamlit", "streamlit_folium", "folium", "branca", "views", "layers")
 MAX_LINES = 700

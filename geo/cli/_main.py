@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "geo.cli.coverage",
     "geo.cli.visits",
     "geo.cli.patrol",
+    "geo.cli.report",
 ]
 
 

@@ -30,6 +30,7 @@ ACTIONS = (
     "login", "login_failed", "login_locked", "logout", "session_timeout",
     "view_personal", "export", "import", "edit",
     "user_add", "user_disable", "user_enable", "user_passwd", "audit_export",
+    "snapshot", "report", "spot_check",
 )
 
 _AUDIT_COLUMNS = {"at": "DATETIME", "user": "TEXT", "action": "TEXT", "detail": "TEXT"}
@@ -155,8 +156,9 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike, *, user, action: str
         out = dataset.copy()
         settings = dict(dataset.settings)
         if path.exists():
-            disk = read_dataset(path, layers=["users", "audit_log", "dataset_settings"])
-            for name in ("users", "audit_log"):
+            kept = ("users", "audit_log", "indicator_snapshots", "spot_checks")
+            disk = read_dataset(path, layers=[*kept, "dataset_settings"])
+            for name in kept:
                 if disk.holds(name):
                     out[name] = disk[name]
                 elif out.holds(name):

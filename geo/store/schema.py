@@ -245,6 +245,27 @@ INTERNAL_LAYERS: dict[str, Layer] = {
         ),
         key="username",
     ),
+    # the leaders' indicator snapshots (geo/report/snapshots.py): aggregates only, append-only
+    "indicator_snapshots": Layer(
+        "indicator_snapshots",
+        (
+            _c("taken_on", "date", required=True), _c("taken_at", "timestamp", required=True),
+            _c("taken_by"), _c("preset", required=True), _c("code", required=True), _c("level"),
+            _c("kind", required=True, choices=("leaf", "total")), _c("indicator", required=True),
+            _c("numerator", "float"), _c("denominator", "float"), _c("value", "float"),
+        ),
+        append_only=True,
+    ),
+    # the yearly spot checks of child files (geo/report/spotcheck.py): the draw, not the files
+    "spot_checks": Layer(
+        "spot_checks",
+        (
+            _c("drawn_at", "timestamp", required=True), _c("drawn_by"), _c("year", "int", required=True),
+            _c("preset"), _c("seed", required=True), _c("townships", "int"), _c("villages", "int"),
+            _c("files", "int"), _c("village_codes"), _c("digest"),
+        ),
+        append_only=True,
+    ),
 }
 
 ALL_LAYERS: dict[str, Layer] = {**LAYERS, **INTERNAL_LAYERS}

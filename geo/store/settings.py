@@ -159,6 +159,20 @@ visit_holidays: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
 #: of the alert's start (judgement).
 visit_extreme_weather_days: int = 2
 
+# --- leaders' indicators and report (docs/indicators.md, docs/report.md) ----------------------
+#: a share is "close" to its target within this many points below it (0.10: 90% of a 100% target);
+#: a count whose target is 0 is close when at most this share of its base (judgement).
+report_close_margin: float = 0.10
+#: the report takes the snapshot of the same preset taken within this many days of its date.
+report_snapshot_days: int = 7
+#: spot checks of child files (000 §8 yearly; 001 §9 every township, at least 10 villages): per
+#: preset, (every township, villages at least, files drawn per village); national and the others
+#: set no number, so Gaotai's rule is the default (judgement), files per village: judgement.
+spot_check_rules: dict[str, tuple[bool, int, int]] = {
+    "national": (True, 10, 5), "jilin": (True, 10, 5), "anhui": (True, 10, 5),
+    "gaotai": (True, 10, 5), "heze": (True, 10, 5),
+}
+
 # --- privacy (docs/security.md) ---------------------------------------------------------------
 #: counts below this are hidden (with complementary cells) from roles that see aggregates only.
 small_count_threshold: int = 5
