@@ -9,6 +9,7 @@ from __future__ import annotations
 
 PAGES: list[tuple[str, str, str, str, tuple[str, ...] | None]] = [
     ("views.overview", "总览地图", "Overview map", ":material/map:", None),
+    ("views.progress", "规划进展", "Progress", ":material/insights:", ("admin", "leader", "planner")),
     ("views.admin", "用户与审计", "Users and audit", ":material/admin_panel_settings:", ("admin",)),
     ("views.visits", "村级关爱与走访", "Villages & visits", ":material/family_restroom:",
      ("admin", "leader", "planner", "child_director")),

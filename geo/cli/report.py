@@ -19,7 +19,7 @@ def register(group: click.Group) -> None:
 def _dates(paths: list[str]) -> list[str | None]:
     from geo.store.dataset import read_dataset
 
-    out = []
+    out: list[str | None] = []
     for p in paths:
         if "://" in p or not Path(p).is_file():
             out.append(None)

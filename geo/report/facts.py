@@ -27,6 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.field.presets import VisitPreset
 from geo.field.staffing import children_village, in_scope, village_staffing
 from geo.field.visits import visit_schedule
 from geo.report.indicators import INDICATORS
@@ -117,8 +118,9 @@ def aggregate_columns(frame: pd.DataFrame, by) -> pd.DataFrame:
 def _most_specific(village: pd.Series, township: pd.Series, county: str | None) -> np.ndarray:
     v = village.astype("string").to_numpy(dtype=object)
     t = township.astype("string").to_numpy(dtype=object)
-    out = np.where(pd.isna(v), t, v)
-    return np.where(pd.isna(out), county, out)
+    out: np.ndarray = np.where(pd.isna(v), t, v)
+    filled: np.ndarray = np.where(pd.isna(out), county, out)
+    return filled
 
 
 def _county_code(ds: Dataset) -> str | None:
@@ -137,6 +139,7 @@ def unit_facts(
     on: _dt.date | str,
     preset: str,
     coverage: bool = True,
+    visit_rules: VisitPreset | None = None,
 ) -> UnitFacts:
     """Return the indicator counts of every leaf unit of ``dataset`` on day ``on``.
 
@@ -151,6 +154,9 @@ def unit_facts(
         :data:`geo.report.indicators.PRESETS`.
     coverage
         Compute station coverage (network distances; needs ``roads``, else straight lines).
+    visit_rules
+        Visit tiers other than the preset's own (a county's stricter or looser rule); the
+        preset's targets still apply.
 
     Returns
     -------
@@ -163,7 +169,7 @@ def unit_facts(
     admin = ds["admin_units"]
     names = dict(zip(admin["code"].astype(str), admin["name"].astype("string").fillna(""), strict=True))
     with stage("children and visits", 1, 5):
-        _children_facts(ds, leaves, day, preset, county, coverage)
+        _children_facts(ds, leaves, day, visit_rules or preset, county, coverage)
     with stage("child directors", 2, 5):
         _director_facts(ds, leaves)
     with stage("water sites", 3, 5):
@@ -177,7 +183,7 @@ def unit_facts(
     return UnitFacts(facts, names, admin, sites, ds["stations"], day, preset)
 
 
-def _children_facts(ds: Dataset, leaves: _Leaves, day: _dt.date, preset: str,
+def _children_facts(ds: Dataset, leaves: _Leaves, day: _dt.date, preset: str | VisitPreset,
                     county: str | None, coverage: bool) -> None:
     children = ds["children"]
     if not len(children):
@@ -185,7 +191,7 @@ def _children_facts(ds: Dataset, leaves: _Leaves, day: _dt.date, preset: str,
     scope = in_scope(children)
     kids = children[scope]
     village = children_village(ds)[scope]
-    codes = np.where(village.isna().to_numpy(), county, village.astype(object).to_numpy())
+    codes: np.ndarray = np.where(village.isna().to_numpy(), county, village.astype(object).to_numpy())
     sched = visit_schedule(ds, on=day, preset=preset)  # same rows (children in scope), same order
     has_fields = (kids["birth_year"].notna() & kids["sex"].notna() & kids["guardianship"].notna()
                   ).to_numpy(bool) & village.notna().to_numpy()

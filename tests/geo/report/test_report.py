@@ -1,0 +1,141 @@
+"""The report: PDF opens with Chinese, Excel in Chinese with numbers, JSON ids, leader suppression; CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from report_data import ON, county
+
+from geo.cli import _main
+from geo.privacy.audit import read_audit
+from geo.privacy.roles import User
+from geo.report.document import SUPPRESSED, build_report, people_columns
+from geo.report.facts import unit_facts
+from geo.report.render import write_report
+from geo.report.snapshots import nearest_snapshot, read_snapshots, trend
+from geo.report.spotcheck import draw_spot_check, read_spot_checks
+from geo.store import settings
+from geo.store.dataset import write_dataset
+from geo.store.errors import ValidationError
+
+C = "341101"
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return unit_facts(county(C), on=ON, preset="national")
+
+
+def test_leader_report_hides_small_counts_and_what_is_made_from_them(facts):
+    rep = build_report(facts, user=User("lead", "leader"), year=2026, with_maps=False)
+    rows = [rep.top, rep.table]
+    threshold = settings.small_count_threshold
+    for table in rows:
+        for col in people_columns():
+            vals = table[col].dropna()
+            assert not ((vals > 0) & (vals < threshold)).any(), col
+    # the township has 3 flags? no: 1 open flag (c2b) - hidden, with its days open
+    top = rep.top.iloc[0]
+    hidden = str(top[SUPPRESSED]).split(";")
+    assert "police_flags_open" in hidden and "police_flags_days_max" in hidden
+    assert str(top["police_flags_days_max"]) == "nan"
+    assert rep.notes  # one note per hidden cell
+    admin = build_report(facts, user=User("a", "admin"), year=2026, with_maps=False)
+    assert admin.top.iloc[0]["police_flags_open"] == 1 and not admin.notes
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_pdf_opens_with_the_chinese_title_townships_and_a_map(facts, tmp_path):
+    rep = build_report(facts, user=User("lead", "leader"), year=2026)
+    pdf = write_report(rep, tmp_path / "report.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "年度工作进展报告" in text
+    assert f"乡{C}" in text  # the township's name
+    assert "总体进展" in text and "指标说明" in text
+    pages = int(subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+                .stdout.split("Pages:")[1].split()[0])
+    map_page = next(i for i in range(1, pages + 1) if "地图" in subprocess.run(
+        ["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True, text=True).stdout)
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", str(map_page), "-l", str(map_page), str(pdf),
+                    str(tmp_path / "page")], check=True)
+    png = next(tmp_path.glob("page*.png"))
+    assert png.stat().st_size > 5_000
+
+
+def test_excel_in_chinese_with_numbers_and_note_rows(facts, tmp_path):
+    rep = build_report(facts, user=User("lead", "leader"), year=2026, with_maps=False)
+    wb = openpyxl.load_workbook(write_report(rep, tmp_path / "r.xlsx"))
+    assert {"封面", "总体情况", "联系走访", "强制报告", "指标说明"} <= set(wb.sheetnames)
+    ws = wb["联系走访"]
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["单位代码", "单位名称", "层级"] and "按时入户走访率" in header
+    values = [c.value for c in ws[2]]
+    assert any(isinstance(v, float) for v in values)  # numbers as numbers
+    notes = [r for r in wb["强制报告"].iter_rows(values_only=True) if r and r[0] == "注"]
+    assert notes and "已隐藏" in notes[0][1]
+
+
+def test_json_has_stable_indicator_ids(facts, tmp_path):
+    rep = build_report(facts, user=User("a", "admin"), year=2026, with_maps=False)
+    data = json.loads(write_report(rep, tmp_path / "r.json").read_text(encoding="utf-8"))
+    top = data["units"][0]
+    assert top["code"] == C and top["indicators"]["villages_staffed"]["value"] == 0.5
+    assert data["summary"]["visit_overdue"]["status"] in ("close", "behind")
+    with pytest.raises(ValidationError, match="not '.doc'"):
+        write_report(rep, tmp_path / "r.doc")
+
+
+@pytest.fixture
+def county_file(tmp_path):
+    path = tmp_path / "county.gpkg"
+    write_dataset(county(C), path)
+    return path
+
+
+def test_cli_snapshot_report_and_spot_check(county_file, tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(_main.cli, ["snapshot", str(county_file), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["rows"] > 0
+    snaps = read_snapshots(county_file)
+    assert set(snaps["kind"]) == {"leaf", "total"} and "child_id" not in snaps.columns
+    assert nearest_snapshot(county_file, ON, preset="national") is not None
+    assert len(trend(county_file, preset="national", code=C)) == 1
+    out = tmp_path / "r.json"
+    res = runner.invoke(_main.cli, ["report", str(county_file), "--year", "2026", "--role", "leader",
+                                    "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["report"]["role"] == "leader" and data["report"]["snapshot"]  # figures of the day's snapshot
+    res = runner.invoke(_main.cli, ["report", str(county_file), "--year", "2025", "--on", "2026-01-05",
+                                    "--out", str(out)])
+    assert res.exit_code == 2 and "not in 2025" in res.output
+    lst = tmp_path / "check.xlsx"
+    res = runner.invoke(_main.cli, ["spot-check", str(county_file), "--year", "2026", "--out", str(lst),
+                                    "--json"])
+    # two villages only: fewer than Gaotai's 10 -> refused with the numbers
+    assert res.exit_code == 2 and "fewer than the rule's 10" in res.output
+    actions = set(read_audit(county_file)["action"])
+    assert {"snapshot", "report"} <= actions
+
+
+def test_spot_check_every_township_reproducible_from_its_seed(county_file, tmp_path):
+    ds = county(C)
+    a = draw_spot_check(ds, year=2026, min_villages=2, per_village=3)
+    b = draw_spot_check(ds, year=2026, min_villages=2, per_village=3, seed=a.seed)
+    assert a.digest == b.digest and list(a.files["child_id"]) == list(b.files["child_id"])
+    assert a.villages == 2 and a.townships == 1 and len(a.files) == 6
+    other = draw_spot_check(ds, year=2027, min_villages=2, per_village=3, seed=a.seed)
+    assert other.seed == a.seed  # a new year draws anew from the same seed
+    from geo.report.spotcheck import record_spot_check
+
+    record_spot_check(county_file, a, user="bureau")
+    draws = read_spot_checks(county_file)
+    assert draws.iloc[-1]["seed"] == a.seed and int(draws.iloc[-1]["files"]) == 6
+    assert "spot_check" in set(read_audit(county_file)["action"])
