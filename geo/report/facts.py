@@ -118,9 +118,8 @@ def aggregate_columns(frame: pd.DataFrame, by) -> pd.DataFrame:
 def _most_specific(village: pd.Series, township: pd.Series, county: str | None) -> np.ndarray:
     v = village.astype("string").to_numpy(dtype=object)
     t = township.astype("string").to_numpy(dtype=object)
-    out: np.ndarray = np.where(pd.isna(v), t, v)
-    filled: np.ndarray = np.where(pd.isna(out), county, out)
-    return filled
+    out = np.asarray(np.where(pd.isna(v), t, v), dtype=object)
+    return np.asarray(np.where(pd.isna(out), np.array(county, dtype=object), out), dtype=object)
 
 
 def _county_code(ds: Dataset) -> str | None:
@@ -191,7 +190,7 @@ def _children_facts(ds: Dataset, leaves: _Leaves, day: _dt.date, preset: str | V
     scope = in_scope(children)
     kids = children[scope]
     village = children_village(ds)[scope]
-    codes: np.ndarray = np.where(village.isna().to_numpy(), county, village.astype(object).to_numpy())
+    codes = np.asarray(np.where(village.isna().to_numpy(), county, village.astype(object).to_numpy()), dtype=object)
     sched = visit_schedule(ds, on=day, preset=preset)  # same rows (children in scope), same order
     has_fields = (kids["birth_year"].notna() & kids["sex"].notna() & kids["guardianship"].notna()
                   ).to_numpy(bool) & village.notna().to_numpy()
