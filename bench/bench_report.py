@@ -93,7 +93,11 @@ def main() -> None:
     ap.add_argument("--skip-page", action="store_true")
     args = ap.parse_args()
     load = os.getloadavg()
-    rows = []
+    rows: list[tuple[str, ...]] = []
+
+    def write() -> None:  # after every row: a long run interrupted keeps what it measured
+        _write(rows, load)
+
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         demo = tmp / "demo_county.gpkg"
@@ -101,8 +105,10 @@ def main() -> None:
         walls, cpus = zip(*[run_report(demo, tmp / "r.pdf", []) for _ in range(args.runs)], strict=True)
         rows.append(("1", "`childsafe report` demo county → PDF (fresh process)", f"{statistics.median(walls):.1f} s",
                      f"CPU {statistics.median(cpus):.1f} s; runs {', '.join(f'{w:.1f}' for w in walls)}", "< 10 s"))
+        write()
         wall, cpu = run_report(demo, tmp / "r.xlsx", [])
         rows.append(("1", "`childsafe report` demo county → Excel", f"{wall:.1f} s", f"CPU {cpu:.1f} s", ""))
+        write()
         prov = None
         if args.province.exists():
             prov = tmp / "province50.gpkg"
@@ -110,14 +116,20 @@ def main() -> None:
             wall, cpu = run_report(prov, tmp / "p.pdf", ["--level", "province", "--area-name", "示范省"])
             rows.append(("50", "`childsafe report` province roll-up (50 counties) → PDF", f"{wall:.1f} s",
                          f"CPU {cpu:.1f} s", "< 60 s"))
+            write()
         if not args.skip_page:
             cold, warm, n = time_page(demo, args.runs)
             rows.append(("1", "Progress page, headless Chromium, to choropleth drawn", f"{statistics.median(warm):.1f} s warm",
                          f"cold {cold:.1f} s; {n} polygons (townships)", "< 3 s warm"))
+            write()
             if prov is not None:
                 cold, warm, n = time_page(prov, args.runs)
                 rows.append(("50", "Progress page, whole province visible", f"{statistics.median(warm):.1f} s warm",
                              f"cold {cold:.1f} s (indicators computed once); {n} polygons (counties)", "< 5 s warm"))
+                write()
+
+
+def _write(rows: list[tuple[str, ...]], load: tuple[float, float, float]) -> None:
     lines = ["# Report and Progress page: benchmark", "",
              f"`bench/bench_report.py` on {platform.node()} ({os.cpu_count()} cores, shared: load average "
              f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start), Python {platform.python_version()}.", "",
@@ -130,7 +142,7 @@ def main() -> None:
               "the analyses' own peers are in water.md, coverage.md and fieldwork.md.", ""]
     out = ROOT / "bench" / "results" / "report.md"
     out.write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    print(rows[-1] if rows else "", flush=True)
 
 
 if __name__ == "__main__":

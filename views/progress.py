@@ -41,14 +41,31 @@ def _fmt(unit: str, v) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
-def _facts(path: str, mtime: float, role: str, scope: str, preset: str, on: dt.date, _ds) -> dict:
-    """The leaf facts of the user's scope (cached per file, scope, preset and day)."""
-    from geo.report.facts import unit_facts
+def _facts(path: str, mtime: float, role: str, scope: str, preset: str, on: dt.date) -> dict:
+    """The leaf facts of the scope's full data (cached per file, role, scope, preset and day).
 
-    f = unit_facts(_ds, on=on, preset=preset)
+    Reads only the layers the indicators use, once per key: a warm rerun touches no layer.
+    """
+    from geo.privacy.roles import User, analysis_view
+    from geo.report.facts import unit_facts
+    from geo.report.rollup import USED_LAYERS
+    from geo.store.dataset import read_dataset
+
+    ds = analysis_view(User("progress", role, scope), read_dataset(path, layers=USED_LAYERS))
+    f = unit_facts(ds, on=on, preset=preset)
     units = f.units[f.units.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()][["code", "name", "level",
                                                                                      "geometry"]]
-    return {"facts": f.facts, "names": f.names, "units": units, "on": f.on, "preset": f.preset}
+    return {"facts": f.facts, "names": f.names, "units": units.to_crs("EPSG:4326"), "on": f.on,
+            "preset": f.preset}
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def _reference_day(path: str, mtime: float) -> dt.date:
+    """The dataset's own "today" (its ``reference_date`` setting), else today."""
+    from geo.store.dataset import read_dataset
+    from geo.water.pipeline import reference_date
+
+    return reference_date(read_dataset(path, layers=[]))
 
 
 def _unit_facts(data: dict):
@@ -58,12 +75,6 @@ def _unit_facts(data: dict):
 
     empty = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=data["units"].crs), crs=data["units"].crs)
     return UnitFacts(data["facts"], data["names"], data["units"], empty, empty, data["on"], data["preset"])
-
-
-def _reference_day(ds) -> dt.date:
-    from geo.water.pipeline import reference_date
-
-    return reference_date(ds)
 
 
 def _next_level(codes: pd.Index, level: str) -> str | None:
@@ -79,22 +90,17 @@ def render() -> None:
     """Draw the progress page."""
     st.title(tr("规划进展", "Progress against the plan"))
     user = session.current_user()
+    from geo.privacy.roles import require
+
     try:
-        ds = _common.analysis_dataset(metric=True)
-    except ChildSafeError as exc:
-        _common.show_error(exc)
-        return
-    if "children" not in ds and "water_bodies" not in ds:
-        st.info(tr("该数据集没有儿童或水域数据，无法计算指标。", "This dataset has no children or waters to count."))
-        return
-    c = st.columns([2, 2, 3])
-    preset = c[0].selectbox(tr("适用方案", "Plan"), list(PRESETS), key="progress_preset",
-                            format_func=lambda k: _PRESET_TITLES[k][0 if lang() == "zh" else 1])
-    on = c[1].date_input(tr("统计日期", "Date"), value=_reference_day(ds), key="progress_on")
-    path, mtime, role, scope = _common.analysis_key()
-    try:
+        require(user, "analyse")
+        path, mtime, role, scope = _common.analysis_key()
+        c = st.columns([2, 2, 3])
+        preset = c[0].selectbox(tr("适用方案", "Plan"), list(PRESETS), key="progress_preset",
+                                format_func=lambda k: _PRESET_TITLES[k][0 if lang() == "zh" else 1])
+        on = c[1].date_input(tr("统计日期", "Date"), value=_reference_day(path, mtime), key="progress_on")
         with st.spinner(tr("正在计算指标…", "Counting the indicators…")):
-            data = _facts(path, mtime, role, scope, preset, on, ds)
+            data = _facts(path, mtime, role, scope, preset, on)
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
@@ -103,7 +109,8 @@ def render() -> None:
     facts = _unit_facts(data)
     codes = data["facts"].index.astype(str)
     if not len(codes):
-        st.info(tr("没有可统计的单位。", "No unit to count."))
+        st.info(tr("该数据集没有可统计的单位（儿童、村或水域）。", "This dataset has no unit to count "
+                   "(children, villages or waters)."))
         return
     top_level = infer_level(facts)
     top_code = codes[0][: LEVEL_LENGTH[top_level]]
@@ -128,7 +135,7 @@ def render() -> None:
         if sub:
             pick = st.selectbox(tr("地图指标", "Indicator on the map"), choices, key="progress_map_indicator",
                                 format_func=lambda i: INDICATORS[i].name(lang()))
-            _map(ds, data["units"], below, pick)
+            _map(data["units"], below, pick)
     with tab_table:
         _table(below, choices)
     with tab_trend:
@@ -183,13 +190,16 @@ def _drill(below: pd.DataFrame, sub: str | None, focus: str, top_code: str) -> N
         st.rerun()
 
 
-def _map(ds, units, below: pd.DataFrame, indicator: str) -> None:
+def _map(units, below: pd.DataFrame, indicator: str) -> None:
+    from geo.store.dataset import Dataset
+
     ind = INDICATORS[indicator]
     language = lang()
+    shown = units[units["code"].astype(str).isin(set(below["code"].astype(str)))]
     data = _common.cached_call(
-        _features, units, below.drop(columns=[c for c in below.columns if c.endswith((":num", ":den"))]),
+        _features, shown, below.drop(columns=[c for c in below.columns if c.endswith((":num", ":den"))]),
         indicator=indicator, language=language)
-    m = _common.base_map(ds)
+    m = _common.base_map(Dataset({"admin_units": shown if len(shown) else units}))
     Legend(ind.name(language), [("", progress_layer.legend_items(ind.unit, language))]).add_to(m)
     _common.show_map(m, [progress_layer.progress_layer(data, ind.name(language))], key="progress_map", height=520)
 
@@ -275,9 +285,12 @@ def _actions(user, facts, preset: str, on: dt.date, level: str) -> None:
         from geo.report.render import write_report
 
         with st.spinner(tr("正在生成报告…", "Making the report…")):
-            full = _common.analysis_dataset(metric=True)
+            from geo.privacy.roles import analysis_view
             from geo.report.facts import unit_facts
+            from geo.report.rollup import USED_LAYERS
+            from geo.store.dataset import read_dataset
 
+            full = analysis_view(user, read_dataset(session.dataset_path(), layers=USED_LAYERS))
             live = unit_facts(full, on=on, preset=preset)
             rep = build_report(live, user=user, year=on.year, lang=lang(),
                                sources=[session.dataset_path().name])
