@@ -139,7 +139,7 @@ def render() -> None:
     with tab_table:
         _table(below, choices)
     with tab_trend:
-        _trend(str(focus), preset)
+        _trend(str(focus), preset, top=str(focus) == top_code)
     _spot_check()
     _actions(user, facts, preset, on, focus_level)
 
@@ -229,7 +229,7 @@ def _table(below: pd.DataFrame, choices: list[str]) -> None:
                   "Shares in percent; a blank is hidden (small count) or has no data. Click a header to sort."))
 
 
-def _trend(code: str, preset: str) -> None:
+def _trend(code: str, preset: str, *, top: bool) -> None:
     from geo.report.snapshots import trend
 
     path = session.dataset_path()
@@ -242,8 +242,12 @@ def _trend(code: str, preset: str) -> None:
     from geo.privacy.roles import ROLE_MATRIX
 
     people = [i.id for i in INDICATORS.values() if i.people]
-    if ROLE_MATRIX[user.role]["area_counts"] == "suppressed":  # counts of children: not a leader's trend
-        table = table.drop(columns=[c for c in people if INDICATORS[c].unit != "share"], errors="ignore")
+    if ROLE_MATRIX[user.role]["area_counts"] == "suppressed" and not top:
+        # past figures of children in a small unit are not released: a leader's trend of a unit
+        # below the whole area shows the indicators that count no child (docs/report.md)
+        table = table.drop(columns=people, errors="ignore")
+        st.caption(tr("下级单位的趋势只显示不涉及儿童人数的指标。",
+                      "Below the whole area, trends show the indicators that count no child."))
     pick = st.selectbox(tr("趋势指标", "Indicator"), [c for c in table.columns if c in INDICATORS],
                         key="progress_trend_indicator", format_func=lambda i: INDICATORS[i].name(lang()))
     st.line_chart(table.set_index("taken_on")[[pick]].rename(columns={pick: INDICATORS[pick].name(lang())}))

@@ -177,8 +177,8 @@ def snapshot(dataset: str, preset: str | None, on: str | None, as_json: bool) ->
 def spot_check(dataset: str, year: int, preset: str | None, seed: str | None, out: str, as_json: bool) -> None:
     """Draw the year's spot check of child files: every township, at least 10 villages (Gaotai's rule)."""
     from geo.cli.users import cli_user
-    from geo.privacy.export import excel_safe
     from geo.privacy.roles import require
+    from geo.privacy.tables import write_table
     from geo.report.spotcheck import draw_spot_check, record_spot_check, spot_check_table
     from geo.store.dataset import read_dataset
     from geo.store.errors import ValidationError
@@ -193,12 +193,11 @@ def spot_check(dataset: str, year: int, preset: str | None, seed: str | None, ou
 
         ds = clip_to_scope(ds, user.scope)
     check = draw_spot_check(ds, year=year, preset=preset, seed=seed)
-    table = excel_safe(spot_check_table(check, lang=_lang()))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".csv":
-        table.to_csv(path, index=False, encoding="utf-8-sig")
-    else:
-        table.to_excel(path, index=False, sheet_name="档案抽查" if _lang() == "zh" else "spot check")
+    from geo.privacy.tables import watermark_text
+
+    sheet = "档案抽查" if _lang() == "zh" else "spot check"
+    write_table(path, {sheet: spot_check_table(check, lang=_lang())}, lang=_lang(),
+                watermark=watermark_text(user, lang=_lang(), extra=f"seed {check.seed}, digest {check.digest}"))
     record_spot_check(dataset, check, user=user)
     summary = {"out": str(path), "year": year, "preset": check.preset, "seed": check.seed,
                "townships": check.townships, "villages": check.villages, "files": int(len(check.files)),

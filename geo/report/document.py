@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from geo.privacy.audit import now_utc
-from geo.privacy.roles import User, filter_result, require
+from geo.privacy.disclosure import SUPPRESSED, TableSpec, release
+from geo.privacy.roles import User, require
 from geo.report import maps
 from geo.report.facts import UnitFacts, den, num
 from geo.report.indicators import (
@@ -36,8 +37,6 @@ from geo.store.errors import ValidationError
 
 logger = logging.getLogger(__name__)
 
-#: the column of a released table naming its hidden cells (``;``-joined column names).
-SUPPRESSED = "suppressed"
 #: what a level's report tabulates below it.
 SUB_LEVEL = {"province": "county", "city": "county", "county": "township", "township": "village"}
 _PRESET_NAMES = {"national": ("全国（民发〔2023〕62号）", "National (MCA 2023 No. 62)"),
@@ -79,41 +78,70 @@ class Report:
     notes: list[dict] = field(default_factory=list)
 
 
+#: the count every share of children is a part of (children in scope, on file).
+WHOLE = num("children_on_file")
+#: counts that are the whole minus another indicator's numerator (made after release).
+COMPLEMENTS = {"contact_overdue": "contact_on_schedule", "visit_overdue": "visit_on_schedule"}
+
+
 def people_columns() -> list[str]:
-    """The numerator and denominator columns that count children (suppressed for leaders)."""
+    """The numerator and denominator columns that count children (released by role)."""
     return [c for i in INDICATORS.values() if i.people and i.follows is None for c in (num(i.id), den(i.id))]
+
+
+def _independent() -> list[str]:
+    """The counts of children the others are made from: the whole, and each part of it.
+
+    Denominators of children's shares equal the whole, and an overdue count is the whole minus
+    the count on schedule, so only these go to the disclosure solver; the rest are made from
+    what it releases (a made figure is hidden when one of its inputs is).
+    """
+    parts = [num(i.id) for i in INDICATORS.values()
+             if i.people and i.follows is None and i.id != "children_on_file" and i.id not in COMPLEMENTS]
+    return [WHOLE, *parts]
+
+
+INDICATOR_SPEC = TableSpec(
+    unit="code", counts=tuple(_independent()),
+    parts={c: WHOLE for c in _independent()[1:]},
+)
 
 
 def release_table(user: User, table: pd.DataFrame) -> pd.DataFrame:
     """What ``user`` may see of an indicator ``table`` (computed on the full data of their scope).
 
-    Counts of children go through the role rules (:func:`geo.privacy.roles.filter_result`); a
-    hidden count is ``NaN`` and named in the row's :data:`SUPPRESSED` column, and the value made
-    from a hidden numerator or denominator is hidden with it. Counts stay numbers.
+    The counts of children go through the one disclosure mechanism
+    (:func:`geo.privacy.disclosure.release`: small counts hidden, with complementary cells so no
+    hidden one can be computed back from its township, county or the whole minus a part); every
+    figure made from them (shares, the equal denominators, overdue = whole − on schedule, days a
+    flag is open) is then made from what was released, so it is hidden with its inputs. A hidden
+    cell is ``NaN`` and named in the row's :data:`SUPPRESSED` column; counts stay numbers.
     """
-    counts = [c for c in people_columns() if c in table.columns]
-    out = filter_result(user, "indicator_table", table, counts=counts)
-    hidden = pd.DataFrame(False, index=out.index, columns=counts)
-    for c in counts:
-        col = out[c]
-        if not pd.api.types.is_numeric_dtype(col):  # a count shown as "<5"
-            mask = col.astype("string").str.startswith("<").fillna(False).to_numpy(bool)
-            hidden[c] = mask
-            out[c] = pd.to_numeric(col.where(~mask), errors="coerce").astype(float)
+    counts = _independent()
+    base = table[["code", *counts]].copy()
+    out = table.copy()
+    released = release(user, "indicator_table", base, spec=INDICATOR_SPEC)
+    hidden = {c: released[c].isna().to_numpy() & base[c].notna().to_numpy() for c in counts}
+    whole = hidden[WHOLE]
     names: list[list[str]] = [[] for _ in range(len(out))]
-    shut: dict[str, np.ndarray] = {}
-    for ind in sorted(INDICATORS.values(), key=lambda i: i.follows is not None):
-        if not ind.people or ind.id not in out.columns:
+
+    def hide(mask: np.ndarray, ind_id: str) -> None:
+        cols = [c for c in (ind_id, num(ind_id), den(ind_id)) if c in out.columns]
+        out.loc[mask, cols] = float("nan")
+        for i in np.flatnonzero(mask):
+            names[i] += [ind_id, num(ind_id), den(ind_id)]
+
+    hide(whole, "children_on_file")
+    for ind in INDICATORS.values():
+        if not ind.people or ind.id == "children_on_file" or ind.follows is not None:
             continue
-        if ind.follows is not None:
-            h = shut.get(ind.follows, np.zeros(len(out), bool))
-        else:
-            h = hidden[num(ind.id)].to_numpy() | hidden[den(ind.id)].to_numpy()
-        shut[ind.id] = h
-        for i in [i for i in range(len(out)) if h[i]]:
-            names[i] += [ind.id, num(ind.id), den(ind.id)]
-        out.loc[h, [ind.id, num(ind.id), den(ind.id)]] = float("nan")
-    out[SUPPRESSED] = pd.array([";".join(dict.fromkeys(n)) for n in names], dtype="string")
+        source = COMPLEMENTS.get(ind.id, ind.id)  # overdue = whole - on schedule
+        hide(whole | hidden[num(source)], ind.id)
+    for ind in INDICATORS.values():
+        if ind.people and ind.follows is not None:
+            hide(out[num(ind.follows)].isna().to_numpy() & table[num(ind.follows)].notna().to_numpy(), ind.id)
+    if SUPPRESSED in released.columns or any(names):
+        out[SUPPRESSED] = pd.array([";".join(dict.fromkeys(n)) for n in names], dtype="string")
     return out
 
 
@@ -241,13 +269,16 @@ def build_report(
         raise ValidationError(f"数据跨越多个{_zh_level(level)}，请用 --level {found} / the data spans several "
                               f"{level} units: use --level {found}")
     sub = SUB_LEVEL.get(level, "village")
-    full = indicator_table(facts, level=level, down_to=sub, area_names=area_names)
+    fine = "village" if level == "county" else sub  # what the maps colour
+    # one table (area, units below, the maps' units), released once: no two releases to combine
+    full = indicator_table(facts, level=level, down_to=[sub, fine], area_names=area_names)
     if user.scope:
         full = full[full["code"].astype(str).str.startswith(user.scope[: LEVEL_LENGTH[level]])
                     | full["code"].astype(str).str.startswith(user.scope)]
-    released = release_table(user, full)
+    released = release_table(user, full.reset_index(drop=True))
     top = released[released["level"] == level]
     table = released[released["level"] == sub]
+    grid = released[released["level"] == fine]
     if len(top) != 1:
         raise ValidationError(f"数据中有 {len(top)} 个{_zh_level(level)}级单位 / the data holds {len(top)} "
                               f"units of level {level}; give one area")
@@ -278,7 +309,7 @@ def build_report(
     rep.notes = _notes([top, table], lang)
     rep.priorities = _priorities(facts, table, summary, lang)
     if with_maps:
-        rep.maps = _maps(facts, user, level, sub, area_names, lang)
+        rep.maps = _maps(facts, grid, level, sub, lang)
     logger.info("report %s %s (%s, %s): %d units, %d maps, %d cells hidden", name, year, preset, user.role,
                 len(table), len(rep.maps), len(rep.notes))
     return rep
@@ -288,12 +319,8 @@ def _zh_level(level: str) -> str:
     return {"province": "省", "city": "市", "county": "县", "township": "乡镇", "village": "村"}[level]
 
 
-def _maps(facts: UnitFacts, user: User, level: str, sub: str, area_names, lang: str) -> dict[str, bytes]:
+def _maps(facts: UnitFacts, grid: pd.DataFrame, level: str, sub: str, lang: str) -> dict[str, bytes]:
     zh = lang == "zh"
-    fine = "village" if level == "county" else "county"
-    grid = release_table(user, indicator_table(facts, level=fine, area_names=area_names))
-    if user.scope:
-        grid = grid[grid["code"].astype(str).str.startswith(user.scope)]
     units = facts.units
     outline = units[(units["level"].astype("string") == (sub if sub != "village" else "township")).to_numpy()]
     village_stations = facts.stations[facts.stations["level"].astype("string") == "village"] if len(

@@ -25,6 +25,7 @@ from geo.report.document import SUPPRESSED, Report
 from geo.report.facts import den, num
 from geo.report.indicators import GROUPS, INDICATORS
 from geo.store.errors import ValidationError
+from geo.store.labels import column_label, value_label
 
 FORMATS = (".pdf", ".html", ".xlsx", ".json")
 TEMPLATES = Path(__file__).with_name("templates")
@@ -52,21 +53,19 @@ _L = {
     "met": ("达标", "Met"), "close": ("接近", "Close"), "behind": ("滞后", "Behind"),
     "no_target": ("无目标", "No target"), "no_data": ("无数据", "No data"), "suppressed": ("已隐藏", "Hidden"),
 }
-_ROLES = {"admin": ("管理员", "Administrator"), "leader": ("领导", "Leader"), "planner": ("规划人员", "Planner"),
-          "safety_officer": ("安全员", "Safety officer"), "child_director": ("儿童主任", "Child director")}
-_PRIORITY_HEADERS = {
-    "name": ("指标", "Indicator"), "value": ("当前值", "Value"), "target": ("目标", "Target"),
-    "gap": ("差距", "Gap"), "status": ("状态", "Status"), "source": ("依据", "Source"),
-    "code": ("代码", "Code"), "covered_village": ("村级阵地覆盖率", "Village stations"),
-    "covered_township": ("乡镇工作站覆盖率", "Township stations"), "risk_rank": ("风险排名", "Risk rank"),
-    "site_id": ("点位", "Site"), "kind": ("水域类型", "Water kind"), "township": ("乡镇", "Township"),
-    "missing_items": ("缺少", "Missing"), "hotspot": ("热点", "Hot spot"),
-    "visit_on_schedule": ("入户走访按时率", "Visits on time"), "contact_on_schedule": ("按时联系率", "Contacts on time"),
-}
-_WORDS = {"river": ("河流", "river"), "canal": ("渠道", "canal"), "ditch": ("沟渠", "ditch"), "pond": ("坑塘", "pond"),
-          "reservoir": ("水库", "reservoir"), "lake": ("湖泊", "lake"), "cistern": ("水窖", "cistern"),
-          "other": ("其他", "other"), "sign": ("警示牌", "sign"), "buoy": ("救生圈", "buoy"),
-          "rope": ("救生绳", "rope"), "pole": ("救生杆", "pole"), "True": ("是", "yes"), "False": ("否", "no")}
+#: columns of the priority tables whose header is not a schema word of geo.store.labels.
+_PRIORITY_HEADERS = {"covered_village": ("村级阵地覆盖率", "Village stations"),
+                     "covered_township": ("乡镇工作站覆盖率", "Township stations"),
+                     "visit_on_schedule": ("入户走访按时率", "Visits on time"),
+                     "contact_on_schedule": ("按时联系率", "Contacts on time")}
+
+
+def _header(column: str, lang: str) -> str:
+    if column in _PRIORITY_HEADERS:
+        return _PRIORITY_HEADERS[column][0 if lang == "zh" else 1]
+    if column in INDICATORS:
+        return INDICATORS[column].name(lang)
+    return column_label(column, lang)
 
 
 def _l(key: str, lang: str) -> str:
@@ -89,12 +88,8 @@ def fmt(unit: str, value) -> str:
     return f"{float(value):,.0f}"
 
 
-def _word(value, lang: str) -> str:
-    text = str(value)
-    if ";" in text:
-        return ("、" if lang == "zh" else ", ").join(_word(p, lang) for p in text.split(";") if p)
-    zh, en = _WORDS.get(text, (text, text))
-    return zh if lang == "zh" else en
+def _word(value, lang: str, column: str | None = None) -> str:
+    return value_label(value, lang, column)
 
 
 def _group_tables(rep: Report, lang: str) -> list[dict]:
@@ -138,7 +133,7 @@ def _context(rep: Report) -> dict:
                         "status_text": _l(r["status"], lang), "previous_text": fmt(unit, r["previous"])})
     priorities = []
     for title, table in rep.priorities.items():
-        headers = [(_PRIORITY_HEADERS.get(c, (c, c))[0 if zh else 1]) for c in table.columns]
+        headers = [_header(c, lang) for c in table.columns]
         body = []
         for rec in table.to_dict("records"):
             row = []
@@ -151,7 +146,7 @@ def _context(rep: Report) -> dict:
                 elif c == "status":
                     row.append(_l(str(v), lang))
                 elif c in ("kind", "missing_items", "hotspot"):
-                    row.append(_word(v, lang))
+                    row.append(_word(v, lang, c))
                 else:
                     row.append("" if _missing(v) else str(v))
             body.append(row)
@@ -163,7 +158,7 @@ def _context(rep: Report) -> dict:
     images = [(t, "data:image/png;base64," + base64.b64encode(png).decode()) for t, png in rep.maps.items()]
     return {
         "zh": zh, "title": _l("title", lang), "meta": rep.meta,
-        "L": {k: _l(k, lang) for k in _L}, "role_name": _ROLES[rep.meta["role"]][0 if zh else 1],
+        "L": {k: _l(k, lang) for k in _L}, "role_name": value_label(rep.meta["role"], lang),
         "summary": summary, "groups": _group_tables(rep, lang), "map_images": images,
         "priorities": priorities, "methods": methods, "notes": rep.notes,
         "counts": [{"key": k, "label": _l(k, lang), "n": n} for k, n in counts.items()],
@@ -243,94 +238,82 @@ def _excel_value(v):
     return None if _missing(v) else v
 
 
-def _write_excel(rep: Report, path: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+def excel_sheets(rep: Report) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[str, str]]]:
+    """The report's workbook as frames (sheet name -> frame) and their header labels (id -> (zh, en)).
 
+    Indicator tables keep indicator ids as columns (the ``suppressed`` note names them) and the
+    labels turn them into Chinese or English headers; shares are percentages (numbers).
+    """
     lang = rep.meta["lang"]
     zh = lang == "zh"
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "封面" if zh else "Cover"
-    ws.append([_l("title", lang)])
-    ws["A1"].font = Font(bold=True, size=13)
-    for key, value in (("area", f"{rep.meta['area_name']}（{rep.meta['area_code']}）"), ("period", rep.meta["period"]),
-                       ("preset", rep.meta["preset_name"]), ("made_by", f"{rep.meta['user']}（{rep.meta['role']}，"
-                                                                        f"{rep.meta['scope']}）"),
-                       ("made_at", rep.meta["made_at"]), ("snapshot", rep.meta["snapshot"] or "—")):
-        ws.append([_l(key, lang), _safe(value)])
-    ws.append([_safe(rep.meta["watermark"])])
-    ws = wb.create_sheet("总体情况" if zh else "Summary")
-    head = ["指标编号", "类别", "指标", "当前值", "分子", "分母", "目标", "状态", "上年同期", "依据"] if zh else [
-        "id", "group", "indicator", "value", "numerator", "denominator", "target", "status", "a year before", "source"]
-    ws.append(head)
-    for r in rep.summary.to_dict("records"):
-        hidden = r["status"] == "suppressed"
-        ws.append([r["indicator"], r["group"], r["name"], None if hidden else _excel_value(r["value"]),
-                   None if hidden else _excel_value(r["numerator"]), None if hidden else _excel_value(r["denominator"]),
-                   _excel_value(r["target"]), _l(r["status"], lang), _excel_value(r["previous"]), r["source"]])
-    _style_header(ws, Font, PatternFill)
+    labels: dict[str, tuple[str, str]] = {
+        "code": ("单位代码", "code"), "name": ("单位名称", "name"), "level": ("层级", "level"),
+        "item": ("项目", "item"), "text": ("内容", "value"), "note": ("说明", "note"),
+        "indicator": ("指标编号", "id"), "group": ("类别", "group"), "title": ("指标", "indicator"),
+        "value": ("当前值", "value"), "numerator": ("分子", "numerator"), "denominator": ("分母", "denominator"),
+        "target": ("目标", "target"), "status": ("状态", "status"), "previous": ("上年同期", "a year before"),
+        "source": ("依据", "source"), "unit": ("单位", "unit"), "formula": ("计算方法", "formula"),
+        "column": ("列", "column"),
+    }
+    cover = pd.DataFrame({"item": [_l(k, lang) for k in ("area", "period", "preset", "made_by", "made_at",
+                                                             "sources", "snapshot")],
+                          "text": [f"{rep.meta['area_name']}（{rep.meta['area_code']}）", rep.meta["period"],
+                                   rep.meta["preset_name"], f"{rep.meta['user']}（{value_label(rep.meta['role'], lang)}，"
+                                   f"{rep.meta['scope']}）", rep.meta["made_at"], "、".join(rep.meta["sources"]),
+                                   rep.meta["snapshot"] or "—"]})
+    summary = rep.summary.rename(columns={"name": "title"})
+    pct = summary["unit"] == "share"
+    for c in ("value", "target", "previous"):
+        summary[c] = pd.to_numeric(summary[c], errors="coerce").astype(float)
+        summary.loc[pct, c] = (summary.loc[pct, c] * 100).round(2)
+    summary["status"] = [_l(str(v), lang) for v in summary["status"]]
+    summary["unit"] = ["%" if u == "share" else ("天" if zh else "days") if u == "days" else
+                       ("个" if zh else "count") for u in rep.summary["unit"]]
+    sheets = {("封面" if zh else "Cover"): cover,
+              ("总体情况" if zh else "Summary"): summary[["indicator", "group", "title", "value", "unit", "numerator",
+                                                         "denominator", "target", "status", "previous", "source"]]}
     rows = pd.concat([rep.top, rep.table], ignore_index=True)
-    grey = PatternFill("solid", fgColor="DDDDDD")
     for key, (gzh, gen) in GROUPS.items():
         inds = [i for i in INDICATORS.values() if i.group == key]
-        ws = wb.create_sheet((gzh if zh else gen)[:31])
-        header = ["单位代码", "单位名称", "层级"] if zh else ["code", "name", "level"]
+        cols = ["code", "name", "level"]
+        frame = rows[cols].copy()
+        frame["level"] = [value_label(v, lang, "level") for v in frame["level"]]
         for i in inds:
-            header += [i.name(lang), f"{i.name(lang)}（分子）" if zh else f"{i.name(lang)} (numerator)",
-                       f"{i.name(lang)}（分母）" if zh else f"{i.name(lang)} (denominator)"]
-        ws.append(header)
-        notes = []
-        for rec in rows.to_dict("records"):
-            hidden = set(str(rec.get(SUPPRESSED) or "").split(";"))
-            line = [rec["code"], _safe(rec["name"]), rec["level"]]
-            for i in inds:
-                line += [_excel_value(rec[i.id]), _excel_value(rec[num(i.id)]), _excel_value(rec[den(i.id)])]
-            ws.append(line)
-            for j, i in enumerate(inds):
-                if i.id in hidden:
-                    for k in range(3):
-                        ws.cell(row=ws.max_row, column=4 + 3 * j + k).fill = grey
-                    notes.append(f"{rec['name']}（{rec['code']}）{i.name(lang)}：" + (
-                        f"人数少于 {rep.meta['threshold']}，已隐藏" if zh else
-                        f"fewer than {rep.meta['threshold']} children, hidden"))
-        for c in range(4, ws.max_column + 1, 3):  # shares as percentages
-            ind = inds[(c - 4) // 3]
-            if ind.unit == "share":
-                for row in ws.iter_rows(min_row=2, min_col=c, max_col=c):
-                    row[0].number_format = "0.0%"
-        _style_header(ws, Font, PatternFill)
-        if notes:
-            ws.append([])
-            for n in notes:
-                ws.append(["注" if zh else "note", _safe(n)])
-    ws = wb.create_sheet("重点任务" if zh else "Priorities")
+            factor = 100.0 if i.unit == "share" else 1.0
+            frame[i.id] = pd.to_numeric(rows[i.id], errors="coerce").astype(float) * factor
+            frame[num(i.id)] = pd.to_numeric(rows[num(i.id)], errors="coerce").astype(float)
+            frame[den(i.id)] = pd.to_numeric(rows[den(i.id)], errors="coerce").astype(float)
+            name_zh, name_en = i.zh + ("（%）" if i.unit == "share" else ""), i.en + (" (%)" if i.unit == "share" else "")
+            labels[i.id] = (name_zh, name_en)
+            labels[num(i.id)] = (f"{i.zh}（分子）", f"{i.en} (numerator)")
+            labels[den(i.id)] = (f"{i.zh}（分母）", f"{i.en} (denominator)")
+        if SUPPRESSED in rows.columns:
+            ids = {c for i in inds for c in (i.id, num(i.id), den(i.id))}
+            frame[SUPPRESSED] = [";".join(c for c in str(v or "").split(";") if c in ids) for v in rows[SUPPRESSED]]
+        sheets[(gzh if zh else gen)[:31]] = frame
     for title, table in rep.priorities.items():
-        ws.append([_safe(title)])
-        ws.cell(row=ws.max_row, column=1).font = Font(bold=True)
-        ws.append([_PRIORITY_HEADERS.get(c, (c, c))[0 if zh else 1] for c in table.columns])
-        for rec in table.to_dict("records"):
-            ws.append([_safe(_word(v, lang)) if k in ("kind", "missing_items", "hotspot") else
-                       (_l(str(v), lang) if k == "status" else _safe(_excel_value(v))) for k, v in rec.items()])
-        ws.append([])
-    ws = wb.create_sheet("指标说明" if zh else "Methods")
-    ws.append(["指标编号", "指标", "单位", "计算方法", "目标", "依据"] if zh else
-              ["id", "indicator", "unit", "formula", "target", "source"])
-    for m in rep.methods:
-        ws.append([m["id"], m["zh"] if zh else m["en"], m["unit"], m["formula_zh"] if zh else m["formula_en"],
-                   None if m["target"] is None else m["target"]["value"], m["source"]])
-    _style_header(ws, Font, PatternFill)
-    wb.save(path)
+        shown = table.copy()
+        for c in shown.columns:
+            if c in ("kind", "missing_items", "hotspot"):
+                shown[c] = [value_label(v, lang, c) for v in shown[c]]
+            elif c == "status":
+                shown[c] = [_l(str(v), lang) for v in shown[c]]
+            labels.setdefault(c, (_header(c, "zh"), _header(c, "en")))
+        sheets[(("重点-" if zh else "Priority-") + title)[:31]] = shown
+    sheets["指标说明" if zh else "Methods"] = pd.DataFrame({
+        "indicator": [m["id"] for m in rep.methods], "title": [m["zh"] if zh else m["en"] for m in rep.methods],
+        "unit": [m["unit"] for m in rep.methods],
+        "formula": [m["formula_zh"] if zh else m["formula_en"] for m in rep.methods],
+        "target": [None if m["target"] is None else m["target"]["value"] for m in rep.methods],
+        "source": [m["source"] for m in rep.methods]})
+    sheets["隐藏说明" if zh else "Hidden cells"] = pd.DataFrame({
+        "code": [n["code"] for n in rep.notes], "name": [n["name"] for n in rep.notes],
+        "column": [n["column"] for n in rep.notes], "note": [n["text"] for n in rep.notes]})
+    return sheets, labels
 
 
-def _safe(value):
-    """Text that a spreadsheet would run as a formula is quoted (``=``, ``+``, ``-``, ``@``)."""
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return "'" + value
-    return value
+def _write_excel(rep: Report, path: Path) -> None:
+    from geo.privacy.tables import write_table
 
-
-def _style_header(ws, Font, PatternFill) -> None:
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E3F2FD")
+    sheets, labels = excel_sheets(rep)
+    write_table(path, sheets, lang=rep.meta["lang"], labels=labels, watermark=rep.meta["watermark"])

@@ -196,10 +196,11 @@ def indicator_table(
     facts: UnitFacts,
     *,
     level: str,
-    down_to: str | None = None,
+    down_to: str | Sequence[str] | None = None,
     area_names: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """The indicators of every unit of ``level`` and, below it, of ``down_to`` (e.g. townships).
+    """The indicators of every unit of ``level`` and, below it, of ``down_to`` (e.g. townships,
+    or several levels: townships and villages, released together as one table).
 
     Returns
     -------
@@ -208,8 +209,10 @@ def indicator_table(
         indicator ``<id>`` (value), ``<id>:num``, ``<id>:den``.
     """
     levels = [check_level(level)]
-    if down_to is not None and LEVEL_LENGTH[check_level(down_to)] > LEVEL_LENGTH[level]:
-        levels.append(down_to)
+    below = [down_to] if isinstance(down_to, str) else list(down_to or [])
+    for lv in below:
+        if LEVEL_LENGTH[check_level(lv)] > LEVEL_LENGTH[level] and lv not in levels:
+            levels.append(lv)
     frames = []
     names = {**facts.names, **(area_names or {})}
     for lv in levels:

@@ -170,8 +170,8 @@ def read_spot_checks(path: str | os.PathLike) -> pd.DataFrame:
 
 def spot_check_table(check: SpotCheck, *, lang: str = "zh") -> pd.DataFrame:
     """The list with headers in ``lang`` (for the county bureau's workbook)."""
-    headers = {"order": ("序号", "No."), "township_code": ("乡镇代码", "Township code"),
-               "township": ("乡镇", "Township"), "village_code": ("村代码", "Village code"),
-               "village": ("村", "Village"), "child_id": ("儿童编号（化名）", "Child id (pseudonym)"),
-               "checked": ("抽查日期", "Checked on"), "finding": ("发现问题", "Findings")}
-    return check.files.rename(columns={k: v[0 if lang == "zh" else 1] for k, v in headers.items()})
+    from geo.store.labels import column_label
+
+    headers = {c: column_label(c, lang) for c in LIST_COLUMNS}
+    headers["child_id"] = "儿童编号（化名）" if lang == "zh" else "Child id (pseudonym)"
+    return check.files.rename(columns=headers)

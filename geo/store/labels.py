@@ -279,6 +279,16 @@ COLUMN_LABELS: dict[str, Pair] = {
     # files
     "key": ("设置项", "Setting"),
     "value": ("值", "Value"),
+    # leaders' indicators, report and spot checks (geo/report)
+    "indicator": ("指标", "Indicator"),
+    "target": ("目标", "Target"),
+    "gap": ("差距", "Gap"),
+    "previous": ("上年同期", "A year before"),
+    "hotspot": ("风险热点", "Hot spot"),
+    "numerator": ("分子", "Numerator"),
+    "denominator": ("分母", "Denominator"),
+    "checked": ("抽查日期", "Checked on"),
+    "finding": ("发现问题", "Findings"),
 }
 
 # --- values ------------------------------------------------------------------------------------
@@ -394,6 +404,13 @@ VALUE_LABELS: dict[str, Pair] = {
     "time_limit": ("达到时限", "Time limit"),
     "infeasible": ("无解", "Infeasible"),
     "auto": ("自动", "Automatic"),
+    # indicator status against a target (geo/report)
+    "met": ("达标", "Met"),
+    "close": ("接近", "Close"),
+    "behind": ("滞后", "Behind"),
+    "no_target": ("无目标", "No target"),
+    "no_data": ("无数据", "No data"),
+    "suppressed": ("已隐藏", "Hidden"),
 }
 
 #: values that read differently in one column (``caregiver`` ``none`` is nobody, not a kit).

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from report_data import ON, county
@@ -14,6 +15,7 @@ from report_data import ON, county
 from geo.cli import _main
 from geo.privacy.audit import read_audit
 from geo.privacy.roles import User
+from geo.privacy.tables import read_table
 from geo.report.document import SUPPRESSED, build_report, people_columns
 from geo.report.facts import unit_facts
 from geo.report.render import write_report
@@ -22,6 +24,7 @@ from geo.report.spotcheck import draw_spot_check, read_spot_checks
 from geo.store import settings
 from geo.store.dataset import write_dataset
 from geo.store.errors import ValidationError
+from geo.store.labels import english_schema_words
 
 C = "341101"
 
@@ -70,15 +73,17 @@ def test_pdf_opens_with_the_chinese_title_townships_and_a_map(facts, tmp_path):
 
 def test_excel_in_chinese_with_numbers_and_note_rows(facts, tmp_path):
     rep = build_report(facts, user=User("lead", "leader"), year=2026, with_maps=False)
-    wb = openpyxl.load_workbook(write_report(rep, tmp_path / "r.xlsx"))
-    assert {"封面", "总体情况", "联系走访", "强制报告", "指标说明"} <= set(wb.sheetnames)
-    ws = wb["联系走访"]
-    header = [c.value for c in ws[1]]
-    assert header[:3] == ["单位代码", "单位名称", "层级"] and "按时入户走访率" in header
-    values = [c.value for c in ws[2]]
-    assert any(isinstance(v, float) for v in values)  # numbers as numbers
-    notes = [r for r in wb["强制报告"].iter_rows(values_only=True) if r and r[0] == "注"]
-    assert notes and "已隐藏" in notes[0][1]
+    path = write_report(rep, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert {"封面", "总体情况", "联系走访", "强制报告", "指标说明", "隐藏说明"} <= set(wb.sheetnames)
+    visits = read_table(path, sheet="联系走访")
+    assert list(visits.columns[:3]) == ["单位代码", "单位名称", "层级"] and "按时入户走访率（%）" in visits.columns
+    assert visits["层级"].iloc[0] == "县"
+    assert pd.api.types.is_numeric_dtype(visits["按时入户走访率（%）"])  # numbers as numbers (NaN where hidden)
+    notes = read_table(path, sheet="隐藏说明")
+    assert len(notes) == len(rep.notes) > 0  # one note row per hidden cell
+    assert notes["说明"].str.contains("已隐藏|隐藏").all()
+    assert not english_schema_words(" ".join(map(str, visits.columns)))
 
 
 def test_json_has_stable_indicator_ids(facts, tmp_path):
@@ -139,3 +144,33 @@ def test_spot_check_every_township_reproducible_from_its_seed(county_file, tmp_p
     draws = read_spot_checks(county_file)
     assert draws.iloc[-1]["seed"] == a.seed and int(draws.iloc[-1]["files"]) == 6
     assert "spot_check" in set(read_audit(county_file)["action"])
+
+
+def test_leader_no_hidden_cell_is_recoverable_on_the_demo_county(monkeypatch):
+    """County, townships and villages as one released table: nothing hidden can be computed back
+    (issue 12's audit), and every share, denominator and overdue count is hidden with its inputs."""
+    from geo.privacy import disclosure
+    from geo.report.document import INDICATOR_SPEC, WHOLE, _independent, release_table
+    from geo.report.facts import den, num
+    from geo.report.indicators import INDICATORS
+    from geo.report.rollup import indicator_table
+    from geo.store.dataset import read_dataset
+
+    ds = read_dataset(settings.demo_dataset)
+    facts = unit_facts(ds, on="2026-11-01", preset="national", coverage=False)
+    full = indicator_table(facts, level="county", down_to=["township", "village"])
+    released = release_table(User("l", "leader"), full)
+    assert (released[SUPPRESSED].fillna("") != "").sum() > 10  # small villages are hidden
+    monkeypatch.setitem(disclosure.TABLES, "indicator_table", INDICATOR_SPEC)
+    cols = ["code", *_independent()]
+    assert disclosure.recoverable_cells("indicator_table", full[cols], released[[*cols, SUPPRESSED]]) == []
+    for ind in INDICATORS.values():
+        if not ind.people:
+            continue
+        shown = released[ind.id].notna()
+        if ind.unit == "share":
+            assert (released.loc[shown, num(ind.id)].notna() & released.loc[shown, den(ind.id)].notna()).all()
+            assert released.loc[shown, WHOLE].notna().all()
+        vals = released[num(ind.id)].dropna()
+        if ind.follows is None and ind.unit == "count":
+            assert not ((vals > 0) & (vals < settings.small_count_threshold)).any(), ind.id
