@@ -31,6 +31,7 @@ from geo.report.indicators import (
     definitions,
     status,
 )
+from geo.report.indicators import level_of as ind_level
 from geo.report.rollup import indicator_table, infer_level
 from geo.store import settings
 from geo.store.errors import ValidationError
@@ -265,6 +266,9 @@ def build_report(
     preset = check_preset(facts.preset)
     level = check_level(level or infer_level(facts))
     found = infer_level(facts)
+    scoped = ind_level(user.scope) if user.scope else None
+    if scoped is not None and LEVEL_LENGTH[scoped] > LEVEL_LENGTH[level]:
+        level = found = scoped  # a township's leader reports on the township
     if LEVEL_LENGTH[level] > LEVEL_LENGTH[found]:
         raise ValidationError(f"数据跨越多个{_zh_level(level)}，请用 --level {found} / the data spans several "
                               f"{level} units: use --level {found}")
