@@ -74,8 +74,10 @@ def patrol(dataset: str, teams: int, shift_hours: float, bases: tuple[str, ...],
               help="A result GeoPackage of `childsafe patrol`.")
 @click.option("--track", required=True, type=click.Path(exists=True, dir_okay=False), help="GPX track of the patrol.")
 @click.option("--team", type=int, default=None, help="The team that walked the track (default: all stops).")
+@click.option("--record", is_flag=True, help="Store the checked stops in the dataset (proof of patrol for the "
+              "leaders' indicators).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def patrol_check(dataset: str, plan_path: str, track: str, team: int | None, as_json: bool) -> None:
+def patrol_check(dataset: str, plan_path: str, track: str, team: int | None, record: bool, as_json: bool) -> None:
     """Check a GPS track against a patrol plan: passed, skipped and too-fast sites."""
     import geopandas as gpd
 
@@ -89,6 +91,11 @@ def patrol_check(dataset: str, plan_path: str, track: str, team: int | None, as_
         raise ValidationError(f"{plan_path} has no patrol_stops layer (write it with `childsafe patrol`)") from exc
     result = check_track(stops, read_gpx_track(track), team=team)
     summary = check_summary(result)
+    if record:
+        from geo.cli.users import cli_user
+        from geo.field.patrolcheck import store_checks
+
+        summary["recorded"] = store_checks(dataset, result, user=cli_user(dataset))
     if as_json:
         rows = result.assign(passed_at=result["passed_at"].astype("string"))
         summary["stops"] = json.loads(rows.to_json(orient="records"))

@@ -3,7 +3,7 @@
 Modules, and the public functions a caller starts from:
 
 - ``patrols``: ``plan_patrols``, ``PatrolPlan``, ``routes_to_gpx``
-- ``patrolcheck``: ``check_track``, ``read_gpx_track``, ``check_summary``
+- ``patrolcheck``: ``check_track``, ``read_gpx_track``, ``check_summary``, ``store_checks``
 - ``calendar``: ``patrol_schedule``, ``day_calendar``, ``public_holidays``, ``schedule_summary``
 - ``inspections``: ``record_inspection``, ``store_inspection``, ``inspection_history``
 - ``visits``: ``visit_schedule``, ``overdue_by_village``, ``record_visit``, ``store_visit``

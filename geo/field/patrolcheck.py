@@ -169,3 +169,46 @@ def check_summary(result: pd.DataFrame) -> dict:
     out["passed_share"] = float(result["passed"].mean()) if len(result) else 0.0
     out["flagged"] = bool(out["skipped"] or out["too_fast"])
     return out
+
+
+def store_checks(path, result: pd.DataFrame, *, user=None, recorded_by: str = "") -> int:
+    """Append the checked stops of ``result`` (:func:`check_track`) to ``patrol_checks`` of ``path``.
+
+    One row per stop of the track's day (``ok``, ``too_fast`` or ``skipped``), in one SQLite
+    transaction, audit-logged: the proof the leaders' "patrols proven" indicator counts
+    (docs/indicators.md). Returns the rows stored.
+
+    Raises
+    ------
+    PermissionDenied
+        ``user`` may not record inspections.
+    ValidationError
+        The track has no times (a track without times proves no day).
+    """
+    import uuid
+
+    from geo.field._records import append_row
+    from geo.privacy.audit import log_event
+    from geo.store.dataset import coerce_layer
+
+    if user is not None:
+        from geo.privacy.roles import require
+
+        require(user, "record_inspection")
+    times = pd.to_datetime(result["passed_at"], errors="coerce").dropna()
+    if not len(times):
+        raise ValidationError("轨迹没有时间，无法证明巡查日期 / the track has no times: it proves no patrol day")
+    day = times.min().normalize()
+    rows = pd.DataFrame({
+        "check_id": [f"P{day:%Y%m%d}-{uuid.uuid4().hex[:10]}" for _ in range(len(result))],
+        "site_id": result["site_id"].astype("string").to_numpy(),
+        "team": pd.to_numeric(result["team"], errors="coerce").to_numpy(),
+        "checked_on": day, "status": result["status"].astype("string").to_numpy(),
+        "recorded_by": recorded_by or getattr(user, "username", None),
+    })
+    rows, problems = coerce_layer("patrol_checks", rows)
+    if problems:
+        raise ValidationError("; ".join(problems))
+    append_row(path, "patrol_checks", rows)
+    log_event(path, user, "edit", f"patrol_checks +{len(rows)} ({day.date()})")
+    return len(rows)

@@ -217,6 +217,19 @@ LAYERS: dict[str, Layer] = {
             append_only=True,
         ),
         Layer(
+            "patrol_checks",
+            (
+                _c("check_id", required=True),
+                _c("site_id", required=True),
+                _c("team", "int"),
+                _c("checked_on", "date", required=True),
+                _c("status", required=True, choices=("ok", "too_fast", "skipped")),
+                _c("recorded_by"),
+            ),
+            key="check_id",
+            append_only=True,
+        ),
+        Layer(
             "audit_log",
             (
                 _c("at", "timestamp", required=True),

@@ -127,3 +127,30 @@ def test_bad_preset_level_and_sources_are_refused(tmp_path):
         sources_from([tmp_path])
     with pytest.raises(ValidationError, match="postgresql://"):
         sources_from(["postgresql://localhost/db"])
+
+
+def test_patrols_proven_by_stored_checks(tmp_path):
+    from geo.field.calendar import day_calendar, patrol_schedule
+    from geo.field.patrolcheck import store_checks
+    from geo.store.dataset import read_dataset, write_dataset
+    from geo.water.pipeline import water_sites
+
+    ds = county(C)
+    sites = water_sites(ds, as_of=ON)
+    visits = patrol_schedule(sites, start="2026-01-01", end="2026-12-31", preset="national", per="visit")
+    cal = day_calendar("2026-01-01", "2026-12-31", preset="national")
+    season = set(pd.to_datetime(cal.loc[cal["summer_holiday"] | cal["flood_season"], "date"]))
+    planned = visits[pd.to_datetime(visits["date"]).isin(season).to_numpy()
+                     & (pd.to_datetime(visits["date"]) <= pd.Timestamp(ON)).to_numpy()]
+    first = planned.iloc[0]
+    path = tmp_path / "c.gpkg"
+    write_dataset(ds, path)
+    result = pd.DataFrame({"site_id": [first["site_id"]], "team": [1], "status": ["ok"],
+                           "passed_at": [pd.Timestamp(first["date"]) + pd.Timedelta(hours=17)]})
+    assert store_checks(path, result, recorded_by="team1") == 1
+    with pytest.raises(ValidationError, match="no times"):
+        store_checks(path, result.assign(passed_at=pd.NaT))
+    stored = read_dataset(path)
+    assert len(stored["patrol_checks"]) == 1
+    top = _row(unit_facts(stored, on=ON, preset="national", coverage=False), "county", C)
+    assert top["patrols_proven"] == pytest.approx(1 / len(planned))
