@@ -46,12 +46,12 @@ def _facts(path: str, mtime: float, role: str, scope: str, preset: str, on: dt.d
 
     Reads only the layers the indicators use, once per key: a warm rerun touches no layer.
     """
-    from geo.privacy.roles import User, analysis_view
+    from geo.privacy.roles import User
     from geo.report.facts import unit_facts
-    from geo.report.rollup import USED_LAYERS
+    from geo.report.rollup import USED_LAYERS, scope_data
     from geo.store.dataset import read_dataset
 
-    ds = analysis_view(User("progress", role, scope), read_dataset(path, layers=USED_LAYERS))
+    ds = scope_data(User("progress", role, scope), read_dataset(path, layers=USED_LAYERS))
     f = unit_facts(ds, on=on, preset=preset)
     units = f.units[f.units.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()][["code", "name", "level",
                                                                                      "geometry"]]
@@ -289,12 +289,11 @@ def _actions(user, facts, preset: str, on: dt.date, level: str) -> None:
         from geo.report.render import write_report
 
         with st.spinner(tr("正在生成报告…", "Making the report…")):
-            from geo.privacy.roles import analysis_view
             from geo.report.facts import unit_facts
-            from geo.report.rollup import USED_LAYERS
+            from geo.report.rollup import USED_LAYERS, scope_data
             from geo.store.dataset import read_dataset
 
-            full = analysis_view(user, read_dataset(session.dataset_path(), layers=USED_LAYERS))
+            full = scope_data(user, read_dataset(session.dataset_path(), layers=USED_LAYERS))
             live = unit_facts(full, on=on, preset=preset)
             rep = build_report(live, user=user, year=on.year, lang=lang(),
                                sources=[session.dataset_path().name])

@@ -78,9 +78,9 @@ def report(datasets: tuple[str, ...], year: int, preset: str | None, level: str 
     if user.scope:  # the report of a scope is computed on the scope's full data
         from dataclasses import replace
 
-        from geo.privacy.roles import clip_to_scope
+        from geo.report.rollup import scope_data
 
-        sources = [replace(s, load=lambda s=s: clip_to_scope(s.load(), user.scope)) for s in sources]
+        sources = [replace(s, load=lambda s=s: scope_data(user, s.load())) for s in sources]
     day = pd.Timestamp(on).date() if on else report_date(year, _dates([s.location for s in sources]))
     if day.year != year:
         raise ValidationError(f"报告日期 {day} 不在 {year} 年 / the report date {day} is not in {year}")

@@ -156,7 +156,7 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike, *, user, action: str
         out = dataset.copy()
         settings = dict(dataset.settings)
         if path.exists():
-            kept = ("users", "audit_log", "indicator_snapshots", "spot_checks")
+            kept = ("users", "audit_log", "indicator_snapshots", "spot_checks", "patrol_checks")
             disk = read_dataset(path, layers=[*kept, "dataset_settings"])
             for name in kept:
                 if disk.holds(name):

@@ -64,31 +64,31 @@ ROLE_MATRIX: dict[str, dict[str, str]] = {
     "admin": {
         "admin_units": "all", "households": "all", "children": "all", "visits": "all",
         "water_bodies": "all", "safety_kits": "all", "stations": "all", "roads": "all",
-        "child_directors": "all", "inspections": "all", "audit_log": "all", "patrol_checks": "all",
+        "child_directors": "all", "inspections": "all", "audit_log": "all",
         "area_counts": "exact", "hex_counts": "exact",
     },
     "leader": {
         "admin_units": "all", "households": "none", "children": "none", "visits": "none",
         "water_bodies": "all", "safety_kits": "all", "stations": "all", "roads": "all",
-        "child_directors": "all", "inspections": "all", "audit_log": "none", "patrol_checks": "all",
+        "child_directors": "all", "inspections": "all", "audit_log": "none",
         "area_counts": "suppressed", "hex_counts": "suppressed",
     },
     "planner": {
         "admin_units": "all", "households": "locations", "children": "none", "visits": "none",
         "water_bodies": "all", "safety_kits": "all", "stations": "all", "roads": "all",
-        "child_directors": "all", "inspections": "none", "audit_log": "none", "patrol_checks": "none",
+        "child_directors": "all", "inspections": "none", "audit_log": "none",
         "area_counts": "exact", "hex_counts": "exact",
     },
     "safety_officer": {
         "admin_units": "all", "households": "none", "children": "none", "visits": "none",
         "water_bodies": "all", "safety_kits": "all", "stations": "all", "roads": "all",
-        "child_directors": "none", "inspections": "all", "audit_log": "none", "patrol_checks": "all",
+        "child_directors": "none", "inspections": "all", "audit_log": "none",
         "area_counts": "none", "hex_counts": "none",
     },
     "child_director": {
         "admin_units": "all", "households": "all", "children": "all", "visits": "all",
         "water_bodies": "all", "safety_kits": "all", "stations": "all", "roads": "all",
-        "child_directors": "all", "inspections": "all", "audit_log": "none", "patrol_checks": "none",
+        "child_directors": "all", "inspections": "all", "audit_log": "none",
         "area_counts": "exact", "hex_counts": "none",
     },
 }

@@ -32,7 +32,18 @@ logger = logging.getLogger(__name__)
 
 #: the layers the indicators read (a source reads only these).
 USED_LAYERS = ("admin_units", "households", "children", "child_directors", "visits",
-               "water_bodies", "safety_kits", "inspections", "stations", "roads")
+               "water_bodies", "safety_kits", "inspections", "stations", "roads", "patrol_checks")
+
+
+def scope_data(user, dataset: Dataset) -> Dataset:
+    """The full data of ``user``'s scope for the indicators (:func:`geo.privacy.roles.analysis_view`),
+    with the dataset's patrol checks (proof of patrol: site ids and days, no person) kept."""
+    from geo.privacy.roles import analysis_view
+
+    out = analysis_view(user, dataset)
+    if dataset.holds("patrol_checks"):
+        out["patrol_checks"] = dataset["patrol_checks"]
+    return out
 
 
 @dataclass(frozen=True)

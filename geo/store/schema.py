@@ -217,19 +217,6 @@ LAYERS: dict[str, Layer] = {
             append_only=True,
         ),
         Layer(
-            "patrol_checks",
-            (
-                _c("check_id", required=True),
-                _c("site_id", required=True),
-                _c("team", "int"),
-                _c("checked_on", "date", required=True),
-                _c("status", required=True, choices=("ok", "too_fast", "skipped")),
-                _c("recorded_by"),
-            ),
-            key="check_id",
-            append_only=True,
-        ),
-        Layer(
             "audit_log",
             (
                 _c("at", "timestamp", required=True),
@@ -257,6 +244,20 @@ INTERNAL_LAYERS: dict[str, Layer] = {
             _c("locked_until", "timestamp"), _c("created_at", "timestamp"),
         ),
         key="username",
+    ),
+    # proof of patrol: stops of checked GPS tracks (childsafe patrol-check --record), append-only
+    "patrol_checks": Layer(
+        "patrol_checks",
+        (
+            _c("check_id", required=True),
+            _c("site_id", required=True),
+            _c("team", "int"),
+            _c("checked_on", "date", required=True),
+            _c("status", required=True, choices=("ok", "too_fast", "skipped")),
+            _c("recorded_by"),
+        ),
+        key="check_id",
+        append_only=True,
     ),
     # the leaders' indicator snapshots (geo/report/snapshots.py): aggregates only, append-only
     "indicator_snapshots": Layer(
