@@ -80,7 +80,10 @@ def report(datasets: tuple[str, ...], year: int, preset: str | None, level: str 
 
         from geo.report.rollup import scope_data
 
-        sources = [replace(s, load=lambda s=s: scope_data(user, s.load())) for s in sources]
+        def scoped(src):
+            return replace(src, load=lambda: scope_data(user, src.load()))
+
+        sources = [scoped(s) for s in sources]
     day = pd.Timestamp(on).date() if on else report_date(year, _dates([s.location for s in sources]))
     if day.year != year:
         raise ValidationError(f"报告日期 {day} 不在 {year} 年 / the report date {day} is not in {year}")
