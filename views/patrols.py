@@ -251,6 +251,13 @@ def _schedule_section(sites) -> None:
         _common.show_error(exc)
         return
     summary = schedule_summary(table)
+    from geo.field.holidays import estimated_years
+    from geo.store.labels import label
+
+    guessed = estimated_years(range(start.year, end.year + 1))
+    if guessed:
+        st.info(f"{'、'.join(map(str, guessed))} 年{label('holiday_estimated', 'zh')}" if lang() == "zh"
+                else f"{', '.join(map(str, guessed))}: {label('holiday_estimated', 'en')}")
     m = st.columns(4)
     m[0].metric(tr("巡查次数", "Site visits"), f"{summary['visits']:,}")
     m[1].metric(tr("组·天", "Team-days"), f"{summary['team_days']:,}")

@@ -125,7 +125,7 @@ def patrol_check(dataset: str, plan_path: str, track: str, team: int | None, rec
 def patrol_schedule_cmd(dataset: str, start: str, end: str, teams: int, preset: str | None, top: int | None,
                         alerts: tuple[str, ...], per: str, out: str, as_json: bool) -> None:
     """Patrol calendar: which sites each team patrols on which day, weighted to high-risk times."""
-    from geo.field.calendar import patrol_schedule, schedule_summary
+    from geo.field.calendar import patrol_schedule, schedule_summary, to_date
     from geo.store.errors import ValidationError
     from geo.water.pipeline import water_sites
 
@@ -149,6 +149,14 @@ def patrol_schedule_cmd(dataset: str, start: str, end: str, teams: int, preset: 
     if per == "team":
         summary.update(schedule_summary(table))
         summary["sites"] = int(len({s for ids in table["site_ids"] for s in str(ids).split(";") if s}))
+    from geo.field.holidays import estimated_years
+    from geo.store.labels import label
+
+    guessed = estimated_years(range(to_date(start).year, to_date(end).year + 1))
+    if guessed:
+        summary["holidays_estimated"] = guessed
+        click.echo(f"提示：{'、'.join(map(str, guessed))} 年{label('holiday_estimated', 'zh')} / note: "
+                   f"{', '.join(map(str, guessed))}: {label('holiday_estimated', 'en').lower()}", err=True)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
         return

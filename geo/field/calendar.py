@@ -22,9 +22,12 @@ The rule (``docs/field-work.md``; every number is a setting):
    with about the same number of visits; a team-day with more stops than fit its window
    (``patrol_stop_minutes + patrol_schedule_travel_minutes`` each) is flagged ``over_capacity``.
 
-Public holidays come from the State Council's yearly notices (:data:`PUBLIC_HOLIDAYS`); a year not
-listed falls back to the fixed-date ones (New Year, Labour Day, National Day) with a warning.
-Make-up working days (调休) are not modelled.
+Public holidays and make-up working days (调休, a weekend day that is a working and school day)
+come from the State Council's yearly notices as carried by the ``chinesecalendar`` package
+(:mod:`geo.field.holidays`); a year past its data gets its holidays computed from the lunar
+calendar (Spring Festival, Qingming, Dragon Boat, Mid-Autumn) and the fixed dates, flagged
+``holiday_estimated`` "until the State Council publishes the year's schedule" (make-up days cannot
+be estimated: none are assumed).
 """
 
 from __future__ import annotations
@@ -37,27 +40,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.field.holidays import holiday_schedule
 from geo.store import settings
 from geo.store.errors import ValidationError
 
 logger = logging.getLogger(__name__)
 
-#: Statutory public holidays (days off) by year, from the State Council General Office notices on
-#: holiday arrangements (国务院办公厅关于…年部分节假日安排的通知); extend each December.
-PUBLIC_HOLIDAYS: dict[int, tuple[tuple[str, str], ...]] = {
-    2024: (("2024-01-01", "2024-01-01"), ("2024-02-10", "2024-02-17"), ("2024-04-04", "2024-04-06"),
-           ("2024-05-01", "2024-05-05"), ("2024-06-10", "2024-06-10"), ("2024-09-15", "2024-09-17"),
-           ("2024-10-01", "2024-10-07")),
-    2025: (("2025-01-01", "2025-01-01"), ("2025-01-28", "2025-02-04"), ("2025-04-04", "2025-04-06"),
-           ("2025-05-01", "2025-05-05"), ("2025-05-31", "2025-06-02"), ("2025-10-01", "2025-10-08")),
-    2026: (("2026-01-01", "2026-01-03"), ("2026-02-15", "2026-02-23"), ("2026-04-04", "2026-04-06"),
-           ("2026-05-01", "2026-05-05"), ("2026-06-19", "2026-06-21"), ("2026-09-25", "2026-09-27"),
-           ("2026-10-01", "2026-10-07")),
-}
-#: fixed-date holidays used for years missing from :data:`PUBLIC_HOLIDAYS` ((month, day) ranges).
-FIXED_HOLIDAYS: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (
-    ((1, 1), (1, 1)), ((5, 1), (5, 5)), ((10, 1), (10, 7)),
-)
 #: longest calendar, days (a guard against typing the wrong year).
 MAX_DAYS = 3 * 366
 
@@ -93,18 +81,9 @@ def in_season(dates: pd.DatetimeIndex, window: tuple[tuple[int, int], tuple[int,
 
 
 def public_holidays(years: Iterable[int]) -> pd.DatetimeIndex:
-    """The public-holiday days of ``years`` (:data:`PUBLIC_HOLIDAYS`, else the fixed-date ones)."""
-    days: list[pd.Timestamp] = []
-    for year in sorted(set(int(y) for y in years)):
-        ranges = PUBLIC_HOLIDAYS.get(year)
-        if ranges is None:
-            logger.warning("schedule: no holiday notice for %d in geo.field.calendar.PUBLIC_HOLIDAYS; "
-                           "using the fixed-date holidays only", year)
-            ranges = tuple((f"{year}-{a[0]:02d}-{a[1]:02d}", f"{year}-{b[0]:02d}-{b[1]:02d}")
-                           for a, b in FIXED_HOLIDAYS)
-        for a, b in ranges:
-            days.extend(pd.date_range(a, b, freq="D"))
-    return pd.DatetimeIndex(sorted(set(days)))
+    """The public-holiday days off of ``years`` (official, else estimated: :mod:`geo.field.holidays`)."""
+    table = holiday_schedule(years)
+    return pd.DatetimeIndex(table.loc[table["kind"] == "holiday", "date"])
 
 
 def day_calendar(
@@ -129,8 +108,11 @@ def day_calendar(
     -------
     pandas.DataFrame
         ``date, weekday (0 = Monday), summer_holiday, winter_holiday, flood_season, alert,
-        public_holiday, weekend, day_kind ("school_day" | "day_off"), reasons, weight,
-        window_start, window_end``.
+        public_holiday, weekend, makeup_workday, holiday_estimated, day_kind ("school_day" |
+        "day_off"), reasons, weight, window_start, window_end``. ``makeup_workday``: a weekend day
+        the State Council made a working (and school) day (调休); ``holiday_estimated``: the day
+        is a holiday of a year whose schedule is not published yet (computed, see
+        :mod:`geo.field.holidays`).
     """
     from geo.field.presets import get_patrol_preset
 
@@ -153,8 +135,13 @@ def day_calendar(
     alert = np.zeros(len(dates), dtype=bool)
     for a, b in alerts:
         alert |= (dates >= _day(a, "the alert start")) & (dates <= _day(b, "the alert end"))
-    public = dates.isin(public_holidays(range(first.year, last.year + 1)))
-    weekend = dates.day_of_week >= 5
+    official = holiday_schedule(range(first.year, last.year + 1))
+    hol = official[official["kind"] == "holiday"]
+    public = dates.isin(pd.DatetimeIndex(hol["date"]))
+    estimated = dates.isin(pd.DatetimeIndex(hol.loc[hol["estimated"], "date"]))
+    makeup = dates.isin(pd.DatetimeIndex(official.loc[official["kind"] == "makeup_workday", "date"]))
+    makeup &= ~public
+    weekend = (dates.day_of_week >= 5) & ~makeup  # a make-up working day is a school day
     off = weekend | public | winter | summer
     season = np.maximum.reduce([np.ones(len(dates)), np.where(summer, w["summer"], 1.0),
                                 np.where(flood | alert, w["flood"], 1.0)])
@@ -163,15 +150,16 @@ def day_calendar(
     kind = np.where(off, "day_off", "school_day")
     windows = settings.patrol_schedule_windows
     names = [("summer_holiday", summer), ("winter_holiday", winter), ("flood_season", flood),
-             ("weather_alert", alert), ("public_holiday", public), ("weekend", weekend)]
+             ("weather_alert", alert), ("public_holiday", public), ("holiday_estimated", estimated),
+             ("weekend", weekend), ("makeup_workday", makeup)]
     flags = np.stack([f for _, f in names], axis=1)
     labels = np.array([n for n, _ in names], dtype=object)
     reasons = [";".join(labels[row]) for row in flags]
     return pd.DataFrame({
         "date": dates.astype("datetime64[ms]"), "weekday": dates.day_of_week.astype("int64"),
         "summer_holiday": summer, "winter_holiday": winter, "flood_season": flood, "alert": alert,
-        "public_holiday": public, "weekend": weekend,
-        "day_kind": pd.array(kind, dtype="string"), "reasons": pd.array(reasons, dtype="string"),
+        "public_holiday": public, "weekend": weekend, "makeup_workday": makeup,
+        "holiday_estimated": estimated, "day_kind": pd.array(kind, dtype="string"), "reasons": pd.array(reasons, dtype="string"),
         "weight": weight.astype(float),
         "window_start": pd.array([windows[k][0] for k in kind], dtype="string"),
         "window_end": pd.array([windows[k][1] for k in kind], dtype="string"),

@@ -276,6 +276,8 @@ COLUMN_LABELS: dict[str, Pair] = {
     "alert": ("极端天气预警", "Weather alert"),
     "public_holiday": ("法定节假日", "Public holiday"),
     "weekend": ("周末", "Weekend"),
+    "makeup_workday": ("调休上班", "Make-up working day"),
+    "holiday_estimated": ("节假日为推算", "Holiday estimated"),
     # files
     "key": ("设置项", "Setting"),
     "value": ("值", "Value"),
@@ -388,6 +390,9 @@ VALUE_LABELS: dict[str, Pair] = {
     "weather_alert": ("极端天气预警", "Weather alert"),
     "public_holiday": ("法定节假日", "Public holiday"),
     "weekend": ("周末", "Weekend"),
+    "makeup_workday": ("调休上班", "Make-up working day"),
+    "holiday_estimated": ("节假日为推算（以国务院公布的当年安排为准）",
+                          "Holiday estimated until the State Council publishes the year's schedule"),
     # patrol check
     "skipped": ("漏巡", "Skipped"),
     "too_fast": ("速度过快", "Too fast"),

@@ -60,13 +60,32 @@ def test_presets_and_alerts():
         day_calendar("2024-01-01", "2024-01-02", preset="mars")
 
 
-def test_public_holidays_listed_and_fallback():
+def test_public_holidays_official_and_estimated():
     days = public_holidays([2024])
     assert pd.Timestamp("2024-02-12") in days and pd.Timestamp("2024-02-18") not in days
     assert len(public_holidays([2025])) == 1 + 8 + 3 + 5 + 3 + 8
-    later = public_holidays([2030])  # no notice stored: fixed-date holidays only
-    assert pd.Timestamp("2030-10-03") in later and pd.Timestamp("2030-05-05") in later
-    assert len(later) == 1 + 5 + 7
+    later = public_holidays([2027])  # past the published schedules: estimated, lunar holidays included
+    assert pd.Timestamp("2027-06-09") in later and pd.Timestamp("2027-09-15") in later
+    assert pd.Timestamp("2027-02-06") in later and pd.Timestamp("2027-10-07") in later
+
+
+def test_makeup_working_days_are_school_days():
+    cal = day_calendar("2024-10-10", "2024-10-14")
+    sat = _day(cal, "2024-10-12")           # Saturday, a make-up working day after National Day
+    assert sat["makeup_workday"] and not sat["weekend"] and sat["day_kind"] == "school_day"
+    assert sat["weight"] == 1.0 and sat["reasons"] == "makeup_workday" and sat["window_start"] == "16:00"
+    sun = _day(cal, "2024-10-13")
+    assert sun["weekend"] and sun["day_kind"] == "day_off" and not sun["makeup_workday"]
+
+
+def test_estimated_year_flagged_in_the_calendar():
+    cal = day_calendar("2027-06-08", "2027-06-10")
+    dragon = _day(cal, "2027-06-09")        # Wednesday: Dragon Boat (lunar 5/5), estimated
+    assert dragon["public_holiday"] and dragon["holiday_estimated"] and dragon["day_kind"] == "day_off"
+    assert dragon["reasons"] == "flood_season;public_holiday;holiday_estimated"
+    assert not _day(cal, "2027-06-08")["holiday_estimated"]
+    official = day_calendar("2026-06-19", "2026-06-19")
+    assert official["public_holiday"].iloc[0] and not official["holiday_estimated"].iloc[0]
 
 
 def test_risk_bands_by_rank_share():
