@@ -430,6 +430,11 @@ def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
     return out.reset_index(drop=True), problems
 
 
+#: columns outside the contract that an import keeps when the source has them: how roads meet
+#: (geo/reach/noding.py; OSM roads carry them)
+KEPT_COLUMNS: dict[str, tuple[str, ...]] = {"roads": ("junctions", "road_level")}
+
+
 def _finish(result: ImportResult, kind: str, raw: pd.DataFrame, fmt: str, checked: pd.DataFrame,
             geoms: gpd.GeoSeries | None, problems: list[Problem], new: Dataset, mode: str,
             lang: str) -> ImportResult:
@@ -446,6 +451,9 @@ def _finish(result: ImportResult, kind: str, raw: pd.DataFrame, fmt: str, checke
     result.quarantine = quarantine
     result.quarantined = len(quarantine)
     rows = checked.loc[good, spec.column_names].copy()
+    extra = [c for c in KEPT_COLUMNS.get(kind, ()) if c in raw.columns]
+    if extra and good.isin(raw.index).all():
+        rows[extra] = raw.loc[good, extra]
     if spec.geometry:
         assert geoms is not None
         rows = gpd.GeoDataFrame(rows, geometry=geoms.loc[good], crs=STORAGE_CRS)

@@ -150,6 +150,8 @@ COLUMN_LABELS: dict[str, Pair] = {
     "road_id": ("道路编号", "Road"),
     "road_class": ("道路等级", "Road class"),
     "oneway": ("单行", "One-way"),
+    "junctions": ("路口规则", "Junction rule"),
+    "road_level": ("道路层位（桥 1、隧道 −1）", "Road level (bridge 1, tunnel −1)"),
     "directors": ("儿童主任（人）", "Directors"),
     # visits, inspections, audit
     "visit_id": ("走访编号", "Visit"),
@@ -421,6 +423,9 @@ VALUE_LABELS: dict[str, Pair] = {
 #: values that read differently in one column (``caregiver`` ``none`` is nobody, not a kit).
 COLUMN_VALUE_LABELS: dict[str, dict[str, Pair]] = {
     "caregiver": {"none": ("无人照料", "Nobody")},
+    "junctions": {"ends": ("端点在容差内相接", "Ends join within the tolerance"),
+                  "crossings": ("交叉处也相接（平面数据）", "Crossings join too (planar data)"),
+                  "nodes": ("仅共享节点相接（OSM）", "Shared nodes only (OSM)")},
     "station_level": {
         "county": ("县级机构", "County institutions"), "township": ("乡镇级阵地", "Township stations"),
         "village": ("村级阵地", "Village stations"), "school": ("学校", "Schools"),
