@@ -83,6 +83,12 @@ MAP_LABELS: dict[str, Pair] = {
     "station_township": ("乡镇工作站", "Township stations"),
     "station_village": ("村级阵地", "Village stations"),
     "station_school": ("学校", "Schools"),
+    "road_health": ("道路网络问题", "Road network problems"),
+    "fragment": ("孤立路段（未连通）", "Road fragment (connected to nothing)"),
+    "near_miss": ("近接未连的路端", "Road end nearly meeting a road"),
+    "unconnected": ("近接未连的路端（两侧不连通）", "Road end nearly meeting an unconnected road"),
+    "nodes": ("节点数", "Nodes"),
+    "gap_m": ("间隙（米）", "Gap (m)"),
 }
 
 # --- columns -----------------------------------------------------------------------------------
