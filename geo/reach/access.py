@@ -231,12 +231,16 @@ def child_access(
     out["child_id"] = out["child_id"].astype("string")
     out["household_id"] = out["household_id"].astype("string")
     out["covered"] = out["covered"].astype(bool)
+    if hsnap is not None:  # how many homes were joined past a road fragment, and how far
+        out.attrs["households_snap"] = hsnap.fragment_summary()
     if settings.log_summaries and len(children):
         parts = [
             f"{lv} {100 * out.loc[out['level'] == lv, 'covered'].mean():.1f}%" for lv in levels
         ]
         logger.info("coverage (%s): %d children; %s", metric, len(children), ", ".join(parts))
-    return out[ACCESS_COLUMNS]
+    final = out[ACCESS_COLUMNS]
+    final.attrs.update(out.attrs)
+    return final
 
 
 def _check_metric(metric: str | None) -> str:
