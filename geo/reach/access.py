@@ -26,6 +26,7 @@ from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.errors import MissingLayerError, SettingsError
 from geo.store.schema import STATION_KIND_LEVEL, STATION_LEVELS
+from geo.store.withheld import require_full
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +198,7 @@ def child_access(
     unknown = [lv for lv in levels if lv not in std]
     if unknown:
         raise SettingsError(f"no service standard for station level(s) {unknown}")
+    require_full(dataset, "households", "children", task="station coverage")
     need = [name for name in ("households", "children") if name not in dataset]
     if need:
         raise MissingLayerError(need, "station coverage")

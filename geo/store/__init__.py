@@ -3,13 +3,14 @@
 Modules, and the public functions a caller starts from:
 
 - ``dataset``: ``Dataset``, ``read_dataset``, ``write_dataset``, ``write_layers``, ``empty_layer``, ``coerce_layer``
+- ``withheld``: ``require_full`` (counts of people never on a role view)
 - ``schema``: ``Layer``, ``Column``
 - ``labels``: ``label``, ``layer_label``, ``column_label``, ``value_label``, ``weekday_label``, ``place_names``, ``place_text``, ``with_place_names``, ``label_values``, ``label_frame``, ``schema_words``, ``english_schema_words``
 - ``settings``: the defaults every analysis reads at call time
 - ``projection``: ``metric_crs_for``, ``is_metric``, ``check_same_crs``
 - ``coords``: ``to_wgs84``, ``geometry_to_wgs84``, ``wgs84_to_gcj02``, ``gcj02_to_wgs84``, ``wgs84_to_bd09``, ``bd09_to_wgs84``, ``distance_m``
 - ``validate``: ``dataset_problems``, ``validate_rows``, ``coordinate_problems``, ``Problem``
-- ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``
+- ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``, ``WithheldRowsError``
 - ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``
 - ``progress``: ``stage``, ``report``, ``set_reporter``
 

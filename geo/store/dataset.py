@@ -70,16 +70,13 @@ class Dataset(Mapping[str, pd.DataFrame]):
     metric_crs
         The metric CRS to use (a part of a larger area passes the whole area's, so that
         results of its parts and of the whole agree); default: see :attr:`metric_crs`.
+    withheld
+        Layers it does not hold in full (a role view's people): see ``geo.store.withheld``.
     """
 
-    def __init__(
-        self,
-        layers: Mapping[str, pd.DataFrame] | None = None,
-        *,
-        path: str | os.PathLike | None = None,
-        settings: Mapping[str, str] | None = None,
-        metric_crs=None,
-    ):
+    def __init__(self, layers: Mapping[str, pd.DataFrame] | None = None, *,
+                 path: str | os.PathLike | None = None, settings: Mapping[str, str] | None = None,
+                 metric_crs=None, withheld: Iterable[str] = ()):
         self._layers: dict[str, pd.DataFrame] = {}
         self.path = Path(path) if path else None
         self.settings: dict[str, str] = dict(settings or {})
@@ -88,6 +85,7 @@ class Dataset(Mapping[str, pd.DataFrame]):
         self._metric_frames: dict[str, pd.DataFrame] = {}
         self._metric_view: Dataset | None = None
         self._cache: dict[object, object] = {}
+        self.withheld = frozenset(withheld)
         for name, frame in (layers or {}).items():
             self[name] = frame
 
@@ -143,11 +141,11 @@ class Dataset(Mapping[str, pd.DataFrame]):
         """Return a new dataset of the same file and area holding ``layers`` (none by default).
 
         It keeps this dataset's path, settings (or ``settings``) and metric CRS, so a filtered
-        or edited dataset computes in the same CRS as the whole.
+        or edited dataset computes in the same CRS as the whole, and withholds what it withholds.
         """
         return Dataset(
             layers, path=self.path, settings=self.settings if settings is None else settings,
-            metric_crs=self._crs_if_known(),
+            metric_crs=self._crs_if_known(), withheld=self.withheld,
         )
 
     def holds(self, name: str) -> bool:
@@ -289,7 +287,8 @@ class _MetricView(Dataset):
     """
 
     def __init__(self, parent: Dataset):
-        super().__init__(path=parent.path, settings=parent.settings, metric_crs=parent.metric_crs)
+        super().__init__(path=parent.path, settings=parent.settings, metric_crs=parent.metric_crs,
+                         withheld=parent.withheld)
         self._parent = parent
         self._own: dict[str, pd.DataFrame] = {}
 
@@ -338,11 +337,11 @@ class _MetricView(Dataset):
 
     def __reduce__(self):
         # pickled (the app's cache): the plain dataset of the projected layers, projected now
-        return (_metric_copy, (self._layers, self.path, self.settings, self.metric_crs))
+        return (_metric_copy, (self._layers, self.path, self.settings, self.metric_crs, self.withheld))
 
 
-def _metric_copy(layers, path, settings, crs) -> Dataset:
-    return Dataset(layers, path=path, settings=settings, metric_crs=crs)
+def _metric_copy(layers, path, settings, crs, withheld=()) -> Dataset:
+    return Dataset(layers, path=path, settings=settings, metric_crs=crs, withheld=withheld)
 
 
 def _checked_metric(crs) -> pyproj.CRS:

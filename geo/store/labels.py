@@ -240,6 +240,8 @@ COLUMN_LABELS: dict[str, Pair] = {
     "status": ("状态", "Status"),
     "days_overdue": ("逾期天数", "Days overdue"),
     "due_in_days": ("距到期（天）", "Due in (days)"),
+    "due": ("到期日期", "Due on"),
+    "window": ("到期时段", "When due"),
     "flags": ("提示", "Flags"),
     "report_police": ("需报告公安", "Report to police"),
     "overdue": ("逾期", "Overdue"),

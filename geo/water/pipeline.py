@@ -22,6 +22,7 @@ from geo.store.dataset import Dataset
 from geo.store.errors import MissingLayerError
 from geo.store.progress import stage
 from geo.store.schema import KIT_ITEMS
+from geo.store.withheld import require_full
 from geo.water.hotspots import hotspots
 from geo.water.kits import kit_status
 from geo.water.risk import (
@@ -141,6 +142,7 @@ def water_sites(
     """
     if "water_bodies" not in dataset:
         raise MissingLayerError(["water_bodies"], "the water-safety analysis")
+    require_full(dataset, "households", "children", task="the water-safety analysis")
     as_of = reference_date(dataset, as_of)
     steps = 5
     with stage("projecting", 1, steps):

@@ -199,8 +199,11 @@ def test_role_views_get_counts_not_households(tiny_dataset):
     leader = dataset_for(User("lead", "leader", ""), tiny_dataset)
     assert "households" not in leader and "children" not in leader
     assert overview.household_modes(leader) == ("village", "hexagon")
-    # 3 children, 1 left-behind: below the small-count threshold, so suppressed for a leader
-    assert overview._people(leader) == (0, 0)
+    # 3 children, 1 left-behind: below the small-count threshold, so hidden for a leader (NaN,
+    # shown as "—"), never a made-up 0
+    assert all(v != v for v in overview._people(leader))
+    officer = dataset_for(User("safe", "safety_officer", ""), tiny_dataset)
+    assert all(v != v for v in overview._people(officer))  # receives no counts of people
     circles = aggregate_features(leader["area_counts"], admin_units=leader["admin_units"], lang="en")
     assert len(circles["features"]) == 1
     assert "Households: *" in circles["features"][0]["properties"]["_tip"]
