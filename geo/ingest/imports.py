@@ -81,6 +81,9 @@ class ImportResult:
     preview: pd.DataFrame | None = None
     dataset: Dataset | None = None
     layers: dict[str, int] = field(default_factory=dict)
+    #: columns not imported that look like contract columns: header -> likely columns, best
+    #: first. The CLI names them and stops; the app shows a mapping step.
+    unmatched: dict[str, list[str]] = field(default_factory=dict)
 
     def notice_texts(self, lang: str = "en") -> list[str]:
         """The notices in ``lang``."""
@@ -128,6 +131,7 @@ def map_columns(
     unmapped: list[str] = []
     id_card_cols: list[str] = []
     geom_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    allowed = allowed_columns(layer)
     for col in frame.columns:
         if col == geom_name or hdr.normalize_header(col) in REASON_HEADERS:
             continue
@@ -136,13 +140,14 @@ def map_columns(
                 id_card_cols.append(col)
             dropped_personal.append(col)
             continue
-        target = mapping.column_for(col, layer)
-        allowed = set(spec.column_names) | {hdr.LON, hdr.LAT, hdr.WKT} | set(_CARRIED.get(layer, ()))
-        if target == "kind" and hdr.normalize_header(col) in ("dlbm", "地类编码"):
-            target = "kind"
-        if target not in allowed:
+        found_match = mapping.match(col, layer, allowed)
+        if found_match is None:
             unmapped.append(col)
             continue
+        target = found_match.column
+        if found_match.how == "dbf":
+            notices.append((f"column {col!r} read as {target} (a shapefile's 10-character name)",
+                            f"列“{col}”按 {target} 读取（Shapefile 截短的字段名）"))
         if target in out.columns:
             notices.append((f"column {col!r} also means {target}; the first one is used",
                             f"列“{col}”同样对应 {target}，使用第一列"))
@@ -195,32 +200,115 @@ def map_columns(
     return out, notices, found
 
 
-def map_values(frame: pd.DataFrame, layer: str, mapping: hdr.Mapping) -> pd.DataFrame:
-    """Translate enumerated values (男 -> M, 是 -> true, 坑塘 -> pond, 1104 -> pond ...)."""
+def allowed_columns(layer: str) -> set[str]:
+    """The columns (and pseudo-columns) a file imported into ``layer`` may fill."""
+    return (set(LAYERS[layer].column_names) | {hdr.LON, hdr.LAT, hdr.WKT}
+            | set(_CARRIED.get(layer, ())) | ({hdr.BIRTH_DATE} if layer == "children" else set()))
+
+
+def map_values(frame: pd.DataFrame, layer: str, mapping: hdr.Mapping,
+               unknown: dict[str, int] | None = None) -> pd.DataFrame:
+    """Translate enumerated values (男 -> M, 是 -> true, 坑塘 -> pond, 1104 -> pond ...).
+
+    Values are looked up by :func:`geo.ingest.headers.normalize_value` (full-width, case and
+    spaces do not matter). A value that maps to nothing is kept as it is, so the checks
+    quarantine its row; ``unknown`` (when given) receives, per column, how many non-empty
+    values mapped to nothing.
+    """
     out = frame.copy()
-    spec = LAYERS[layer]
-    for col in spec.columns:
+    columns = list(LAYERS[layer].columns)
+    for carried in _CARRIED.get(layer, ()):
+        columns.append(LAYERS["households"].column(carried))
+    for col in columns:
         if col.name not in out.columns:
             continue
         table = dict(mapping.value_map(col.name, layer))
         if layer == "water_bodies" and col.name == "kind":
-            table.update({k.lower(): v for k, v in hdr.DLBM_WATER.items()})
+            table.update({hdr.normalize_value(k): v for k, v in hdr.DLBM_WATER.items()})
         if col.choices:
-            table.update({c.lower(): c for c in col.choices})
+            table.update({hdr.normalize_value(c): c for c in col.choices})
         if not table:
             continue
         text = out[col.name].astype("string").fillna("").str.strip()
         if col.multi:
             def _multi(v: str, t: dict = table) -> str:
                 parts = [p.strip() for p in _MULTI_SPLIT.split(v) if p.strip()]
-                return ";".join(t.get(p.lower(), p) for p in parts)
+                return ";".join(t.get(hdr.normalize_value(p), p) for p in parts)
 
-            out[col.name] = text.map(_multi).astype("string")
+            mapped = text.map(_multi).astype("string")
+            miss = text.map(lambda v, t=table: any(
+                hdr.normalize_value(p) not in t for p in _MULTI_SPLIT.split(v) if p.strip()))
         else:
-            lower = text.str.lower()
-            mapped = lower.map(table)
-            out[col.name] = mapped.where(mapped.notna(), text).astype("string")
+            keys = text.map(hdr.normalize_value)
+            found = keys.map(table)
+            mapped = found.where(found.notna(), text).astype("string")
+            miss = found.isna() & (text != "")
+        out[col.name] = mapped
+        if unknown is not None:
+            unknown[col.name] = int(miss.sum())
     return out
+
+
+def look_alikes(raw: pd.DataFrame, layer: str, mapping: hdr.Mapping,
+                taken: set[str]) -> dict[str, list[str]]:
+    """Columns of ``raw`` that matched nothing but look like a column of ``layer`` not yet
+    filled: header -> likely columns, best first (personal-data columns are never offered)."""
+    allowed = allowed_columns(layer) - taken
+    geom = raw.geometry.name if isinstance(raw, gpd.GeoDataFrame) else None
+    out: dict[str, list[str]] = {}
+    for col in raw.columns:
+        if col == geom or hdr.normalize_header(col) in REASON_HEADERS:
+            continue
+        if mapping.is_personal(col, layer) or _is_id_card_header(col, mapping, layer):
+            continue
+        if hdr.header_keys(col)[0] in mapping.skip:
+            continue
+        if mapping.match(col, layer, allowed_columns(layer)) is not None:
+            continue
+        likely = mapping.suggest(col, layer, allowed)
+        if likely:
+            out[str(col)] = likely
+    return out
+
+
+def _ask_text(unmatched: dict[str, list[str]]) -> str:
+    if not unmatched:
+        return ""
+    parts = [f"{h} → {' / '.join(c)}" for h, c in unmatched.items()]
+    return " 可能对应 / may be: " + "; ".join(parts) + "."
+
+
+#: an enumerated column where more than this share of the values is unknown is not imported
+#: but asked about: the header matched, the content does not (a column of names under 看护人).
+UNKNOWN_VALUES_ASK = 0.5
+
+
+def _ask_about_unknown_values(frame: pd.DataFrame, layer: str, unknown: dict[str, int],
+                              result: ImportResult) -> pd.DataFrame:
+    for col, n in unknown.items():
+        filled = int((frame[col].astype("string").fillna("").str.strip() != "").sum())
+        if n >= 3 and n > UNKNOWN_VALUES_ASK * filled:
+            frame = frame.drop(columns=col)
+            result.unmatched[f"({col})"] = [col]
+            result.notices.append((
+                f"column for {col} not imported: {n} of {filled} values are not known "
+                f"{col} values; map them (--mapping [values.{col}]) or check the column",
+                f"{col} 列未导入：{filled} 个取值中有 {n} 个无法识别；请在映射文件 "
+                f"[values.{col}] 中补充取值，或检查该列"))
+    return frame
+
+
+def _birth_year_from_date(frame: pd.DataFrame, result: ImportResult) -> pd.DataFrame:
+    """``birth_year`` from a birth-date column (only the year is kept; the date is not stored)."""
+    from geo.store.dates import year_of
+
+    dates = frame.pop(hdr.BIRTH_DATE)
+    if "birth_year" in frame.columns:
+        return frame
+    frame["birth_year"] = dates.map(year_of).astype("string")
+    result.notices.append(("birth dates: only the year is kept (birth_year)",
+                           "出生日期仅保留年份（birth_year），完整日期不保存"))
+    return frame
 
 
 # --- geometry -----------------------------------------------------------------------------------
@@ -370,13 +458,20 @@ def prepare_import(
     frame, notices, found = map_columns(raw, kind, table, new.settings)
     result.notices += notices
     spec = LAYERS[kind]
+    result.unmatched.update(look_alikes(raw, kind, table, set(frame.columns)))
     missing = [c.name for c in spec.columns if c.required and c.name not in found]
     if missing and len(raw):
         raise ValidationError(
-            f"{source}: no column for {', '.join(missing)} (required in {kind}); columns found: "
-            f"{', '.join(map(str, raw.columns))}. Rename the header or add it to a --mapping file"
+            f"{source}: 缺少必填列 {', '.join(missing)}（{kind}）/ no column for "
+            f"{', '.join(missing)} (required in {kind}); columns found: "
+            f"{', '.join(map(str, raw.columns))}.{_ask_text(result.unmatched)} Rename the header, "
+            "or map it: --map 表头=列名 (HEADER=COLUMN) or a --mapping file"
         )
-    frame = map_values(frame, kind, table)
+    unknown: dict[str, int] = {}
+    frame = map_values(frame, kind, table, unknown)
+    frame = _ask_about_unknown_values(frame, kind, unknown, result)
+    if hdr.BIRTH_DATE in frame.columns:
+        frame = _birth_year_from_date(frame, result)
     problems: list[Problem] = []
     geoms = None
     if spec.geometry:
@@ -541,10 +636,11 @@ def import_file(
     sheet: str | None = None,
     quarantine: str | Path | None = None,
     mode: str = "append",
-    mapping: str | Path | None = None,
+    mapping: str | Path | hdr.Mapping | None = None,
     lang: str = "en",
     today: date | None = None,
     user=None,
+    unmatched: str = "skip",
 ) -> ImportResult:
     """Import ``source`` into the layer ``kind`` of the dataset file ``into``.
 
@@ -576,6 +672,11 @@ def import_file(
         Language of the reasons in the quarantine file: ``en`` or ``zh``.
     today
         The date dates must not pass (default: today).
+    unmatched
+        ``skip``: columns that match nothing are not imported (listed in a notice and in
+        ``result.unmatched``); ``ask``: when a column that matched nothing looks like a
+        contract column (``result.unmatched``), nothing is saved and a ValidationError names
+        those columns with their likely targets (the CLI's behaviour).
     user
         The :class:`geo.privacy.roles.User` importing: when given, the file is saved with
         :func:`geo.privacy.audit.save_dataset` (needs the ``import`` capability, keeps accounts and the
@@ -597,6 +698,12 @@ def import_file(
         dataset = read_dataset(into) if into.exists() else Dataset(path=into)
     result = prepare_import(kind, source, dataset=dataset, coords=coords, sheet=sheet,
                             mapping=mapping, mode=mode, lang=lang, today=today)
+    if unmatched == "ask" and result.unmatched:
+        raise ValidationError(
+            f"{source}: 以下列未能识别，可能对应数据规范中的列 / columns that match nothing but look "
+            f"like dataset columns:{_ask_text(result.unmatched).split(':', 1)[1]} Nothing was "
+            "imported. Map them with --map 表头=列名 (HEADER=COLUMN; HEADER=- to leave one out) or "
+            "a --mapping file, then import again / 请用 --map 指定对应关系后重新导入（HEADER=- 表示不导入）")
     if result.quarantined:
         qpath = Path(quarantine) if quarantine else default_quarantine_path(Path(source))
         result.quarantine_path = write_quarantine(result.quarantine, qpath)

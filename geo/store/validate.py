@@ -11,6 +11,7 @@ import pandas as pd
 
 from geo.store.coords import distance_m
 from geo.store.dataset import Dataset, coerce_column
+from geo.store.dates import EARLIEST, parse_dates
 from geo.store.schema import LAYERS
 
 
@@ -102,6 +103,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "admin_code": ("{value!r} has {n} digits; a {level} code has {want}",
                    "“{value}”为{n}位，{level}级代码应为{want}位"),
     "future_date": ("{value} is in the future", "日期 {value} 晚于今天"),
+    "too_old": ("{value} is before {earliest}: probably a typing error",
+                "日期 {value} 早于 {earliest}，疑似录入错误"),
+    "date_bad": ("{value!r} is not a date (write 2024-01-05, 2024/1/5 or 2024年1月5日)",
+                 "“{value}”不是日期（请写作 2024-01-05、2024/1/5 或 2024年1月5日）"),
+    "date_ambiguous": ("{value!r}: day and month (or the century) cannot be told apart; "
+                       "write it year first, e.g. 2024-01-05",
+                       "“{value}”无法区分日和月（或年份不完整），请按年-月-日填写，如 2024-01-05"),
+    "date_partial": ("{value!r} is not a whole date (year, month and day are needed)",
+                     "“{value}”不是完整日期（须有年、月、日）"),
     "age": ("birth year {value} gives age {age}; children are 0-17",
             "出生年份 {value} 对应年龄 {age} 岁，不在0-17岁之间"),
     "negative": ("{value} is negative", "{value} 为负数"),
@@ -208,9 +218,15 @@ def validate_rows(
         if col.name not in out.columns:
             out[col.name] = pd.Series(pd.NA, index=out.index, dtype="string")
         raw = out[col.name]
-        converted, bad = coerce_column(raw, col.kind)
-        for idx in raw.index[bad.to_numpy()]:
-            problems.append(Problem(idx, col.name, f"type_{col.kind}", {"value": str(raw[idx])}))
+        if col.kind == "date" and not pd.api.types.is_datetime64_any_dtype(raw):
+            converted, why = parse_dates(raw)
+            bad = why.notna()
+            for idx in raw.index[bad.to_numpy()]:
+                problems.append(Problem(idx, col.name, f"date_{why[idx]}", {"value": str(raw[idx])}))
+        else:
+            converted, bad = coerce_column(raw, col.kind)
+            for idx in raw.index[bad.to_numpy()]:
+                problems.append(Problem(idx, col.name, f"type_{col.kind}", {"value": str(raw[idx])}))
         out[col.name] = converted
         values = converted
         if col.required:
@@ -236,6 +252,11 @@ def validate_rows(
             for idx in values.index[future.to_numpy()]:
                 problems.append(Problem(idx, col.name, "future_date",
                                         {"value": values[idx].strftime("%Y-%m-%d")}))
+            old = values.notna() & (values < pd.Timestamp(EARLIEST))
+            for idx in values.index[old.to_numpy()]:
+                problems.append(Problem(idx, col.name, "too_old",
+                                        {"value": values[idx].strftime("%Y-%m-%d"),
+                                         "earliest": EARLIEST.isoformat()}))
         if col.kind == "int" and col.name in ("capacity", "directors"):
             neg = values.notna() & (values < 0)
             for idx in values.index[neg.fillna(False).to_numpy()]:
