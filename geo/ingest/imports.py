@@ -30,20 +30,24 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
 from geo.ingest import headers as hdr
+from geo.ingest.geometry import (
+    dataset_area,
+    geometry_from_columns,
+    geometry_from_file,
+    geometry_problems,
+)
 from geo.ingest.pseudonym import ensure_salt, personal_mask, pseudonymize, redact_text
 from geo.ingest.quarantine import REASON_HEADERS, default_quarantine_path, write_quarantine
 from geo.ingest.readers import OSM, read_table
-from geo.store.coords import geometry_to_wgs84, normalize_system, to_wgs84
+from geo.store.coords import normalize_system
 from geo.store.dataset import Dataset, empty_layer, read_dataset, write_dataset
 from geo.store.errors import ValidationError
 from geo.store.projection import STORAGE_CRS
 from geo.store.schema import LAYERS
-from geo.store.validate import Problem, coordinate_problems, validate_rows
+from geo.store.validate import Problem, validate_rows
 
 logger = logging.getLogger(__name__)
 
@@ -311,117 +315,11 @@ def _birth_year_from_date(frame: pd.DataFrame, result: ImportResult) -> pd.DataF
     return frame
 
 
-# --- geometry -----------------------------------------------------------------------------------
-
-
-def _geometry_from_columns(
-    frame: pd.DataFrame, raw: pd.DataFrame, system: str, path: Path
-) -> tuple[gpd.GeoSeries, list[Problem]]:
-    problems: list[Problem] = []
-    geoms = np.full(len(frame), None, dtype=object)
-    if hdr.WKT in frame.columns:
-        text = frame[hdr.WKT].astype("string").fillna("").str.strip()
-        parsed = shapely.from_wkt(text.replace("", None).to_numpy(dtype=object), on_invalid="ignore")
-        for i, (t, g) in enumerate(zip(text, parsed, strict=True)):
-            if t and g is None:
-                problems.append(Problem(frame.index[i], hdr.WKT, "bad_wkt"))
-        geoms = parsed
-        if system not in ("wgs84", "cgcs2000"):
-            ok = ~shapely.is_missing(geoms)
-            if system.startswith("EPSG:"):
-                series = gpd.GeoSeries(geoms, crs=system).to_crs(STORAGE_CRS)
-                geoms = series.to_numpy()
-            else:
-                geoms[ok] = geometry_to_wgs84(geoms[ok], system)
-    elif hdr.LON in frame.columns and hdr.LAT in frame.columns:
-        x_text = frame[hdr.LON].astype("string").fillna("").str.strip().str.rstrip("°")
-        y_text = frame[hdr.LAT].astype("string").fillna("").str.strip().str.rstrip("°")
-        x = pd.to_numeric(x_text, errors="coerce")
-        y = pd.to_numeric(y_text, errors="coerce")
-        for col, text, num in ((hdr.LON, x_text, x), (hdr.LAT, y_text, y)):
-            for idx in frame.index[(num.isna() & (text != "")).to_numpy()]:
-                problems.append(Problem(idx, col, "bad_coordinate", {"value": text[idx]}))
-        ok = (x.notna() & y.notna()).to_numpy()
-        if ok.any():
-            lon, lat = to_wgs84(x.to_numpy()[ok], y.to_numpy()[ok], system)
-            geoms[ok] = shapely.points(lon, lat)
-    else:
-        raise ValidationError(
-            f"{path}: no coordinates found: give lon/lat columns (经度/纬度), a WKT column "
-            f"or a spatial file; columns found: {', '.join(map(str, raw.columns))}"
-        )
-    return gpd.GeoSeries(geoms, index=frame.index, crs=STORAGE_CRS), problems
-
-
-def _geometry_from_file(raw: gpd.GeoDataFrame, system: str, path: Path) -> gpd.GeoSeries:
-    geoms = raw.geometry
-    if geoms.crs is None:
-        if system.startswith("EPSG:"):
-            return geoms.set_crs(system).to_crs(STORAGE_CRS)
-        bounds = geoms.total_bounds
-        if len(geoms.dropna()) and not (-180 <= bounds[0] <= bounds[2] <= 180
-                                        and -90 <= bounds[1] <= bounds[3] <= 90):
-            raise ValidationError(
-                f"{path}: the file has no coordinate system (.prj) and its coordinates are not "
-                "longitude/latitude; give it with --coords EPSG:xxxx (e.g. EPSG:4527 for "
-                "CGCS2000 3-degree Gauss-Kruger zone 39)"
-            )
-        geoms = geoms.set_crs(STORAGE_CRS)
-    elif not geoms.crs.is_geographic:
-        geoms = geoms.to_crs(STORAGE_CRS)
-    else:
-        geoms = geoms.set_crs(STORAGE_CRS, allow_override=True)
-    if system in ("gcj02", "bd09"):
-        ok = geoms.notna().to_numpy()
-        values = geoms.to_numpy().copy()
-        values[ok] = geometry_to_wgs84(values[ok], system)
-        geoms = gpd.GeoSeries(values, index=geoms.index, crs=STORAGE_CRS)
-    return geoms
-
-
-def _geometry_problems(layer: str, geoms: gpd.GeoSeries, area) -> list[Problem]:
-    spec = LAYERS[layer]
-    allowed: tuple[str, ...] = spec.geometry or ()
-    problems: list[Problem] = []
-    missing = geoms.isna() | geoms.is_empty
-    for idx in geoms.index[missing.to_numpy()]:
-        problems.append(Problem(idx, "geometry", "no_geometry"))
-    present = geoms[~missing]
-    if present.empty:
-        return problems
-    types = present.geom_type
-    wrong = ~types.isin(allowed)
-    for idx in types.index[wrong.to_numpy()]:
-        problems.append(Problem(idx, "geometry", "geometry_type",
-                                {"value": types[idx], "choices": ", ".join(allowed)}))
-    pts = present.representative_point()
-    found = coordinate_problems(pts.x, pts.y, area=area)
-    if "Point" not in allowed:
-        found = [p for p in found if p.code != "same_spot"]
-    return problems + found
-
-
 # --- the import ---------------------------------------------------------------------------------
 
 
 def _user_row(idx: Any, fmt: str) -> int:
     return int(idx) + (2 if fmt in ("csv", "xlsx") else 1)
-
-
-def _dataset_area(dataset: Dataset) -> tuple[float, float, float, float] | None:
-    boxes = []
-    for name in ("admin_units", "households", "water_bodies", "roads", "stations"):
-        if name in dataset:
-            frame = dataset[name]
-            if frame.crs is not None and not frame.crs.equals(STORAGE_CRS):
-                frame = frame.to_crs(STORAGE_CRS)
-            boxes.append(frame.total_bounds)
-    if not boxes:
-        return None
-    arr = np.array(boxes)
-    if not np.isfinite(arr).all():
-        return None
-    return (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())
 
 
 def prepare_import(
@@ -476,11 +374,11 @@ def prepare_import(
     geoms = None
     if spec.geometry:
         if isinstance(raw, gpd.GeoDataFrame) and hdr.LON not in frame.columns and hdr.WKT not in frame.columns:
-            geoms = _geometry_from_file(raw, system, source)
+            geoms = geometry_from_file(raw, system, source)
         else:
-            geoms, found_geo = _geometry_from_columns(frame, raw, system, source)
+            geoms, found_geo = geometry_from_columns(frame, raw, system, source)
             problems += found_geo
-        problems += _geometry_problems(kind, geoms, _dataset_area(dataset))
+        problems += geometry_problems(kind, geoms, dataset_area(dataset))
     same_file: dict[str, set[str]] = {}
     if kind == "children":
         households, hh_problems = _households_from_children(frame, system, source, dataset, today)
@@ -514,8 +412,8 @@ def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
     ids = frame["household_id"].astype("string").str.strip()
     first = frame[ids.notna() & (ids != "") & ~ids.duplicated()]
     cols = [c for c in ("household_id", "village_code", "caregiver") if c in first.columns]
-    geoms, problems = _geometry_from_columns(first, first, system, source)
-    problems += _geometry_problems("households", geoms, _dataset_area(dataset))
+    geoms, problems = geometry_from_columns(first, first, system, source)
+    problems += geometry_problems("households", geoms, dataset_area(dataset))
     problems = [p for p in problems if p.code != "same_spot"]  # siblings share a home
     checked, found = validate_rows("households", first[cols], dataset=dataset, today=today)
     problems += [p for p in found if p.code != "duplicate_id"]
@@ -602,7 +500,7 @@ def _prepare_osm(kind: str, source: Path, *, dataset: Dataset, mode: str, lang: 
     for name, frame in raw_parts:
         spec = LAYERS[name]
         checked, problems = validate_rows(name, frame[spec.column_names], dataset=dataset, today=today)
-        problems += [p for p in _geometry_problems(name, frame.geometry, None)
+        problems += [p for p in geometry_problems(name, frame.geometry, None)
                      if p.code in ("no_geometry", "geometry_type")]
         sub = ImportResult(name, source)
         sub = _finish(sub, name, frame, "osm", checked, frame.geometry, problems, dataset, mode, lang)
