@@ -41,7 +41,7 @@ from geo.ingest.geometry import (
 )
 from geo.ingest.pseudonym import ensure_salt, personal_mask, pseudonymize, redact_text
 from geo.ingest.quarantine import REASON_HEADERS, default_quarantine_path, write_quarantine
-from geo.ingest.readers import OSM, read_table
+from geo.ingest.readers import OSM, read_file
 from geo.store.coords import normalize_system
 from geo.store.dataset import Dataset, empty_layer, read_dataset, write_dataset
 from geo.store.errors import ValidationError
@@ -318,7 +318,9 @@ def _birth_year_from_date(frame: pd.DataFrame, result: ImportResult) -> pd.DataF
 # --- the import ---------------------------------------------------------------------------------
 
 
-def _user_row(idx: Any, fmt: str) -> int:
+def _user_row(idx: Any, fmt: str, lines: dict[int, int] | None = None) -> int:
+    if lines and int(idx) in lines:
+        return lines[int(idx)]
     return int(idx) + (2 if fmt in ("csv", "xlsx") else 1)
 
 
@@ -351,8 +353,10 @@ def prepare_import(
     if kind == "osm" or source.suffix.lower() in OSM:
         return _prepare_osm(kind, source, dataset=new, mode=mode, lang=lang, today=today)
     table = mapping if isinstance(mapping, hdr.Mapping) else hdr.read_mapping(mapping)
-    raw, fmt = read_table(source, sheet=sheet)
+    read = read_file(source, sheet=sheet)
+    raw, fmt = read.frame, read.fmt
     result = ImportResult(kind, source, rows_read=len(raw))
+    result.notices += read.notices
     frame, notices, found = map_columns(raw, kind, table, new.settings)
     result.notices += notices
     spec = LAYERS[kind]
@@ -370,7 +374,8 @@ def prepare_import(
     frame = _ask_about_unknown_values(frame, kind, unknown, result)
     if hdr.BIRTH_DATE in frame.columns:
         frame = _birth_year_from_date(frame, result)
-    problems: list[Problem] = []
+    problems: list[Problem] = [Problem(i.row, i.column or "line", i.code, i.params)
+                               for i in read.issues]
     geoms = None
     if spec.geometry:
         if isinstance(raw, gpd.GeoDataFrame) and hdr.LON not in frame.columns and hdr.WKT not in frame.columns:
@@ -396,7 +401,7 @@ def prepare_import(
     checked, row_problems = validate_rows(kind, contract, dataset=dataset, today=today,
                                           same_file=same_file)
     problems += row_problems
-    return _finish(result, kind, raw, fmt, checked, geoms, problems, new, mode, lang)
+    return _finish(result, kind, raw, fmt, checked, geoms, problems, new, mode, lang, read.lines)
 
 
 def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
@@ -425,7 +430,7 @@ def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
 
 def _finish(result: ImportResult, kind: str, raw: pd.DataFrame, fmt: str, checked: pd.DataFrame,
             geoms: gpd.GeoSeries | None, problems: list[Problem], new: Dataset, mode: str,
-            lang: str) -> ImportResult:
+            lang: str, lines: dict[int, int] | None = None) -> ImportResult:
     spec = LAYERS[kind]
     errors = [p for p in problems if p.severity == "error"]
     bad_idx = sorted({p.row for p in errors}, key=lambda i: int(i))  # type: ignore[call-overload]
@@ -452,7 +457,7 @@ def _finish(result: ImportResult, kind: str, raw: pd.DataFrame, fmt: str, checke
     result.layers = {kind: len(combined)}
     result.dataset = new
     for p in problems:
-        p.row = _user_row(p.row, fmt)
+        p.row = _user_row(p.row, fmt, lines)
     result.problems = sorted(problems, key=lambda p: (p.row, p.column))
     logger.info("import %s from %s: %s", kind, result.source.name, result.summary())
     return result

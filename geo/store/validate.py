@@ -172,6 +172,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "（{lon}, {lat}）距数据集范围 {km:.0f} 公里，超出范围"),
     "same_spot": ("{n} rows at the same spot ({lon}, {lat})", "{n} 行位于同一位置（{lon}, {lat}）"),
     "not_mapped": ("a value that cannot be mapped", "无法识别的取值"),
+    "bad_line_fields": ("line {line} has {n} fields, the header has {want}",
+                        "第 {line} 行有 {n} 个字段，表头只有 {want} 个"),
+    "unclosed_quote": ("line {line} opens a quote (\") that never closes",
+                       "第 {line} 行的引号（\"）未闭合"),
+    "line_encoding": ("line {line} is not in the file's encoding (UTF-8); it looks like GBK: "
+                      "save the whole file as CSV UTF-8",
+                      "第 {line} 行不是文件的编码（UTF-8），疑似 GBK：请将整个文件另存为 CSV UTF-8"),
+    "bad_feature": ("feature {line}: its geometry cannot be built (e.g. a ring that does not "
+                    "close)", "第 {line} 个要素的几何图形无法构建（如多边形未闭合）"),
+    "excel_digits": ("{value} (cell {cell}) is a number of more than 15 digits: Excel kept only "
+                     "15, the rest are lost. Format the column as Text (文本) and type the ids again",
+                     "{value}（单元格 {cell}）是超过15位的数字，Excel 只保留15位，其余已丢失；"
+                     "请将该列设为“文本”格式后重新录入"),
+    "sci_notation": ("{value!r} is a number in scientific notation (Excel shortened an id or "
+                     "code): the digits are lost; format the column as Text and retype it",
+                     "“{value}”为科学计数法（Excel 截短了编号或代码），数字已丢失；"
+                     "请将该列设为“文本”后重新录入"),
     "dlbm_not_water": ("land class (DLBM) {value} is not open water (1101-1104A, 1107)",
                        "地类编码 {value} 不是水域（1101-1104A、1107）"),
 }
@@ -279,6 +296,10 @@ def validate_rows(
                 problems.append(Problem(idx, col.name, f"type_{col.kind}", {"value": str(raw[idx])}))
         out[col.name] = converted
         values = converted
+        if col.kind == "text" and _is_id_column(col.name, spec.key):
+            text = values.dropna().astype(str)
+            for idx in text.index[text.str.fullmatch(_SCIENTIFIC).to_numpy()]:
+                problems.append(Problem(idx, col.name, "sci_notation", {"value": text[idx]}))
         if col.required:
             empty = values.isna() & ~bad
             for idx in values.index[empty.to_numpy()]:
@@ -326,6 +347,14 @@ def validate_rows(
             problems.append(Problem(idx, "kit_id", "kit_or_water"))
     problems += _row_reference_problems(layer, out, dataset, same_file or {})
     return out, problems
+
+
+#: an id or code Excel wrote in scientific notation (``1.10101E+17``): its digits are lost.
+_SCIENTIFIC = r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+"
+
+
+def _is_id_column(name: str, key: str | None) -> bool:
+    return name == key or name.endswith(("_id", "_code")) or name == "code"
 
 
 def _key_problems(key: str | None, frame: pd.DataFrame) -> list[Problem]:
