@@ -13,6 +13,7 @@ from geo.ingest import headers as hdr
 from geo.store.coords import geometry_to_wgs84, to_wgs84
 from geo.store.dataset import Dataset
 from geo.store.errors import ValidationError
+from geo.store.geometry import check_geometry
 from geo.store.projection import STORAGE_CRS
 from geo.store.schema import LAYERS
 from geo.store.validate import Problem, coordinate_problems
@@ -119,3 +120,20 @@ def dataset_area(dataset: Dataset) -> tuple[float, float, float, float] | None:
     if not np.isfinite(arr).all():
         return None
     return (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())
+
+
+def repair_geometry(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, list[Problem], list[tuple[str, str]]]:
+    """Repair imported geometry (:func:`geo.store.geometry.check_geometry`): a self-intersecting
+    polygon is repaired with a warning, one of no area is an error (quarantined), Z is dropped
+    with a notice."""
+    fixed, report = check_geometry(geoms)
+    out = gpd.GeoSeries(fixed, index=geoms.index, crs=geoms.crs)
+    problems = [Problem(geoms.index[i], "geometry", "repaired_geometry", severity="warning")
+                for i in report.repaired]
+    problems += [Problem(geoms.index[i], "geometry", "zero_area") for i in report.zero_area]
+    notices = []
+    if len(report.had_z):
+        n = len(report.had_z)
+        notices.append((f"{n} geometr{'y' if n == 1 else 'ies'} had Z coordinates: Z dropped",
+                        f"{n} 个几何图形带有 Z 坐标，已去除 Z 值"))
+    return out, problems, notices

@@ -38,6 +38,7 @@ from geo.ingest.geometry import (
     geometry_from_columns,
     geometry_from_file,
     geometry_problems,
+    repair_geometry,
 )
 from geo.ingest.pseudonym import ensure_salt, personal_mask, pseudonymize, redact_text
 from geo.ingest.quarantine import REASON_HEADERS, default_quarantine_path, write_quarantine
@@ -383,7 +384,12 @@ def prepare_import(
         else:
             geoms, found_geo = geometry_from_columns(frame, raw, system, source)
             problems += found_geo
-        problems += geometry_problems(kind, geoms, dataset_area(dataset))
+        geoms, fixed, notices = repair_geometry(geoms)
+        problems += fixed
+        result.notices += notices
+        shown = {p.row for p in problems if p.code in ("zero_area", "bad_feature")}
+        problems += [p for p in geometry_problems(kind, geoms, dataset_area(dataset))
+                     if not (p.code == "no_geometry" and p.row in shown)]
     same_file: dict[str, set[str]] = {}
     if kind == "children":
         households, hh_problems = _households_from_children(frame, system, source, dataset, today)

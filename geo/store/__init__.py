@@ -10,6 +10,7 @@ Modules, and the public functions a caller starts from:
 - ``coords``: ``to_wgs84``, ``geometry_to_wgs84``, ``wgs84_to_gcj02``, ``gcj02_to_wgs84``, ``wgs84_to_bd09``, ``bd09_to_wgs84``, ``distance_m``
 - ``codes``: ``normalize``, ``level_of``, ``short_form``, ``parent_of``, ``official_counties``, ``is_synthetic_county``, ``county_known``, ``synthetic_allowed``
 - ``dates``: ``parse_date``, ``parse_dates``, ``year_of``
+- ``geometry``: ``check_geometry``, ``repaired``, ``layer_geometry_problems``
 - ``validate``: ``dataset_problems``, ``validate_rows``, ``coordinate_problems``, ``Problem``
 - ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``
 - ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``

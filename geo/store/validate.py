@@ -13,6 +13,7 @@ from geo.store import codes
 from geo.store.coords import distance_m
 from geo.store.dataset import Dataset, coerce_column
 from geo.store.dates import EARLIEST, parse_dates
+from geo.store.geometry import layer_geometry_problems
 from geo.store.schema import LAYERS
 
 
@@ -51,6 +52,9 @@ def dataset_problems(dataset: Dataset) -> list[str]:
                 problems.append(f"{name}.{spec.key}: {int(dup.sum())} duplicate id(s)")
     problems += _reference_problems(dataset)
     problems += _division_code_problems(dataset)
+    for name, spec in LAYERS.items():
+        if spec.geometry and name in dataset:
+            problems += layer_geometry_problems(name, dataset[name])
     return problems
 
 
@@ -172,6 +176,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "（{lon}, {lat}）距数据集范围 {km:.0f} 公里，超出范围"),
     "same_spot": ("{n} rows at the same spot ({lon}, {lat})", "{n} 行位于同一位置（{lon}, {lat}）"),
     "not_mapped": ("a value that cannot be mapped", "无法识别的取值"),
+    "repaired_geometry": ("the polygon crosses itself: repaired (shapely make_valid); check it",
+                          "多边形自相交，已自动修复（make_valid），请核对"),
+    "zero_area": ("the polygon has no area (its points lie on a line or on one spot)",
+                  "多边形面积为零（各点共线或重合）"),
     "bad_line_fields": ("line {line} has {n} fields, the header has {want}",
                         "第 {line} 行有 {n} 个字段，表头只有 {want} 个"),
     "unclosed_quote": ("line {line} opens a quote (\") that never closes",
