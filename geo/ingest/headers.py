@@ -275,6 +275,8 @@ class Mapping:
     values: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> {key: value}
     #: headers the user said not to import (normalized), e.g. from the app's mapping step
     skip: set[str] = field(default_factory=set)
+    #: headers the user mapped on purpose (normalized): their content is not asked about again
+    confirmed: set[str] = field(default_factory=set)
 
     def column_for(self, header: object, layer: str) -> str | None:
         """The contract column (or pseudo-column) a header means in ``layer``, if known."""
@@ -423,7 +425,7 @@ def extend_mapping(base: Mapping, headers: dict[str, str],
     """A copy of ``base`` where each ``header -> column`` of ``headers`` wins over the built-in
     meanings (an empty column or ``-`` means: do not import that header), plus ``values``."""
     out = Mapping(dict(base.headers), {k: dict(v) for k, v in base.layer_headers.items()},
-                  {k: dict(v) for k, v in base.values.items()}, set(base.skip))
+                  {k: dict(v) for k, v in base.values.items()}, set(base.skip), set(base.confirmed))
     for src, dst in headers.items():
         key = normalize_header(src)
         for table in out.layer_headers.values():  # a user's word wins over layer defaults
@@ -431,9 +433,11 @@ def extend_mapping(base: Mapping, headers: dict[str, str],
         if dst.strip() in ("", "-"):
             out.headers.pop(key, None)
             out.skip.add(key)
+            out.confirmed.discard(key)
         else:
             out.headers[key] = dst.strip()
             out.skip.discard(key)
+            out.confirmed.add(key)
     for col, table in (values or {}).items():
         out.values.setdefault(col, {}).update({normalize_value(k): v for k, v in table.items()})
     return out

@@ -288,18 +288,27 @@ def _ask_text(unmatched: dict[str, list[str]]) -> str:
 UNKNOWN_VALUES_ASK = 0.5
 
 
-def _ask_about_unknown_values(frame: pd.DataFrame, layer: str, unknown: dict[str, int],
+def _ask_about_unknown_values(frame: pd.DataFrame, raw: pd.DataFrame, layer: str,
+                              mapping: hdr.Mapping, unknown: dict[str, int],
                               result: ImportResult) -> pd.DataFrame:
+    allowed = allowed_columns(layer)
     for col, n in unknown.items():
         filled = int((frame[col].astype("string").fillna("").str.strip() != "").sum())
-        if n >= 3 and n > UNKNOWN_VALUES_ASK * filled:
-            frame = frame.drop(columns=col)
-            result.unmatched[f"({col})"] = [col]
-            result.notices.append((
-                f"column for {col} not imported: {n} of {filled} values are not known "
-                f"{col} values; map them (--mapping [values.{col}]) or check the column",
-                f"{col} 列未导入：{filled} 个取值中有 {n} 个无法识别；请在映射文件 "
-                f"[values.{col}] 中补充取值，或检查该列"))
+        if n < 3 or n <= UNKNOWN_VALUES_ASK * filled:
+            continue
+        header = next((str(h) for h in raw.columns
+                       if (m := mapping.match(h, layer, allowed)) is not None and m.column == col), col)
+        if hdr.header_keys(header)[0] in mapping.confirmed:
+            continue  # mapped on purpose: each unknown value quarantines its row
+        frame = frame.drop(columns=col)
+        result.unmatched[header] = [col]
+        result.notices.append((
+            f"column {header!r} not imported: {n} of its {filled} values are not known {col} "
+            f"values; confirm it with --map {header}={col} (unknown values are then quarantined), "
+            f"add the values to a --mapping file ([values.{col}]), or leave it out",
+            f"列“{header}”未导入：{filled} 个取值中有 {n} 个不是可识别的 {col} 取值；"
+            f"确认对应请用 --map {header}={col}（无法识别的取值所在行将被隔离），"
+            f"或在映射文件 [values.{col}] 中补充取值，或不导入该列"))
     return frame
 
 
@@ -372,7 +381,7 @@ def prepare_import(
         )
     unknown: dict[str, int] = {}
     frame = map_values(frame, kind, table, unknown)
-    frame = _ask_about_unknown_values(frame, kind, unknown, result)
+    frame = _ask_about_unknown_values(frame, raw, kind, table, unknown, result)
     if hdr.BIRTH_DATE in frame.columns:
         frame = _birth_year_from_date(frame, result)
     problems: list[Problem] = [Problem(i.row, i.column or "line", i.code, i.params)

@@ -92,9 +92,13 @@ def test_a_column_of_unknown_values_is_asked_about_not_imported(tmp_path):
         f"h{i},{VILLAGE},某某{i},117.2{i},31.8{i}\n" for i in range(4)))
     res = prepare_import("households", src, today=TODAY)
     assert res.imported == 4 and res.quarantined == 0
-    assert res.unmatched == {"(caregiver)": ["caregiver"]}
+    assert res.unmatched == {"看护人": ["caregiver"]}
     assert res.preview["caregiver"].isna().all()
     assert any("caregiver" in n for n in res.notice_texts("en"))
+    # mapped on purpose: the column is used and each unknown value quarantines its row
+    sure = prepare_import("households", src, today=TODAY,
+                          mapping=extend_mapping(default_mapping(), {"看护人": "caregiver"}))
+    assert not sure.unmatched and (sure.imported, sure.quarantined) == (0, 4)
 
 
 #: a children ledger as the child-welfare information system exports it (one row per child,
