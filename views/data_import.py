@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.ingest.headers import default_mapping, extend_mapping
-from geo.ingest.imports import KINDS, allowed_columns, import_file, prepare_import
+from geo.ingest.imports import KINDS, ColumnsNeeded, allowed_columns, import_file, prepare_import
 from geo.ingest.quarantine import default_quarantine_path, write_quarantine
 from geo.ingest.readers import OSM, SPATIAL, TABULAR
 from geo.store.errors import ChildSafeError
@@ -99,11 +99,11 @@ def _target_label(column: str) -> str:
     return f"{column_label(column, lang())} ({column})"
 
 
-def _mapping_step(result, kind: str) -> bool:
+def _mapping_step(unmatched: dict[str, list[str]], kind: str) -> bool:
     """The column-mapping step: columns that match nothing but look like dataset columns, with
-    the likely column preselected; the user confirms or changes each and applies. Returns
-    whether nothing is pending."""
-    if not result.unmatched:
+    the likely column preselected (others: "leave out"); the user confirms or changes each and
+    applies. Returns whether nothing is pending."""
+    if not unmatched:
         return True
     st.subheader(tr("列对应（请确认）", "Column mapping (please confirm)"))
     st.caption(tr("以下列的表头未能直接识别，但看起来对应数据规范中的列。请逐列确认对应关系，"
@@ -113,9 +113,10 @@ def _mapping_step(result, kind: str) -> bool:
     targets = [_LEAVE_OUT, *sorted(allowed_columns(kind))]
     labels = {c: _target_label(c) for c in targets}
     table = pd.DataFrame({
-        "header": list(result.unmatched),
-        "suggested": [", ".join(labels.get(c, c) for c in likely) for likely in result.unmatched.values()],
-        "map_to": [labels.get(likely[0], labels[_LEAVE_OUT]) for likely in result.unmatched.values()],
+        "header": list(unmatched),
+        "suggested": [", ".join(labels.get(c, c) for c in likely) for likely in unmatched.values()],
+        "map_to": [labels.get(likely[0], labels[_LEAVE_OUT]) if likely else labels[_LEAVE_OUT]
+                   for likely in unmatched.values()],
     })
     edited = st.data_editor(
         table, hide_index=True, key="import_mapping_editor", width="stretch",
@@ -180,10 +181,18 @@ def _check_and_import(files, folder: Path, user, kind: str, system: str, sheet: 
         dataset = _common.current_dataset()
         result = prepare_import(kind, main, dataset=dataset, coords=system, sheet=sheet,
                                 mode=mode, lang=lang(), mapping=mapping)
+    except ColumnsNeeded as exc:  # a required column under a header we do not know: ask
+        st.error(tr(f"缺少必填列：{', '.join(exc.missing)}。请在下表中指出文件里对应的列。",
+                    f"Required column(s) missing: {', '.join(exc.missing)}. Say below which "
+                    "column of the file holds them."))
+        asked = exc.unmatched
+        _mapping_step({h: asked.get(h, []) for h in sorted(exc.headers, key=lambda h: h not in asked)},
+                      kind)
+        return
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
-    mapped = _mapping_step(result, kind)
+    mapped = _mapping_step(result.unmatched, kind)
     _show_result(result)
     _download(result, main)
     allowed = user is not None and can(user, "import")

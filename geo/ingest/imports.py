@@ -62,6 +62,16 @@ _MULTI_SPLIT = re.compile(r"[;；,，、/|]")
 _CARRIED = {"children": ("village_code", "caregiver")}
 
 
+class ColumnsNeeded(ValidationError):
+    """A file lacks required columns; carries what the app's mapping step needs: the missing
+    columns, the look-alike headers with their likely columns, and every header of the file."""
+
+    def __init__(self, missing: list[str], unmatched: dict[str, list[str]], headers: list[str],
+                 message: str):
+        self.missing, self.unmatched, self.headers = missing, dict(unmatched), headers
+        super().__init__(message)
+
+
 @dataclass
 class ImportResult:
     """What an import did (or would do, before it is saved).
@@ -254,25 +264,33 @@ def map_values(frame: pd.DataFrame, layer: str, mapping: hdr.Mapping,
     return out
 
 
-def look_alikes(raw: pd.DataFrame, layer: str, mapping: hdr.Mapping,
-                taken: set[str]) -> dict[str, list[str]]:
-    """Columns of ``raw`` that matched nothing but look like a column of ``layer`` not yet
-    filled: header -> likely columns, best first (personal-data columns are never offered)."""
-    allowed = allowed_columns(layer) - taken
+def unmapped_headers(raw: pd.DataFrame, layer: str, mapping: hdr.Mapping) -> list[str]:
+    """Headers of ``raw`` that match no column of ``layer`` and are not personal data, not a
+    quarantine reason, not skipped by the user: what a mapping step may offer."""
+    allowed = allowed_columns(layer)
     geom = raw.geometry.name if isinstance(raw, gpd.GeoDataFrame) else None
-    out: dict[str, list[str]] = {}
+    out = []
     for col in raw.columns:
         if col == geom or hdr.normalize_header(col) in REASON_HEADERS:
             continue
         if mapping.is_personal(col, layer) or _is_id_card_header(col, mapping, layer):
             continue
-        if hdr.header_keys(col)[0] in mapping.skip:
+        if hdr.header_keys(col)[0] in mapping.skip or mapping.match(col, layer, allowed) is not None:
             continue
-        if mapping.match(col, layer, allowed_columns(layer)) is not None:
-            continue
+        out.append(str(col))
+    return out
+
+
+def look_alikes(raw: pd.DataFrame, layer: str, mapping: hdr.Mapping,
+                taken: set[str]) -> dict[str, list[str]]:
+    """Columns of ``raw`` that matched nothing but look like a column of ``layer`` not yet
+    filled: header -> likely columns, best first (personal-data columns are never offered)."""
+    allowed = allowed_columns(layer) - taken
+    out: dict[str, list[str]] = {}
+    for col in unmapped_headers(raw, layer, mapping):
         likely = mapping.suggest(col, layer, allowed)
         if likely:
-            out[str(col)] = likely
+            out[col] = likely
     return out
 
 
@@ -373,7 +391,8 @@ def prepare_import(
     result.unmatched.update(look_alikes(raw, kind, table, set(frame.columns)))
     missing = [c.name for c in spec.columns if c.required and c.name not in found]
     if missing and len(raw):
-        raise ValidationError(
+        raise ColumnsNeeded(
+            missing, result.unmatched, unmapped_headers(raw, kind, table),
             f"{source}: 缺少必填列 {', '.join(missing)}（{kind}）/ no column for "
             f"{', '.join(missing)} (required in {kind}); columns found: "
             f"{', '.join(map(str, raw.columns))}.{_ask_text(result.unmatched)} Rename the header, "
