@@ -9,6 +9,9 @@ Modules, and the public functions a caller starts from:
 - ``settings``: the defaults every analysis reads at call time
 - ``projection``: ``metric_crs_for``, ``is_metric``, ``check_same_crs``
 - ``coords``: ``to_wgs84``, ``geometry_to_wgs84``, ``wgs84_to_gcj02``, ``gcj02_to_wgs84``, ``wgs84_to_bd09``, ``bd09_to_wgs84``, ``distance_m``
+- ``codes``: ``normalize``, ``level_of``, ``short_form``, ``parent_of``, ``official_counties``, ``is_synthetic_county``, ``county_known``, ``synthetic_allowed``
+- ``dates``: ``parse_date``, ``parse_dates``, ``year_of``
+- ``geometry``: ``check_geometry``, ``repaired``, ``layer_geometry_problems``
 - ``validate``: ``dataset_problems``, ``validate_rows``, ``coordinate_problems``, ``Problem``
 - ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``, ``WithheldRowsError``
 - ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``

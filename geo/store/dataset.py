@@ -434,18 +434,17 @@ def coerce_column(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
 def coerce_layer(
     name: str, frame: pd.DataFrame, *, where: str | None = None
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Bring ``frame`` to the contract of layer ``name``.
-
-    Returns the converted copy and the list of problems found (missing columns, values of
-    the wrong type, geometry of the wrong type, no CRS). Columns not in the contract are kept.
-    """
+    """Bring ``frame`` to the contract of layer ``name``: the converted copy and the problems
+    (missing required columns, values of the wrong type, geometry of the wrong type, no CRS).
+    Absent optional columns become empty; columns not in the contract are kept."""
     spec = ALL_LAYERS[name]
     label = where or name
     problems: list[str] = []
     out = frame.copy()
-    missing = [c for c in spec.column_names if c not in out.columns]
-    if missing:
-        problems.append(f"layer {label!r} lacks the column(s) {', '.join(missing)}")
+    for col in (c for c in spec.columns if c.name not in out.columns and not c.required):
+        out[col.name] = pd.Series(pd.NA, index=out.index, dtype="string")  # absent optional: empty
+    if missing := [c for c in spec.column_names if c not in out.columns]:
+        problems.append(f"layer {label!r} lacks the required column(s) {', '.join(missing)}")
         return out, problems
     for col in spec.columns:
         converted, bad = coerce_column(out[col.name], col.kind)

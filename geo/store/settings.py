@@ -21,6 +21,12 @@ demo_dataset: Path = data_dir / "demo_county.gpkg"
 language: str = "zh"
 #: the county's time zone: times are stored in UTC and shown (and written to tables) in it.
 local_timezone: str = "Asia/Shanghai"
+#: division codes (geo/store/codes.py, docs/import.md "Codes"): allow synthetic county codes
+#: (city part 81-89/91-99 or county part 99, never assigned officially) in every dataset; the
+#: demo dataset allows them through its own setting. Off: a real county's data is checked.
+allow_synthetic_codes: bool = False
+#: county codes to accept besides the shipped official list (divisions created after its date).
+extra_county_codes: tuple[str, ...] = ()
 #: log a one-line summary at the end of public functions.
 log_summaries: bool = True
 #: threads for the vectorised geometry passes that release the GIL (exposure pairs).
