@@ -18,7 +18,7 @@ import streamlit as st
 
 from geo.report import indicators as ind_mod
 from geo.report.document import SUPPRESSED, release_table, suppressed_mask
-from geo.report.indicators import INDICATORS, LEVEL_LENGTH, PRESETS, status
+from geo.report.indicators import INDICATORS, LEVEL_LENGTH, PRESETS, cite, status
 from geo.store.errors import ChildSafeError
 from layers import progress as progress_layer
 from layers.legend import Legend
@@ -163,14 +163,14 @@ def _tiles(row: pd.Series, preset: str, level: str) -> None:
         t = ind.target_for(preset, level)
         value = "*" if states[ind.id] == "suppressed" else _fmt(ind.unit, row[ind.id])
         label = f"{_STATUS[states[ind.id]][0 if lang() == 'zh' else 1]} · {ind.name(lang())}"
-        cols[i % 4].metric(label, value, help=tr(f"目标 {_fmt(ind.unit, t.value)}；依据 {t.source}",
-                                                 f"target {_fmt(ind.unit, t.value)}; source {t.source}"))
+        cols[i % 4].metric(label, value, help=tr(f"目标 {_fmt(ind.unit, t.value)}；依据 {cite(t.source, 'zh')}",
+                                                 f"target {_fmt(ind.unit, t.value)}; source {cite(t.source, 'en')}"))
     others = [i for i in INDICATORS.values() if i.applies_at(level) and i.target_for(preset, level) is None]
     with st.expander(tr(f"无数量目标的指标（{len(others)}）", f"Indicators without a number target ({len(others)})")):
         st.dataframe(pd.DataFrame({
             tr("指标", "Indicator"): [i.name(lang()) for i in others],
             tr("数值", "Value"): ["*" if i.id in hidden else _fmt(i.unit, row[i.id]) for i in others],
-            tr("依据", "Source"): [i.source_for(preset) for i in others]}), hide_index=True, width="stretch")
+            tr("依据", "Source"): [cite(i.source_for(preset), lang()) for i in others]}), hide_index=True, width="stretch")
 
 
 def _drill(below: pd.DataFrame, sub: str | None, focus: str, top_code: str) -> None:
