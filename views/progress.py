@@ -18,14 +18,18 @@ import streamlit as st
 
 from geo.report import indicators as ind_mod
 from geo.report.document import SUPPRESSED, release_table, suppressed_mask
-from geo.report.indicators import INDICATORS, LEVEL_LENGTH, PRESETS, cite, status
+from geo.report.indicators import GROUPS, INDICATORS, LEVEL_LENGTH, PRESETS, cite, status
 from geo.store.errors import ChildSafeError
 from layers import progress as progress_layer
 from layers.legend import Legend
 from views import _common, session
 from views.session import lang, tr
 
-_STATUS = {"met": ("✅ 达标", "✅ Met"), "close": ("🟠 接近", "🟠 Close"), "behind": ("🔴 滞后", "🔴 Behind"),
+#: status words of the tiles, coloured with Streamlit's own icon font (no emoji: an offline
+#: machine may have no emoji font, and the tiles would show empty boxes).
+_STATUS = {"met": (":green[:material/check_circle: 达标]", ":green[:material/check_circle: Met]"),
+           "close": (":orange[:material/error: 接近]", ":orange[:material/error: Close]"),
+           "behind": (":red[:material/cancel: 滞后]", ":red[:material/cancel: Behind]"),
            "no_target": ("无目标", "No target"), "no_data": ("无数据", "No data"),
            "suppressed": ("已隐藏", "Hidden")}
 _PRESET_TITLES = {"national": ("全国", "National"), "jilin": ("吉林省", "Jilin"), "anhui": ("安徽省", "Anhui"),
@@ -133,8 +137,10 @@ def render() -> None:
     choices = [i.id for i in INDICATORS.values() if sub and i.applies_at(sub)]
     with tab_map:
         if sub:
-            pick = st.selectbox(tr("地图指标", "Indicator on the map"), choices, key="progress_map_indicator",
-                                format_func=lambda i: INDICATORS[i].name(lang()))
+            # first shown: the first indicator with a target (a leader's map opens on a plan target)
+            first = next((k for k, i in enumerate(choices) if INDICATORS[i].target_for(preset, sub) is not None), 0)
+            pick = st.selectbox(tr("地图指标", "Indicator on the map"), choices, index=first,
+                                key="progress_map_indicator", format_func=lambda i: INDICATORS[i].name(lang()))
             _map(data["units"], below, pick)
     with tab_table:
         _table(below, choices)
@@ -218,15 +224,27 @@ def _table(below: pd.DataFrame, choices: list[str]) -> None:
     if not len(below):
         st.info(tr("下一级没有单位。", "No units below."))
         return
-    sort = st.selectbox(tr("排序依据", "Sort by"), choices, key="progress_sort",
-                        format_func=lambda i: INDICATORS[i].name(lang()))
+    # one group of indicators at a time (as the report's tables): readable columns, not 26 at once
+    groups = [g for g in GROUPS if any(INDICATORS[i].group == g for i in choices)]
+    c = st.columns(2)
+    group = c[0].selectbox(tr("指标类别", "Area of work"), groups, key="progress_table_group",
+                           format_func=lambda g: GROUPS[g][0 if lang() == "zh" else 1])
+    choices = [i for i in choices if INDICATORS[i].group == group]
+    sort = c[1].selectbox(tr("排序依据", "Sort by"), choices, key=f"progress_sort_{group}",
+                          format_func=lambda i: INDICATORS[i].name(lang()))
     shown = below.sort_values(sort, ascending=INDICATORS[sort].direction == "up", na_position="last")
-    out = pd.DataFrame({tr("代码", "Code"): shown["code"], tr("名称", "Name"): shown["name"]})
+    shown = shown.reset_index(drop=True)
+    # a static table sorted here (the select box above): a hidden cell reads *, a missing one –
+    # (an interactive grid would draw a browser-side "None" for both and sort text as text)
+    out = pd.DataFrame({tr("代码", "Code"): shown["code"].astype(str), tr("名称", "Name"): shown["name"]})
     for i in choices:
-        out[INDICATORS[i].name(lang())] = (shown[i] * 100).round(1) if INDICATORS[i].unit == "share" else shown[i]
-    st.dataframe(out, hide_index=True, width="stretch")
-    st.caption(tr("份额以百分数表示；空白为人数过少已隐藏或无数据。点击列标题可按该列排序。",
-                  "Shares in percent; a blank is hidden (small count) or has no data. Click a header to sort."))
+        ind = INDICATORS[i]
+        hidden = suppressed_mask(shown, i).to_numpy(bool)
+        # cells are Markdown: the * escaped
+        out[ind.name(lang())] = ["\\*" if h else _fmt(ind.unit, v) for v, h in zip(shown[i], hidden, strict=True)]
+    st.table(out.set_index(out.columns[0]))
+    st.caption(tr("按所选指标排序；“*”为人数过少已隐藏，“–”为无数据。",
+                  "Sorted by the indicator chosen above; * is hidden (small count), – has no data."))
 
 
 def _trend(code: str, preset: str, *, top: bool) -> None:

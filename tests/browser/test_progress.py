@@ -61,10 +61,14 @@ def test_leader_reads_progress_in_chinese_and_downloads_the_report(streamlit_app
 
     base = streamlit_app({"CHILDSAFE_DATASET": str(county)})
     page.set_viewport_size({"width": 1440, "height": 1120})
-    page.goto(f"{base}/progress")
+    page.goto(base)
     page.get_by_label("用户名").fill(LEADER)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    nav = page.locator('[data-testid="stSidebarNav"]').get_by_text("规划进展")
+    nav.wait_for(timeout=120_000)  # signed in: the leader's pages are listed
+    assert page.get_by_text(f"已登录：{LEADER}（领导").count() == 1
+    nav.click()
     page.get_by_role("heading", name="规划进展").wait_for(timeout=120_000)
     browser_tools.wait_for_run(page, timeout=120_000)
     main = page.locator('[data-testid="stMain"]')
@@ -73,6 +77,7 @@ def test_leader_reads_progress_in_chinese_and_downloads_the_report(streamlit_app
     metrics = main.locator('[data-testid="stMetric"]')
     labels = [metrics.nth(i).locator('[data-testid="stMetricLabel"]').inner_text() for i in range(metrics.count())]
     assert [lab.split()[-1] for lab in labels[:3]] == ["达标", "接近", "滞后"], labels
+    assert not any(ord(ch) > 0x1F000 for lab in labels for ch in lab)  # no emoji: no font for it offline
     assert any("儿童主任配备达标的村比例" in lab for lab in labels), labels
     assert any("按时入户走访率" in lab for lab in labels), labels
 
@@ -84,27 +89,39 @@ def test_leader_reads_progress_in_chinese_and_downloads_the_report(streamlit_app
     legend = frame.locator("body").inner_text()
     assert "已隐藏（人数过少）" in legend and "无数据" in legend
     page.wait_for_timeout(500)
-    page.screenshot(path=str(browser_tools.artifacts / "progress-leader.png"), full_page=True)
+    page.screenshot(path=str(browser_tools.artifacts / "progress-leader.png"))
+    page.locator(browser_tools.map_frame).scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(browser_tools.artifacts / "progress-leader-map.png"))
 
     # the township table: every township by name
     page.get_by_role("tab", name="分单位表").click()
     browser_tools.wait_for_run(page)
-    grid = main.locator('[data-testid="stDataFrame"]').first
+    grid = main.locator('[data-testid="stTable"] >> visible=true').first
     grid.wait_for()
-    page.wait_for_timeout(500)
-    table_text = grid.inner_text()
-    # the grid draws on a canvas; its accessible table holds the cells
-    cells = grid.locator('[role="gridcell"], [role="cell"]').all_inner_texts()
-    seen = table_text + " ".join(cells)
+    seen = grid.inner_text()
+    assert "档案信息完整率" in seen and "按时入户走访率" not in seen  # one group of indicators at a time
+    page.get_by_label("指标类别").click()  # the contacts and visits
+    page.get_by_role("option", name="联系走访").click()
+    browser_tools.wait_for_run(page)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stTable\"]')]"
+                           ".some(t => t.innerText.includes('按时入户走访率'))", timeout=60_000)
+    seen += main.locator('[data-testid="stTable"] >> visible=true').first.inner_text()
+    grid.scroll_into_view_if_needed()
+    page.screenshot(path=str(browser_tools.artifacts / "progress-leader-table.png"))
     assert [t for t in townships if t not in seen] == [], seen[:500]
-    page.screenshot(path=str(browser_tools.artifacts / "progress-leader-table.png"), full_page=True)
+    assert "None" not in seen and "nan" not in seen  # a hidden cell reads *, a missing one –
+    assert "*" in seen, seen  # the leader's table hides small counts
 
     # the trend across the two snapshots
     page.get_by_role("tab", name="趋势").click()
     browser_tools.wait_for_run(page)
     assert main.get_by_text("2 次快照").count() == 1
-    main.locator('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]').first.wait_for()
-    page.screenshot(path=str(browser_tools.artifacts / "progress-leader-trend.png"), full_page=True)
+    chart = main.locator('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]').first
+    chart.wait_for()
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(browser_tools.artifacts / "progress-leader-trend.png"))
 
     # the last spot check, and no snapshot button for a leader
     main.get_by_text("档案抽查（最近一次）").click()
