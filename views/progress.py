@@ -55,10 +55,19 @@ def _facts(path: str, mtime: float, role: str, scope: str, preset: str, on: dt.d
     from geo.report.rollup import USED_LAYERS, scope_data
     from geo.store.dataset import read_dataset
 
+    from geo.report.rollup import default_name, unit_polygons
+
     ds = scope_data(User("progress", role, scope), read_dataset(path, layers=USED_LAYERS))
     f = unit_facts(ds, on=on, preset=preset)
-    units = f.units[f.units.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()][["code", "name", "level",
-                                                                                     "geometry"]]
+    # every unit the page can draw: the dataset's polygons, and a city or province made of its
+    # counties (no county dataset holds their outline), so a province is seen whole at once
+    codes = pd.Index(f.facts.index.astype(str))
+    polys = f.units[f.units.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
+    wanted = set(polys["code"].astype(str)).union(*[
+        set(codes[codes.str.len() >= n].str[:n]) for n in LEVEL_LENGTH.values() if n <= LEVEL_LENGTH["county"]])
+    units = unit_polygons(f.units, sorted(wanted))
+    units["name"] = pd.array([f.names.get(c) or default_name(c) for c in units["code"]], dtype="string")
+    units["level"] = pd.array([ind_mod.level_of(c) for c in units["code"]], dtype="string")
     return {"facts": f.facts, "names": f.names, "units": units.to_crs("EPSG:4326"), "on": f.on,
             "preset": f.preset}
 
@@ -82,12 +91,15 @@ def _unit_facts(data: dict):
 
 
 def _next_level(codes: pd.Index, level: str) -> str | None:
-    """The first level below ``level`` that splits the data (province → city → county …)."""
+    """The first level below ``level`` that splits the data in two or more units (province → city
+    → county …; a province of one city shows its counties), else the first level below that holds any."""
     order = list(LEVEL_LENGTH)
-    for lv in order[order.index(level) + 1:]:
-        if (codes.str.len() >= LEVEL_LENGTH[lv]).any():
+    below = [lv for lv in order[order.index(level) + 1:] if (codes.str.len() >= LEVEL_LENGTH[lv]).any()]
+    for lv in below:
+        n = LEVEL_LENGTH[lv]
+        if codes[codes.str.len() >= n].str[:n].nunique() > 1:
             return lv
-    return None
+    return below[0] if below else None
 
 
 def render() -> None:
@@ -202,10 +214,14 @@ def _map(units, below: pd.DataFrame, indicator: str) -> None:
     ind = INDICATORS[indicator]
     language = lang()
     shown = units[units["code"].astype(str).isin(set(below["code"].astype(str)))]
+    if not len(shown):
+        st.info(tr("这些单位没有边界数据，无法绘制地图；请看“分单位表”。",
+                   "These units have no boundaries to draw; see the Units table."))
+        return
     data = _common.cached_call(
         _features, shown, below.drop(columns=[c for c in below.columns if c.endswith((":num", ":den"))]),
         indicator=indicator, language=language)
-    m = _common.base_map(Dataset({"admin_units": shown if len(shown) else units}))
+    m = _common.base_map(Dataset({"admin_units": shown}))
     Legend(ind.name(language), [("", progress_layer.legend_items(ind.unit, language))]).add_to(m)
     _common.show_map(m, [progress_layer.progress_layer(data, ind.name(language))], key="progress_map", height=520)
 
