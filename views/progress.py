@@ -52,10 +52,8 @@ def _facts(path: str, mtime: float, role: str, scope: str, preset: str, on: dt.d
     """
     from geo.privacy.roles import User
     from geo.report.facts import unit_facts
-    from geo.report.rollup import USED_LAYERS, scope_data
+    from geo.report.rollup import USED_LAYERS, default_name, scope_data, unit_polygons
     from geo.store.dataset import read_dataset
-
-    from geo.report.rollup import default_name, unit_polygons
 
     ds = scope_data(User("progress", role, scope), read_dataset(path, layers=USED_LAYERS))
     f = unit_facts(ds, on=on, preset=preset)
