@@ -271,8 +271,10 @@ def excel_sheets(rep: Report) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[
         summary[c] = pd.to_numeric(summary[c], errors="coerce").astype(float)
         summary.loc[pct, c] = (summary.loc[pct, c] * 100).round(2)
     summary["status"] = [_l(str(v), lang) for v in summary["status"]]
-    summary["unit"] = ["%" if u == "share" else ("天" if zh else "days") if u == "days" else
-                       ("个" if zh else "count") for u in rep.summary["unit"]]
+    def unit_word(u: str) -> str:
+        return "%" if u == "share" else ("天" if zh else "days") if u == "days" else ("个" if zh else "count")
+
+    summary["unit"] = [unit_word(u) for u in rep.summary["unit"]]
     sheets = {("封面" if zh else "Cover"): cover,
               ("总体情况" if zh else "Summary"): summary[["indicator", "group", "title", "value", "unit", "numerator",
                                                          "denominator", "target", "status", "previous", "source"]]}
@@ -306,13 +308,14 @@ def excel_sheets(rep: Report) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[
         sheets[(("重点-" if zh else "Priority-") + title)[:31]] = shown
     sheets["指标说明" if zh else "Methods"] = pd.DataFrame({
         "indicator": [m["id"] for m in rep.methods], "title": [m["zh"] if zh else m["en"] for m in rep.methods],
-        "unit": [m["unit"] for m in rep.methods],
+        "unit": [unit_word(m["unit"]) for m in rep.methods],
         "formula": [m["formula_zh"] if zh else m["formula_en"] for m in rep.methods],
         "target": [None if m["target"] is None else m["target"]["value"] for m in rep.methods],
         "source": [cite(m["source"], lang) for m in rep.methods]})
     sheets["隐藏说明" if zh else "Hidden cells"] = pd.DataFrame({
         "code": [n["code"] for n in rep.notes], "name": [n["name"] for n in rep.notes],
-        "column": [n["column"] for n in rep.notes], "note": [n["text"] for n in rep.notes]})
+        "column": [labels.get(n["column"], (n["column"], n["column"]))[0 if zh else 1] for n in rep.notes],
+        "note": [n["text"] for n in rep.notes]})
     return sheets, labels
 
 

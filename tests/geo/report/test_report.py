@@ -106,6 +106,10 @@ def test_excel_in_chinese_with_numbers_and_note_rows(facts, tmp_path):
     notes = read_table(path, sheet="隐藏说明")
     assert len(notes) == len(rep.notes) > 0  # one note row per hidden cell
     assert notes["说明"].str.contains("已隐藏|隐藏").all()
+    assert "待强制报告情形（分子）" in set(notes["列"])  # the hidden column by its Chinese name
+    methods = read_table(path, sheet="指标说明")
+    assert set(methods["单位"]) == {"%", "个", "天"}
+    assert not english_schema_words(" ".join(notes["列"]) + " ".join(methods["单位"]) + " ".join(methods["依据"]))
     assert not english_schema_words(" ".join(map(str, visits.columns)))
 
 
