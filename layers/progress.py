@@ -13,11 +13,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.report.maps import SHARE_COLOURS
+from geo.report.maps import share_colour as _report_colour
 from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip_html
 
-#: classes of a share (upper bounds) and their colours, red (behind) to green (met).
-SHARE_BREAKS = (0.5, 0.7, 0.9, 0.999999, 1.000001)
-SHARE_COLOURS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
 HIDDEN = "#cfcfcf"
 NO_DATA = "#ffffff"
 _TEXT = {"hidden": ("已隐藏（人数过少）", "Hidden (small count)"), "no_data": ("无数据", "No data"),
@@ -44,10 +43,8 @@ def count_colours(values: np.ndarray, *, down: bool) -> list[str]:
 
 
 def share_colour(value: float) -> str:
-    """Colour of a share (0-1)."""
-    if value is None or np.isnan(value):
-        return NO_DATA
-    return SHARE_COLOURS[min(int(np.searchsorted(SHARE_BREAKS, float(value), side="left")), 4)]
+    """Colour of a share (0-1): the report maps' classes (:func:`geo.report.maps.share_colour`)."""
+    return _report_colour(value) or NO_DATA
 
 
 def progress_features(units: gpd.GeoDataFrame, table: pd.DataFrame, *, indicator: str, unit: str,

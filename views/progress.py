@@ -18,14 +18,18 @@ import streamlit as st
 
 from geo.report import indicators as ind_mod
 from geo.report.document import SUPPRESSED, release_table, suppressed_mask
-from geo.report.indicators import INDICATORS, LEVEL_LENGTH, PRESETS, status
+from geo.report.indicators import GROUPS, INDICATORS, LEVEL_LENGTH, PRESETS, cite, status
 from geo.store.errors import ChildSafeError
 from layers import progress as progress_layer
 from layers.legend import Legend
 from views import _common, session
 from views.session import lang, tr
 
-_STATUS = {"met": ("✅ 达标", "✅ Met"), "close": ("🟠 接近", "🟠 Close"), "behind": ("🔴 滞后", "🔴 Behind"),
+#: status words of the tiles, coloured with Streamlit's own icon font (no emoji: an offline
+#: machine may have no emoji font, and the tiles would show empty boxes).
+_STATUS = {"met": (":green[:material/check_circle: 达标]", ":green[:material/check_circle: Met]"),
+           "close": (":orange[:material/error: 接近]", ":orange[:material/error: Close]"),
+           "behind": (":red[:material/cancel: 滞后]", ":red[:material/cancel: Behind]"),
            "no_target": ("无目标", "No target"), "no_data": ("无数据", "No data"),
            "suppressed": ("已隐藏", "Hidden")}
 _PRESET_TITLES = {"national": ("全国", "National"), "jilin": ("吉林省", "Jilin"), "anhui": ("安徽省", "Anhui"),
@@ -48,13 +52,20 @@ def _facts(path: str, mtime: float, role: str, scope: str, preset: str, on: dt.d
     """
     from geo.privacy.roles import User
     from geo.report.facts import unit_facts
-    from geo.report.rollup import USED_LAYERS, scope_data
+    from geo.report.rollup import USED_LAYERS, default_name, scope_data, unit_polygons
     from geo.store.dataset import read_dataset
 
     ds = scope_data(User("progress", role, scope), read_dataset(path, layers=USED_LAYERS))
     f = unit_facts(ds, on=on, preset=preset)
-    units = f.units[f.units.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()][["code", "name", "level",
-                                                                                     "geometry"]]
+    # every unit the page can draw: the dataset's polygons, and a city or province made of its
+    # counties (no county dataset holds their outline), so a province is seen whole at once
+    codes = pd.Index(f.facts.index.astype(str))
+    polys = f.units[f.units.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
+    wanted = set(polys["code"].astype(str)).union(*[
+        set(codes[codes.str.len() >= n].str[:n]) for n in LEVEL_LENGTH.values() if n <= LEVEL_LENGTH["county"]])
+    units = unit_polygons(f.units, sorted(wanted))
+    units["name"] = pd.array([f.names.get(c) or default_name(c) for c in units["code"]], dtype="string")
+    units["level"] = pd.array([ind_mod.level_of(c) for c in units["code"]], dtype="string")
     return {"facts": f.facts, "names": f.names, "units": units.to_crs("EPSG:4326"), "on": f.on,
             "preset": f.preset}
 
@@ -78,12 +89,15 @@ def _unit_facts(data: dict):
 
 
 def _next_level(codes: pd.Index, level: str) -> str | None:
-    """The first level below ``level`` that splits the data (province → city → county …)."""
+    """The first level below ``level`` that splits the data in two or more units (province → city
+    → county …; a province of one city shows its counties), else the first level below that holds any."""
     order = list(LEVEL_LENGTH)
-    for lv in order[order.index(level) + 1:]:
-        if (codes.str.len() >= LEVEL_LENGTH[lv]).any():
+    below = [lv for lv in order[order.index(level) + 1:] if (codes.str.len() >= LEVEL_LENGTH[lv]).any()]
+    for lv in below:
+        n = LEVEL_LENGTH[lv]
+        if codes[codes.str.len() >= n].str[:n].nunique() > 1:
             return lv
-    return None
+    return below[0] if below else None
 
 
 def render() -> None:
@@ -133,8 +147,10 @@ def render() -> None:
     choices = [i.id for i in INDICATORS.values() if sub and i.applies_at(sub)]
     with tab_map:
         if sub:
-            pick = st.selectbox(tr("地图指标", "Indicator on the map"), choices, key="progress_map_indicator",
-                                format_func=lambda i: INDICATORS[i].name(lang()))
+            # first shown: the first indicator with a target (a leader's map opens on a plan target)
+            first = next((k for k, i in enumerate(choices) if INDICATORS[i].target_for(preset, sub) is not None), 0)
+            pick = st.selectbox(tr("地图指标", "Indicator on the map"), choices, index=first,
+                                key="progress_map_indicator", format_func=lambda i: INDICATORS[i].name(lang()))
             _map(data["units"], below, pick)
     with tab_table:
         _table(below, choices)
@@ -163,14 +179,14 @@ def _tiles(row: pd.Series, preset: str, level: str) -> None:
         t = ind.target_for(preset, level)
         value = "*" if states[ind.id] == "suppressed" else _fmt(ind.unit, row[ind.id])
         label = f"{_STATUS[states[ind.id]][0 if lang() == 'zh' else 1]} · {ind.name(lang())}"
-        cols[i % 4].metric(label, value, help=tr(f"目标 {_fmt(ind.unit, t.value)}；依据 {t.source}",
-                                                 f"target {_fmt(ind.unit, t.value)}; source {t.source}"))
+        cols[i % 4].metric(label, value, help=tr(f"目标 {_fmt(ind.unit, t.value)}；依据 {cite(t.source, 'zh')}",
+                                                 f"target {_fmt(ind.unit, t.value)}; source {cite(t.source, 'en')}"))
     others = [i for i in INDICATORS.values() if i.applies_at(level) and i.target_for(preset, level) is None]
     with st.expander(tr(f"无数量目标的指标（{len(others)}）", f"Indicators without a number target ({len(others)})")):
         st.dataframe(pd.DataFrame({
             tr("指标", "Indicator"): [i.name(lang()) for i in others],
             tr("数值", "Value"): ["*" if i.id in hidden else _fmt(i.unit, row[i.id]) for i in others],
-            tr("依据", "Source"): [i.source_for(preset) for i in others]}), hide_index=True, width="stretch")
+            tr("依据", "Source"): [cite(i.source_for(preset), lang()) for i in others]}), hide_index=True, width="stretch")
 
 
 def _drill(below: pd.DataFrame, sub: str | None, focus: str, top_code: str) -> None:
@@ -196,10 +212,14 @@ def _map(units, below: pd.DataFrame, indicator: str) -> None:
     ind = INDICATORS[indicator]
     language = lang()
     shown = units[units["code"].astype(str).isin(set(below["code"].astype(str)))]
+    if not len(shown):
+        st.info(tr("这些单位没有边界数据，无法绘制地图；请看“分单位表”。",
+                   "These units have no boundaries to draw; see the Units table."))
+        return
     data = _common.cached_call(
         _features, shown, below.drop(columns=[c for c in below.columns if c.endswith((":num", ":den"))]),
         indicator=indicator, language=language)
-    m = _common.base_map(Dataset({"admin_units": shown if len(shown) else units}))
+    m = _common.base_map(Dataset({"admin_units": shown}))
     Legend(ind.name(language), [("", progress_layer.legend_items(ind.unit, language))]).add_to(m)
     _common.show_map(m, [progress_layer.progress_layer(data, ind.name(language))], key="progress_map", height=520)
 
@@ -218,15 +238,27 @@ def _table(below: pd.DataFrame, choices: list[str]) -> None:
     if not len(below):
         st.info(tr("下一级没有单位。", "No units below."))
         return
-    sort = st.selectbox(tr("排序依据", "Sort by"), choices, key="progress_sort",
-                        format_func=lambda i: INDICATORS[i].name(lang()))
+    # one group of indicators at a time (as the report's tables): readable columns, not 26 at once
+    groups = [g for g in GROUPS if any(INDICATORS[i].group == g for i in choices)]
+    c = st.columns(2)
+    group = c[0].selectbox(tr("指标类别", "Area of work"), groups, key="progress_table_group",
+                           format_func=lambda g: GROUPS[g][0 if lang() == "zh" else 1])
+    choices = [i for i in choices if INDICATORS[i].group == group]
+    sort = c[1].selectbox(tr("排序依据", "Sort by"), choices, key=f"progress_sort_{group}",
+                          format_func=lambda i: INDICATORS[i].name(lang()))
     shown = below.sort_values(sort, ascending=INDICATORS[sort].direction == "up", na_position="last")
-    out = pd.DataFrame({tr("代码", "Code"): shown["code"], tr("名称", "Name"): shown["name"]})
+    shown = shown.reset_index(drop=True)
+    # a static table sorted here (the select box above): a hidden cell reads *, a missing one –
+    # (an interactive grid would draw a browser-side "None" for both and sort text as text)
+    out = pd.DataFrame({tr("代码", "Code"): shown["code"].astype(str), tr("名称", "Name"): shown["name"]})
     for i in choices:
-        out[INDICATORS[i].name(lang())] = (shown[i] * 100).round(1) if INDICATORS[i].unit == "share" else shown[i]
-    st.dataframe(out, hide_index=True, width="stretch")
-    st.caption(tr("份额以百分数表示；空白为人数过少已隐藏或无数据。点击列标题可按该列排序。",
-                  "Shares in percent; a blank is hidden (small count) or has no data. Click a header to sort."))
+        ind = INDICATORS[i]
+        hidden = suppressed_mask(shown, i).to_numpy(bool)
+        # cells are Markdown: the * escaped
+        out[ind.name(lang())] = ["\\*" if h else _fmt(ind.unit, v) for v, h in zip(shown[i], hidden, strict=True)]
+    st.table(out.set_index(out.columns[0]))
+    st.caption(tr("按所选指标排序；“*”为人数过少已隐藏，“–”为无数据。",
+                  "Sorted by the indicator chosen above; * is hidden (small count), – has no data."))
 
 
 def _trend(code: str, preset: str, *, top: bool) -> None:

@@ -28,6 +28,7 @@ from geo.report.indicators import (
     LEVEL_LENGTH,
     check_level,
     check_preset,
+    cite,
     definitions,
     status,
 )
@@ -168,9 +169,32 @@ def _summary(top: pd.Series, previous: pd.Series | None, preset: str, level: str
             "name": ind.name(lang), "unit": ind.unit, "value": value,
             "numerator": top.get(num(ind.id)), "denominator": top.get(den(ind.id)),
             "target": None if t is None else t.value, "due": "" if t is None else t.due,
-            "status": st, "previous": prev, "source": ind.source_for(preset),
+            "status": st, "previous": prev, "source": cite(ind.source_for(preset), lang),
         })
     return pd.DataFrame(rows)
+
+
+def hidden_reason(lang: str) -> str:
+    """Why a cell of a report is hidden."""
+    # a primary cell (a small count) and a complementary one (it would give a small count away)
+    # read the same: which is which would itself tell something
+    n = settings.small_count_threshold
+    return (f"人数少于 {n}，或可由其他数字推算出少于 {n} 的人数，按规定隐藏" if lang == "zh"
+            else f"fewer than {n} children, or a figure from which such a count could be worked out: hidden")
+
+
+def grouped_notes(notes: list[dict], lang: str) -> list[str]:
+    """The hidden-cell notes of a report, one line per unit (its indicators named once each)."""
+    by_unit: dict[tuple[str, str], list[str]] = {}
+    for n in notes:
+        ind = INDICATORS.get(str(n["column"]).split(":")[0])
+        what = ind.name(lang) if ind else str(n["column"])
+        names = by_unit.setdefault((str(n["code"]), str(n["name"])), [])
+        if what not in names:
+            names.append(what)
+    sep = "、" if lang == "zh" else ", "
+    colon = "：" if lang == "zh" else ": "
+    return [f"{name}{colon}{sep.join(names)}" for (_code, name), names in by_unit.items()]
 
 
 def _notes(tables: list[pd.DataFrame], lang: str) -> list[dict]:
@@ -185,9 +209,7 @@ def _notes(tables: list[pd.DataFrame], lang: str) -> list[dict]:
                 part = {"num": "（分子）" if lang == "zh" else " (numerator)",
                         "den": "（分母）" if lang == "zh" else " (denominator)"}.get(col.split(":")[-1], "")
                 out.append({"code": rec["code"], "name": rec["name"], "column": col,
-                            "text": f"{rec['name']} {what}{part}: " + (
-                                f"人数少于 {settings.small_count_threshold}，按规定隐藏" if lang == "zh"
-                                else f"fewer than {settings.small_count_threshold} children: hidden")})
+                            "text": f"{rec['name']} {what}{part}: " + hidden_reason(lang)})
     return out
 
 

@@ -19,6 +19,7 @@ number the indicator has no target (shown for follow-up, never marked behind).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from geo.store import settings
@@ -131,21 +132,21 @@ def _all(value: float, sources: dict[str, str], due: str = "", note: str = "") -
 _FILES = {"*": "000 §8, 三(二)", "gaotai": "001 §9, 三(二)", "jilin": "002 §8",
           "heze": "003 §10", "anhui": "004 §9, 三(二)"}
 _DIRECTORS = {"*": "000 §16", "gaotai": "001 §17", "heze": "003 §20", "anhui": "004 §17",
-              "jilin": "000 §16 (002 does not restate it)"}
+              "jilin": "000 §16（002 未重述）"}
 _STAFFED = {"*": "000 §16", "anhui": "004 §17", "heze": "003 §20 → 000 §16",
-            "gaotai": "000 §16 (001 §17 names one per village only)", "jilin": "000 §16"}
-_CONTACT = {"*": "000 §8", "gaotai": "001 §9", "jilin": "002 §8 (contact: 000 §8)",
+            "gaotai": "000 §16（001 §17 仅要求每村一名）", "jilin": "000 §16"}
+_CONTACT = {"*": "000 §8", "gaotai": "001 §9", "jilin": "002 §8（联系：000 §8）",
             "heze": "003 §10 → 000 §8", "anhui": "004 §9"}
-_VISIT = {"*": "000 §8", "gaotai": "001 §9", "jilin": "002 §8 (tiers)",
+_VISIT = {"*": "000 §8", "gaotai": "001 §9", "jilin": "002 §8（分级走访）",
           "heze": "003 §10 → 000 §8", "anhui": "004 §6, §9"}
-_REPORTS = {"*": "000 §6", "jilin": "002 §8 (第一时间向公安机关报告)", "gaotai": "001 §6, §7",
+_REPORTS = {"*": "000 §6", "jilin": "002 §8（第一时间向公安机关报告）", "gaotai": "001 §6, §7",
             "heze": "003 §8", "anhui": "004 §7"}
 _WATER = {"*": "000 §14", "gaotai": "001 §15", "anhui": "004 §15",
-          "heze": "003 §17 (patrols, barriers) → 000 §14", "jilin": "000 §14"}
-_INSPECT = {"*": "000 §14 (巡查; no interval set)", "anhui": "004 §15 (隐患清单; no interval set)"}
-_WORKSTATION = {"*": "DOMAIN.md §4", "heze": "003 §21", "anhui": "004 四(二)",
-                "gaotai": "001 §7 (各镇未成年人保护工作站)"}
-_COVERAGE = {"*": "DOMAIN.md §4; service standards: settings.service_standard (judgement)"}
+          "heze": "003 §17（巡查、隔离设施）→ 000 §14", "jilin": "000 §14"}
+_INSPECT = {"*": "000 §14（巡查；未规定周期）", "anhui": "004 §15（隐患清单；未规定周期）"}
+_WORKSTATION = {"*": "全国方案未设数量目标（见 003 §21、004 四(二)）", "heze": "003 §21", "anhui": "004 四(二)",
+                "gaotai": "001 §7（各镇未成年人保护工作站）"}
+_COVERAGE = {"*": "方案未规定服务距离；服务标准为本平台设置（可修改）"}
 
 INDICATORS: dict[str, Indicator] = {i.id: i for i in (
     Indicator(
@@ -238,21 +239,20 @@ INDICATORS: dict[str, Indicator] = {i.id: i for i in (
         "patrols_proven", "巡查轨迹核验率", "Patrols proven by tracks", "water", "share",
         "轨迹核验通过的点位巡查 ÷ 计划点位巡查（暑期与汛期）",
         "planned site patrols passed by a checked GPS track ÷ planned site patrols (summer and "
-        "flood season)", _WATER, _all(1.0, {"*": "000 §14 (what is planned is patrolled: "
-                                             "judgement)"})),
+        "flood season)", _WATER, _all(1.0, {"*": "000 §14（计划的巡查应当做到：本平台判断）"})),
     Indicator(
         "townships_with_workstation", "建有未成年人保护工作站的乡镇比例",
         "Townships with a minor-protection workstation", "stations", "share",
         "辖区内有未保站的乡镇 ÷ 乡镇", "townships with a minor-protection workstation in them ÷ "
         "townships", _WORKSTATION,
         {"heze": Target(1.0, "003 §21", "2025-12-31"),
-         "anhui": Target(1.0, "004 四(二) (力争实现全覆盖)", "2025-12-31"),
-         "gaotai": Target(1.0, "001 §7 (各镇未成年人保护工作站: judgement)")},
+         "anhui": Target(1.0, "004 四(二)（力争实现全覆盖）", "2025-12-31"),
+         "gaotai": Target(1.0, "001 §7（各镇未成年人保护工作站：本平台判断）")},
         leaf="township"),
     Indicator(
         "workstations", "未成年人保护工作站（个）", "Minor-protection workstations", "stations",
         "count", "未保站个数", "minor-protection workstations", _WORKSTATION,
-        {"anhui": Target(1000, "004 四(二) (全省1000个以上)", "2025-12-31", level="province")},
+        {"anhui": Target(1000, "004 四(二)（全省1000个以上）", "2025-12-31", level="province")},
         leaf="township"),
     *(Indicator(
         f"covered_{lv}", f"{zh}服务覆盖率", f"Within reach of {en}", "coverage", "share",
@@ -263,6 +263,47 @@ INDICATORS: dict[str, Indicator] = {i.id: i for i in (
                          ("county", "县级机构", "a county institution"),
                          ("school", "学校", "a school"))),
 )}
+
+
+#: the five plans by their seed number (DOMAIN.md): short name (zh, en) and full title.
+PLANS: dict[str, tuple[str, str, str]] = {
+    "000": ("全国方案", "national plan",
+            "《农村留守儿童和困境儿童关爱服务质量提升三年行动方案》（民发〔2023〕62号）"),
+    "001": ("高台县方案", "Gaotai County plan", "《高台县农村留守儿童和困境儿童关爱服务质量提升三年行动实施方案》"),
+    "002": ("吉林省方案", "Jilin Province plan", "《吉林省留守儿童和困境儿童关爱服务质量提升三年行动实施方案》"),
+    "003": ("菏泽市方案", "Heze City plan",
+            "《菏泽市留守儿童和困境儿童关爱服务质量提升三年行动实施方案》（菏民〔2024〕6号）"),
+    "004": ("安徽省方案", "Anhui Province plan", "安徽省农村留守儿童和困境儿童关爱服务质量提升三年行动实施方案（皖民儿童函〔2024〕14号）"),
+}
+#: the notes of the sources above, in English (the Chinese quotes of a plan are kept).
+_NOTES_EN = {
+    "（002 未重述）": " (not restated by 002)", "（001 §17 仅要求每村一名）": " (001 §17 asks for one per village only)",
+    "（联系：000 §8）": " (contacts: 000 §8)", "（分级走访）": " (visit tiers)",
+    "（第一时间向公安机关报告）": " (report to the police at once)", "（巡查、隔离设施）": " (patrols, barriers)",
+    "（巡查；未规定周期）": " (patrols; no interval set)", "（隐患清单；未规定周期）": " (hazard list; no interval set)",
+    "全国方案未设数量目标（见 003 §21、004 四(二)）": "no number in the national plan (see 003 §21, 004 四(二))",
+    "（各镇未成年人保护工作站）": " (a workstation in each town)",
+    "（各镇未成年人保护工作站：本平台判断）": " (a workstation in each town: our reading)",
+    "方案未规定服务距离；服务标准为本平台设置（可修改）":
+        "the plans set no service distance; the service standards are this platform's settings (changeable)",
+    "（计划的巡查应当做到：本平台判断）": " (what is planned is to be patrolled: our reading)",
+    "（力争实现全覆盖）": " (aiming at full coverage)", "（全省1000个以上）": " (1,000+ in the province)",
+}
+_PLAN_CODE = re.compile(r"(?<![\d,])(00[0-4])(?!\d)")
+_SECTION = re.compile(r"§\s*(\d+)")
+
+
+def cite(source: str, lang: str = "zh") -> str:
+    """A source as a reader of the report reads it: ``000 §8`` → 全国方案 第8项 (national plan item 8)."""
+    text = str(source or "")
+    zh = lang == "zh"
+    if not zh:
+        for k in sorted(_NOTES_EN, key=len, reverse=True):
+            text = text.replace(k, _NOTES_EN[k])
+    text = _PLAN_CODE.sub(lambda m: PLANS[m.group(1)][0 if zh else 1], text)
+    text = _SECTION.sub(lambda m: f"第{m.group(1)}项" if zh else f"item {m.group(1)}", text)
+    text = text.replace(")→", ") →")
+    return text.replace(", ", "、") if zh else text
 
 
 def check_preset(name: str | None) -> str:

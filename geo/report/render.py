@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.report.document import SUPPRESSED, Report
+from geo.report.document import SUPPRESSED, Report, grouped_notes, hidden_reason
 from geo.report.facts import den, num
-from geo.report.indicators import GROUPS, INDICATORS
+from geo.report.indicators import GROUPS, INDICATORS, PLANS, cite
 from geo.store.errors import ValidationError
 from geo.store.labels import column_label, value_label
 
@@ -43,12 +43,15 @@ _L = {
     "map": ("三、地图", "3. Map"), "priorities": ("四、存在差距与明年重点", "4. Gaps: next year's priorities"),
     "methods": ("附件：指标说明与数据来源", "Annex: indicators, formulas and sources"),
     "formula": ("计算方法", "Formula"),
-    "methods_intro": ("各指标在村（或乡镇）一级按分子、分母计数，逐级相加；份额 = 分子 ÷ 分母。依据栏为五个方案的条款（000 全国、001 高台县、002 吉林省、003 菏泽市、004 安徽省）。",
-                      "Each indicator is counted as numerator and denominator at the village (or township) and added up level by level; a share is numerator ÷ denominator. Sources are sections of the five plans (000 national, 001 Gaotai, 002 Jilin, 003 Heze, 004 Anhui)."),
+    "methods_intro": ("各指标在村（或乡镇）一级按分子、分母计数，逐级相加；份额 = 分子 ÷ 分母。依据栏为以下方案的条款（第N项即方案所列第N项任务）："
+                      + "；".join(f"{zh}：{title}" for zh, _en, title in PLANS.values()) + "。",
+                      "Each indicator is counted as numerator and denominator at the village (or township) and added up level by level; a share is numerator ÷ denominator. Sources are the numbered tasks (items) of these plans: "
+                      + "; ".join(f"{en}: {title}" for _zh, en, title in PLANS.values()) + "."),
     "status_rule": ("状态：达标＝达到目标；接近＝份额低于目标不超过10个百分点（或逾期人数不超过基数的10%）；滞后＝其余；无目标＝方案未设定数值。",
                     "Status: met = target reached; close = a share within 10 points below it (or overdue at most 10% of the base); behind = otherwise; no target = the plan sets no number."),
-    "hidden_rule": ("标“*”的单元格人数过少，为保护儿童隐私已隐藏（见附件说明）。",
-                    "Cells marked * count too few children and are hidden to protect them (see the annex)."),
+    "hidden_rule": ("标“*”的单元格人数过少（或可推算出过少的人数），为保护儿童隐私已隐藏（见附件说明）。",
+                    "Cells marked * count too few children (or would give such a count away) and are hidden to "
+                    "protect them (see the annex)."),
     "hidden_cells": ("隐藏单元格说明", "Hidden cells"),
     "met": ("达标", "Met"), "close": ("接近", "Close"), "behind": ("滞后", "Behind"),
     "no_target": ("无目标", "No target"), "no_data": ("无数据", "No data"), "suppressed": ("已隐藏", "Hidden"),
@@ -152,7 +155,7 @@ def _context(rep: Report) -> dict:
             body.append(row)
         priorities.append({"title": title, "headers": headers, "rows": body})
     methods = [{"id": m["id"], "name": m["zh"] if zh else m["en"],
-                "formula": m["formula_zh"] if zh else m["formula_en"], "source": m["source"],
+                "formula": m["formula_zh"] if zh else m["formula_en"], "source": cite(m["source"], lang),
                 "target": "" if m["target"] is None else fmt(m["unit"], m["target"]["value"])
                 + (f"（{m['target']['level']}）" if m["target"]["level"] else "")} for m in rep.methods]
     images = [(t, "data:image/png;base64," + base64.b64encode(png).decode()) for t, png in rep.maps.items()]
@@ -160,7 +163,8 @@ def _context(rep: Report) -> dict:
         "zh": zh, "title": _l("title", lang), "meta": rep.meta,
         "L": {k: _l(k, lang) for k in _L}, "role_name": value_label(rep.meta["role"], lang),
         "summary": summary, "groups": _group_tables(rep, lang), "map_images": images,
-        "priorities": priorities, "methods": methods, "notes": rep.notes,
+        "priorities": priorities, "methods": methods, "notes": grouped_notes(rep.notes, lang),
+        "hidden_reason": hidden_reason(lang),
         "counts": [{"key": k, "label": _l(k, lang), "n": n} for k, n in counts.items()],
     }
 
@@ -267,8 +271,10 @@ def excel_sheets(rep: Report) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[
         summary[c] = pd.to_numeric(summary[c], errors="coerce").astype(float)
         summary.loc[pct, c] = (summary.loc[pct, c] * 100).round(2)
     summary["status"] = [_l(str(v), lang) for v in summary["status"]]
-    summary["unit"] = ["%" if u == "share" else ("天" if zh else "days") if u == "days" else
-                       ("个" if zh else "count") for u in rep.summary["unit"]]
+    def unit_word(u: str) -> str:
+        return "%" if u == "share" else ("天" if zh else "days") if u == "days" else ("个" if zh else "count")
+
+    summary["unit"] = [unit_word(u) for u in rep.summary["unit"]]
     sheets = {("封面" if zh else "Cover"): cover,
               ("总体情况" if zh else "Summary"): summary[["indicator", "group", "title", "value", "unit", "numerator",
                                                          "denominator", "target", "status", "previous", "source"]]}
@@ -302,13 +308,14 @@ def excel_sheets(rep: Report) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[
         sheets[(("重点-" if zh else "Priority-") + title)[:31]] = shown
     sheets["指标说明" if zh else "Methods"] = pd.DataFrame({
         "indicator": [m["id"] for m in rep.methods], "title": [m["zh"] if zh else m["en"] for m in rep.methods],
-        "unit": [m["unit"] for m in rep.methods],
+        "unit": [unit_word(m["unit"]) for m in rep.methods],
         "formula": [m["formula_zh"] if zh else m["formula_en"] for m in rep.methods],
         "target": [None if m["target"] is None else m["target"]["value"] for m in rep.methods],
-        "source": [m["source"] for m in rep.methods]})
+        "source": [cite(m["source"], lang) for m in rep.methods]})
     sheets["隐藏说明" if zh else "Hidden cells"] = pd.DataFrame({
         "code": [n["code"] for n in rep.notes], "name": [n["name"] for n in rep.notes],
-        "column": [n["column"] for n in rep.notes], "note": [n["text"] for n in rep.notes]})
+        "column": [labels.get(n["column"], (n["column"], n["column"]))[0 if zh else 1] for n in rep.notes],
+        "note": [n["text"] for n in rep.notes]})
     return sheets, labels
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.report.facts import FACT_COLUMNS, UnitFacts, aggregate_columns, den, num, unit_facts
 from geo.report.indicators import INDICATORS, LEVEL_LENGTH, LEVELS, check_level, level_of, status
@@ -243,6 +244,35 @@ def indicator_table(
     out = pd.concat(frames, ignore_index=True)
     out["level"] = out["level"].astype("string")
     return out
+
+
+def unit_polygons(units: gpd.GeoDataFrame, codes: Iterable[str]) -> gpd.GeoDataFrame:
+    """Polygons (``code``, ``geometry``) of ``codes``: a unit's own, else its parts' made one.
+
+    A city or province of a roll-up has no polygon in any county dataset; it is drawn as the union
+    of its most general units that have one (its counties), so a province is seen whole at a
+    glance, unit by unit, however many features its villages would be.
+    """
+    polys = units[units.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
+    polys = polys.assign(code=polys["code"].astype(str)).drop_duplicates("code")
+    have = pd.Index(polys["code"])
+    wanted = pd.Index(pd.unique(pd.Series(list(codes), dtype=str)))
+    own = polys[polys["code"].isin(wanted)][["code", "geometry"]]
+    missing = wanted.difference(have)
+    made = []
+    lengths = sorted(set(have.str.len()))
+    for code in missing:
+        for n in lengths:  # the most general parts that cover the unit
+            if n <= len(code):
+                continue
+            parts = polys[(polys["code"].str.len() == n) & polys["code"].str.startswith(code)]
+            if len(parts):
+                made.append((code, shapely.coverage_union_all(parts.geometry.to_numpy())))
+                break
+    if made:
+        extra = gpd.GeoDataFrame({"code": [c for c, _ in made]}, geometry=[g for _, g in made], crs=polys.crs)
+        own = pd.concat([own, extra], ignore_index=True)
+    return gpd.GeoDataFrame(own.reset_index(drop=True), geometry="geometry", crs=polys.crs)
 
 
 def default_name(code: str) -> str:

@@ -34,7 +34,8 @@ def test_admin_sees_tiles_units_map_and_saves_a_snapshot(monkeypatch, county_fil
     assert not at.exception, at.exception
     assert at.title[0].value == "规划进展"
     labels = [m.label for m in at.metric]
-    assert labels[:3] == ["✅ 达标", "🟠 接近", "🔴 滞后"]
+    assert [lab.split()[-1].rstrip("]") for lab in labels[:3]] == ["达标", "接近", "滞后"]
+    assert not any(ord(ch) > 0x1F000 for lab in labels for ch in lab)  # no emoji (offline: no emoji font)
     assert any("儿童主任配备达标的村比例" in lab for lab in labels)
     args = map_args(at)
     assert args["returned_objects"] == []
@@ -60,3 +61,31 @@ def test_leader_sees_small_counts_hidden(monkeypatch, county_file):
     flags = next(v for k, v in values.items() if "Mandatory-report flags open" in k)
     assert flags == "*"  # one child with a flag: hidden from a leader
     assert not [b for b in at.button if b.key == "progress_snapshot"]  # no snapshot button for leaders
+
+
+
+def _features(at) -> list[dict]:
+    """The GeoJSON features the page's map hands to Leaflet."""
+    import json
+
+    fg = map_args(at)["feature_group"]
+    start = fg.index('({"features"') + 1
+    return json.JSONDecoder().raw_decode(fg[start:])[0]["features"]
+
+
+def test_a_province_is_drawn_whole_by_its_cities(monkeypatch, tmp_path):
+    # three counties in two cities of province 34: no city or province outline in any county file
+    from report_data import union
+
+    path = tmp_path / "province.gpkg"
+    write_dataset(union(union(county("341101"), county("342101", dx=1.0)), county("341102", dx=0.5)), path)
+    at = run_page(_page, monkeypatch, path, language="zh")
+    assert not at.exception, at.exception
+    assert at.selectbox(key="progress_drill_34").label == "下钻到市"
+    features = _features(at)
+    tips = sorted(f["properties"]["_tip"] for f in features)
+    assert len(features) == 2 and "3411市" in tips[0] and "3421市" in tips[1]  # one feature per city
+    # city 3411 is drawn as its two counties (117.0-117.2 and 117.5-117.7), 3421 as its one
+    by_city = {("3411" if "3411市" in f["properties"]["_tip"] else "3421"): f["geometry"] for f in features}
+    assert by_city["3411"]["type"] == "MultiPolygon" and len(by_city["3411"]["coordinates"]) == 2
+    assert by_city["3421"]["type"] == "Polygon"

@@ -154,3 +154,15 @@ def test_patrols_proven_by_stored_checks(tmp_path):
     assert len(stored["patrol_checks"]) == 1
     top = _row(unit_facts(stored, on=ON, preset="national", coverage=False), "county", C)
     assert top["patrols_proven"] == pytest.approx(1 / len(planned))
+
+
+def test_unit_polygons_make_a_city_and_province_of_their_counties():
+    from geo.report.rollup import unit_polygons
+
+    units = union(county("341101"), county("341102", dx=0.5))["admin_units"]
+    out = unit_polygons(units, ["3411", "34", "341101001", "349999"]).set_index("code")
+    assert set(out.index) == {"3411", "34", "341101001"}  # a code with no part has no polygon
+    counties = units[units["code"].astype(str).str.len() == 6]
+    assert out.loc["3411"].geometry.equals(counties.geometry.union_all())  # the two counties, not their villages
+    assert out.loc["34"].geometry.equals(out.loc["3411"].geometry)
+    assert out.loc["341101001"].geometry.equals(units.set_index("code").loc["341101001"].geometry)

@@ -42,7 +42,7 @@ def test_leader_report_hides_small_counts_and_what_is_made_from_them(facts):
         for col in people_columns():
             vals = table[col].dropna()
             assert not ((vals > 0) & (vals < threshold)).any(), col
-    # the township has 3 flags? no: 1 open flag (c2b) - hidden, with its days open
+    # 1 open flag (c2b): hidden, with its days open
     top = rep.top.iloc[0]
     hidden = str(top[SUPPRESSED]).split(";")
     assert "police_flags_open" in hidden and "police_flags_days_max" in hidden
@@ -61,14 +61,37 @@ def test_pdf_opens_with_the_chinese_title_townships_and_a_map(facts, tmp_path):
     assert "年度工作进展报告" in text
     assert f"乡{C}" in text  # the township's name
     assert "总体进展" in text and "指标说明" in text
+    # sources read as the plans' names and items, not as internal codes or settings
+    assert "全国方案 第8项" in text and "民发〔2023〕62号" in text
+    assert not [w for w in ("000 §", "DOMAIN.md", "settings.", "judgement") if w in text]
+    # the hidden cells: the reason once, then one line per unit naming its indicators once each
+    assert text.count("按规定隐藏") == 1 and "待强制报告情形" in text.split("隐藏单元格说明")[1]
+    admin = write_report(build_report(facts, user=User("a", "admin"), year=2026), tmp_path / "admin.pdf")
+    # the coverage map: the admin's in the choropleth's colours; the leader's hatched (every unit
+    # of this small county counts too few children), so the map never shows what its table hides
+    assert _choropleth_share(admin, tmp_path / "a") > 0.02
+    assert _choropleth_share(pdf, tmp_path / "l") < 0.01
+
+
+def _choropleth_share(pdf, prefix) -> float:
+    """Share of the first map page's pixels in the choropleth's colours (rendered by pdftoppm)."""
+    from PIL import Image
+
+    from geo.report.maps import SHARE_COLOURS
+
     pages = int(subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
                 .stdout.split("Pages:")[1].split()[0])
-    map_page = next(i for i in range(1, pages + 1) if "地图" in subprocess.run(
+    map_page = next(i for i in range(1, pages + 1) if "三、地图" in subprocess.run(
         ["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True, text=True).stdout)
     subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", str(map_page), "-l", str(map_page), str(pdf),
-                    str(tmp_path / "page")], check=True)
-    png = next(tmp_path.glob("page*.png"))
-    assert png.stat().st_size > 5_000
+                    str(prefix)], check=True)
+    png = next(prefix.parent.glob(prefix.name + "*.png"))
+    colours = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in SHARE_COLOURS]
+    with Image.open(png) as im:
+        rgb = im.convert("RGB")
+        drawn = sum(n for n, px in rgb.getcolors(1 << 20) if any(
+            sum(abs(a - b) for a, b in zip(px, c, strict=True)) < 40 for c in colours))
+        return drawn / (rgb.width * rgb.height)
 
 
 def test_excel_in_chinese_with_numbers_and_note_rows(facts, tmp_path):
@@ -83,6 +106,10 @@ def test_excel_in_chinese_with_numbers_and_note_rows(facts, tmp_path):
     notes = read_table(path, sheet="隐藏说明")
     assert len(notes) == len(rep.notes) > 0  # one note row per hidden cell
     assert notes["说明"].str.contains("已隐藏|隐藏").all()
+    assert "待强制报告情形（分子）" in set(notes["列"])  # the hidden column by its Chinese name
+    methods = read_table(path, sheet="指标说明")
+    assert set(methods["单位"]) == {"%", "个", "天"}
+    assert not english_schema_words(" ".join(notes["列"]) + " ".join(methods["单位"]) + " ".join(methods["依据"]))
     assert not english_schema_words(" ".join(map(str, visits.columns)))
 
 
