@@ -32,6 +32,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import folium
@@ -42,7 +43,6 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
-from geo.store import settings
 from geo.store.dataset import Dataset, read_dataset
 from geo.store.errors import ChildSafeError
 from layers import assets as _assets
@@ -229,8 +229,9 @@ def sidebar() -> None:
     st.session_state.setdefault("dataset_path", current)
     st.selectbox(tr("数据集", "Dataset"), files, key="dataset_path",
                  format_func=lambda p: Path(p).name,
-                 help=tr(f"数据目录 {settings.data_dir} 中的 GeoPackage 文件",
-                         f"GeoPackage files in the data folder {settings.data_dir}"))
+                 help=tr("服务器启动时的数据集、示范县，以及登录后您有账户的数据集",
+                         "The server's dataset, the demo county, and once signed in the "
+                         "datasets where you have an account"))
     st.session_state.setdefault(BASEMAP_KEY, "none")
     st.selectbox(tr("底图", "Basemap"), list(_basemap.BASEMAPS), key=BASEMAP_KEY,
                  format_func=lambda b: _basemap.BASEMAPS[b][lang()],
@@ -256,9 +257,34 @@ def app_icon():
     return img
 
 
+_ABS_PATH = re.compile(r"(?<![\w.:/])(?:/[^\s/'\"]+)+/([^\s/'\"]*)")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:^=&])")
+
+
+def no_paths(text: str) -> str:
+    """``text`` with every absolute server path cut to its last part (``/tmp/x/y.csv`` -> ``y.csv``)."""
+    return _ABS_PATH.sub(lambda m: m.group(1) or "…", str(text))
+
+
+def md_text(text: object) -> str:
+    """``text`` (from a user, a file or an error) safe to show in Streamlit Markdown.
+
+    Every Markdown, HTML and Streamlit directive character is backslash-escaped (CommonMark
+    lets any ASCII punctuation be escaped), so ``![b](http://…)`` shows as those characters and
+    fetches nothing, ``<img>`` is text, ``$x$`` is no formula, ``:red[x]`` no colour; server
+    paths are cut to their file name (:func:`no_paths`); line breaks are kept.
+    """
+    escaped = _MD_SPECIAL.sub(r"\\\1", no_paths(str(text)))
+    return "  \n".join(escaped.splitlines()) if "\n" in escaped else escaped
+
+
 def show_error(exc: ChildSafeError) -> None:
-    """Show a domain error to the user (bugs are not caught and crash loudly)."""
-    st.error(str(exc))
+    """Show a domain error to the user (bugs are not caught and crash loudly).
+
+    The message may hold text from the user's file (a header, a value): it is shown escaped,
+    never as Markdown or HTML, and without server paths (:func:`md_text`).
+    """
+    st.error(md_text(str(exc)))
 
 
 def upload_refusal(files: list[tuple[str, bytes]], kinds: tuple[str, ...] | list[str],
@@ -286,7 +312,7 @@ def checked_uploads(files: list[tuple[str, bytes]], kinds: tuple[str, ...] | lis
     """
     refusal = upload_refusal(files, kinds)
     if refusal is not None:
-        st.error(refusal)
+        st.error(md_text(refusal))  # file names come from the browser
         return False
     return True
 

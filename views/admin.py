@@ -16,6 +16,13 @@ from views.session import tr
 def render() -> None:
     """Draw the user management and audit log tabs (admins only)."""
     user = session.current_user()
+    if user is not None and user.demo:
+        st.info(tr("演示模式：示范县是只读的，没有账户和审计日志。真实数据请另建数据集，"
+                   "并先用 `childsafe user add` 创建第一个管理员。",
+                   "Demo mode: the demo county is read-only, with no accounts and no audit log. "
+                   "For real data use another dataset and first create an admin with "
+                   "`childsafe user add`."))
+        return
     try:
         require(user, "manage_users")
     except ChildSafeError as exc:
@@ -35,11 +42,6 @@ def _role_name(role: str) -> str:
 
 
 def _users(path, actor) -> None:
-    if actor.demo:
-        st.info(tr("演示模式：数据集没有账户。请在数据副本上用 `childsafe user add` 创建第一个管理员。",
-                   "Demo mode: the dataset has no accounts. Create the first admin on a copy with "
-                   "`childsafe user add`."))
-        return
     try:
         users = list_users(path)
     except ChildSafeError as exc:
@@ -94,5 +96,5 @@ def _audit(path, actor) -> None:
     data = table_bytes(log, ".csv", lang=session.lang(),
                        watermark=watermark_text(actor, lang=session.lang()))
     if st.download_button(tr("导出 CSV", "Export CSV"), data, file_name="audit_log.csv",
-                          mime="text/csv", key="audit_download") and not actor.demo:
+                          mime="text/csv", key="audit_download"):
         log_event(path, actor, "audit_export", f"{len(log)} entries (app)")

@@ -208,4 +208,4 @@ def _check_and_import(files, folder: Path, user, kind: str, system: str, sheet: 
         except ChildSafeError as exc:
             _common.show_error(exc)
             return
-        st.success(done.summary(lang()))
+        st.success(_common.md_text(done.summary(lang())))

@@ -1,8 +1,9 @@
 """The sign-in gate: who is using the app, session timeout, and the demo mode banner.
 
 ``app.py`` calls :func:`gate` before the navigation: a dataset with accounts shows the sign-in
-form until someone signs in; a dataset without accounts (the embedded demo county) opens as the
-demo administrator under a "演示模式 / DEMO MODE" banner.
+form until someone signs in; the shipped synthetic demo county without accounts opens read-only
+as the demo administrator under a "演示模式 / DEMO MODE" banner; any other dataset without
+accounts shows nothing but how to create its first administrator (fail closed).
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.privacy.accounts import authenticate
+from geo.privacy.accounts import SignInFailed, authenticate, sign_in_failed_text
 from geo.privacy.audit import log_event
 from geo.privacy.roles import DEMO_USER, ROLE_LABELS, User
 from geo.store import settings
-from geo.store.errors import ChildSafeError, PermissionDenied
-from views._common import show_error
-from views.session import AUTH_KEY, dataset_has_accounts, dataset_path, lang, tr
+from geo.store.errors import ChildSafeError
+from views._common import md_text, show_error
+from views.session import AUTH_KEY, dataset_access, dataset_path, lang, tr
 
 
 def sign_out(reason: str = "logout") -> None:
@@ -42,9 +43,14 @@ def gate() -> User:
         show_error(exc)
         st.stop()
         raise
-    if not dataset_has_accounts(path):
+    mode = dataset_access(path)
+    if mode == "demo":
         demo_banner(path)
         return DEMO_USER
+    if mode == "needs_admin":
+        needs_admin(path)
+        st.stop()
+        raise AssertionError("unreachable")  # st.stop() raises
     auth = st.session_state.get(AUTH_KEY)
     if auth and auth.get("path") == str(path.resolve()):
         if _timed_out(auth):
@@ -65,7 +71,7 @@ def gate() -> User:
 def render_login(path: Path) -> None:
     """Draw the sign-in form for the dataset at ``path``."""
     st.title(tr("童安地图 · 登录", "ChildSafe Map · Sign in"))
-    st.caption(tr(f"数据集：{path.name}", f"Dataset: {path.name}"))
+    st.caption(tr("数据集：", "Dataset: ") + md_text(path.name))
     notice = st.session_state.pop("auth_notice", None)
     if notice:
         st.info(notice)
@@ -76,8 +82,8 @@ def render_login(path: Path) -> None:
     if submitted:
         try:
             user = authenticate(path, username.strip(), password, via="app")
-        except PermissionDenied as exc:
-            st.error(tr("登录失败：", "Sign-in failed: ") + str(exc))
+        except SignInFailed:
+            st.error(sign_in_failed_text(lang()))
             return
         st.session_state[AUTH_KEY] = {"path": str(path.resolve()), "user": user,
                                       "seen": time.time()}
@@ -94,15 +100,26 @@ def _account_box(user: User) -> None:
             st.rerun()
 
 
+def needs_admin(path: Path) -> None:
+    """The page of a dataset without accounts that is not the shipped demo: how to create an admin."""
+    st.title(tr("童安地图", "ChildSafe Map"))
+    st.warning(tr(
+        "此数据集还没有管理员账户，因此不会显示任何内容。请在服务器上创建第一个管理员：",
+        "This dataset has no administrator account yet, so nothing of it is shown. Create the "
+        "first administrator on the server:",
+    ), icon=":material/lock:")
+    st.code(f"childsafe user add {path.name} NAME --role admin", language="bash")  # code: no markup
+
+
 def demo_banner(path: Path) -> None:
-    """The demo-mode banner: every page of a dataset without accounts shows it."""
+    """The demo-mode banner: every page of the shipped synthetic demo county shows it."""
     st.warning(
         "演示模式 / DEMO MODE — "
         + tr(
-            f"“{path.name}”没有账户，任何能打开本页的人都是管理员。"
-            "真实数据请先用 `childsafe user add` 建立管理员账户。",
-            f"“{path.name}” has no accounts, so anyone who can open this page is an "
-            "administrator. For real data, first create an admin with `childsafe user add`.",
+            "这是虚构的示范县（没有真实的人和地点），只读。"
+            "真实数据请另建数据集并先用 `childsafe user add` 建立管理员账户。",
+            "this is the synthetic demo county (no real person or place), read-only. For real "
+            "data, use another dataset and first create an admin with `childsafe user add`.",
         ),
         icon=":material/science:",
     )

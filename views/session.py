@@ -11,10 +11,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.privacy.accounts import has_users
+from geo.privacy.accounts import access_mode, has_account
 from geo.privacy.roles import DEMO_USER, User
 from geo.store import settings
-from geo.store.errors import ChildSafeError
 
 AUTH_KEY = "auth"  # {"path": str, "user": User, "seen": float}
 
@@ -40,11 +39,23 @@ def default_dataset_path() -> Path:
 
 
 def dataset_files() -> list[Path]:
-    """The datasets the sidebar offers: ``*.gpkg`` in ``settings.data_dir`` and the default one."""
-    files = sorted(Path(settings.data_dir).glob("*.gpkg"))
+    """The datasets the sidebar offers; before sign-in nothing that reveals other files.
+
+    Always the dataset the server was started with and the shipped demo; once signed in, also
+    the ``*.gpkg`` in ``settings.data_dir`` where the signed-in name has an enabled account
+    (the user signs in again there). A visitor never learns which other files exist.
+    """
     first = default_dataset_path()
-    if first.exists() and first.resolve() not in {f.resolve() for f in files}:
-        files.insert(0, first)
+    files = [first] if first.exists() else []
+    demo = Path(settings.demo_dataset)
+    if demo.exists() and demo.resolve() != first.resolve():
+        files.append(demo)
+    auth = st.session_state.get(AUTH_KEY)
+    if auth:
+        seen = {f.resolve() for f in files}
+        name = auth["user"].username
+        files += [f for f in sorted(Path(settings.data_dir).glob("*.gpkg"))
+                  if f.resolve() not in seen and has_account(f, name)]
     return files
 
 
@@ -60,22 +71,26 @@ def dataset_path() -> Path:
     return safe_dataset_path(chosen, allow=[default_dataset_path()])
 
 
-def dataset_has_accounts(path: Path) -> bool:
-    """Whether the dataset at ``path`` holds accounts (a missing or unreadable file holds none)."""
-    try:
-        return path.exists() and has_users(path)
-    except ChildSafeError:
-        return False
+def dataset_access(path: Path) -> str:
+    """How the app opens ``path``: ``accounts``, ``demo`` or ``needs_admin`` (fail closed).
+
+    See :func:`geo.privacy.accounts.access_mode`: demo mode only for the shipped synthetic demo.
+    """
+    return access_mode(path)
 
 
 def current_user() -> User | None:
     """The user of this session for the current dataset (``None``: nobody signed in).
 
-    A dataset without accounts gives the demo administrator.
+    The shipped synthetic demo without accounts gives the read-only demo administrator; any
+    other dataset without accounts gives nobody (an administrator must be created first).
     """
     path = dataset_path()
-    if not dataset_has_accounts(path):
+    mode = dataset_access(path)
+    if mode == "demo":
         return DEMO_USER
+    if mode != "accounts":
+        return None
     auth = st.session_state.get(AUTH_KEY)
     if not auth or auth.get("path") != str(path.resolve()):
         return None

@@ -653,6 +653,8 @@ def import_file(
         qpath = Path(quarantine) if quarantine else default_quarantine_path(Path(source))
         result.quarantine_path = write_quarantine(result.quarantine, qpath)
     assert result.dataset is not None
+    # imported rows are not synthetic: the file is no longer the demo (no demo mode for it)
+    result.dataset.settings.pop("demo", None)
     if user is not None:
         from geo.privacy.audit import save_dataset
 

@@ -26,6 +26,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.privacy.security import check_archive
 from geo.store.errors import ValidationError
 
 logger = logging.getLogger(__name__)
@@ -400,10 +401,13 @@ def read_file(path: str | Path, *, sheet: str | None = None) -> Read:
     if suffix in (".csv", ".txt"):
         read = _read_csv(path)
     elif suffix in (".xlsx", ".xlsm"):
+        check_archive(path)  # zip bombs: sizes and cells counted before anything is parsed
         read = _read_xlsx(path, sheet)
     elif suffix == ".xls":
         raise _unreadable(path, "old .xls workbooks are not supported; save it as .xlsx or CSV")
     elif suffix in SPATIAL:
+        if suffix == ".zip":
+            check_archive(path)
         read = _read_spatial(path, sheet, suffix)
     else:
         raise _unreadable(

@@ -164,6 +164,8 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike, *, user, action: str
                 elif out.holds(name):
                     del out[name]
             settings = {**disk.settings, **settings}
+        if action == "import":
+            settings.pop("demo", None)  # imported rows are not synthetic: no demo mode for it
         out.settings = settings
         write_dataset(out, path)
     log_event(path, user, action, detail)

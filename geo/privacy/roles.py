@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -130,6 +131,16 @@ def check_role(role: str) -> str:
     return role
 
 
+def normalise_scope(scope: object) -> str:
+    """A scope as typed (full-width digits ``３４１１９９``, spaces, dashes) as plain ASCII digits.
+
+    NFKC folds full-width and other compatibility digits to ``0-9``; spaces and the separators
+    people type between code parts are dropped. The result still goes through :func:`check_scope`.
+    """
+    text = unicodedata.normalize("NFKC", "" if scope is None else str(scope))
+    return re.sub(r"[\s\-_.·/]", "", text)
+
+
 def check_scope(scope: str) -> str:
     """Return ``scope`` (an admin-code prefix of 0, 2, 4, 6, 9 or 12 digits) or raise."""
     if scope and (not scope.isdigit() or len(scope) not in (2, 4, 6, 9, 12)):
@@ -166,12 +177,19 @@ class User:
 
 #: The CLI user when no identity is given: the local operator, an admin of everything.
 LOCAL_OPERATOR = User("local-operator", "admin", "", local=True)
-#: The app user of the embedded demo county (a dataset without accounts).
+#: The app user of the shipped synthetic demo county (read-only: no write capability).
 DEMO_USER = User("demo", "admin", "", demo=True)
 
 
+#: What the demo administrator may not do: the shipped demo is read-only.
+WRITE_CAPABILITIES = frozenset({"edit", "import", "record_visit", "record_inspection",
+                                "manage_users"})
+
+
 def can(user: User, capability: str) -> bool:
-    """Whether ``user``'s role grants ``capability``."""
+    """Whether ``user``'s role grants ``capability`` (the demo user writes nothing)."""
+    if user.demo and capability in WRITE_CAPABILITIES:
+        return False
     return capability in CAPABILITIES[user.role]
 
 
@@ -180,6 +198,11 @@ def require(user: User | None, capability: str) -> User:
     if user is None:
         raise PermissionDenied("sign in first")
     if not can(user, capability):
+        if user.demo:
+            raise PermissionDenied(
+                "演示模式只读：演示数据不能修改。/ Demo mode is read-only: the demo data cannot be "
+                f"changed ({capability.replace('_', ' ')})."
+            )
         raise PermissionDenied(
             f"{user.username} ({user.role}) may not {capability.replace('_', ' ')}"
         )
@@ -495,7 +518,8 @@ def filter_outputs(user: User, name: str, result, *, context=None):
 
 __all__ = [
     "AGGREGATE_LAYERS", "CAPABILITIES", "DEMO_USER", "LOCAL_OPERATOR", "ROLES", "ROLE_LABELS",
-    "ROLE_MATRIX", "User", "analysis_view", "area_counts", "can", "check_role", "check_scope",
+    "ROLE_MATRIX", "User", "WRITE_CAPABILITIES", "analysis_view", "area_counts", "can", "check_role",
+    "check_scope", "normalise_scope",
     "clip_to_scope", "dataset_for", "filter_outputs", "filter_result", "hex_counts",
     "households_with_counts", "in_scope", "public_settings", "require", "run_analysis",
     "visible_layers",

@@ -7,6 +7,7 @@ never reads an upload that :func:`check_upload` refuses (docs/security.md).
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections.abc import Iterable
 from io import BytesIO
@@ -46,6 +47,14 @@ _PROBLEM_TEXT: dict[str, tuple[str, str]] = {
     "damaged": ("文件 {name} 已损坏（{suffix}）", "the {suffix} file {name} is damaged"),
     "binary": ("文件 {name} 是二进制内容，不是 {suffix} 文本文件",
                "the content of {name} is binary, not a {suffix} text file"),
+    "unpacks_too_large": ("文件 {name} 解压后为 {mb:,.0f} MB，超过上限 {limit:g} MB（可能是压缩炸弹）",
+                          "{name} unpacks to {mb:,.0f} MB, over the limit of {limit:g} MB "
+                          "(possibly a zip bomb)"),
+    "too_many_members": ("压缩文件 {name} 含 {n:,} 个文件，超过上限 {limit:,}",
+                         "the archive {name} holds {n:,} files, over the limit of {limit:,}"),
+    "too_many_cells": ("工作簿 {name} 含 {n:,} 个以上单元格，超过上限 {limit:,}；请拆分文件",
+                       "the workbook {name} holds over {n:,} cells, over the limit of {limit:,}; "
+                       "split the file"),
 }
 
 
@@ -82,7 +91,8 @@ def safe_dataset_path(name: str | os.PathLike, *, data_dir: str | os.PathLike | 
         return resolved
     if not resolved.is_relative_to(base):
         raise PermissionDenied(
-            f"{text!r} is outside the data folder {base}; datasets must be inside it"
+            f"数据集 {raw.name!r} 不在数据目录中。/ {raw.name!r} is outside the data folder; "
+            "datasets must be inside it"
         )
     return resolved
 
@@ -111,13 +121,74 @@ def upload_problems(name: str, data: bytes, *, kinds: Iterable[str] | None = Non
         if magic is not None and not data.startswith(magic):
             problems.append(("not_kind", info))
         elif magic == b"PK\x03\x04":
-            try:
-                zipfile.ZipFile(BytesIO(data)).testzip()
-            except (zipfile.BadZipFile, OSError):
-                problems.append(("damaged", info))
+            problems += [(code, {**info, **d}) for code, d in archive_problems(BytesIO(data), suffix)]
         elif magic is None and b"\x00" in data[:4096]:
             problems.append(("binary", info))
     return problems
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+
+
+def archive_problems(source, suffix: str = ".zip") -> list[tuple[str, dict]]:
+    """Problems of a zip archive (``.xlsx`` is one) found without unpacking it into memory.
+
+    ``source`` is a path or a binary file object. Checked: the archive opens (``damaged``); its
+    directory's members (``too_many_members``, ``settings.max_archive_members``) and their
+    declared uncompressed sizes (``unpacks_too_large``, ``settings.max_uncompressed_mb``;
+    a member is never read past its declared size, so a lying directory gains nothing); for a
+    workbook, the cells of its sheets counted by streaming their XML in 1 MB pieces
+    (``too_many_cells``, ``settings.max_workbook_cells``). Details of each problem as in
+    :func:`upload_problems` (without ``name``/``suffix``).
+    """
+    limit_mb = float(settings.max_uncompressed_mb)
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = archive.infolist()
+            if len(members) > int(settings.max_archive_members):
+                return [("too_many_members", {"n": len(members),
+                                              "limit": int(settings.max_archive_members)})]
+            total = sum(m.file_size for m in members)
+            if total > limit_mb * 1024 * 1024:
+                return [("unpacks_too_large", {"mb": total / 1048576, "limit": limit_mb})]
+            if suffix not in (".xlsx", ".xlsm"):
+                return []
+            cells, cap = 0, int(settings.max_workbook_cells)
+            for member in members:
+                if not member.filename.startswith("xl/worksheets/") or not member.filename.endswith(".xml"):
+                    continue
+                with archive.open(member) as fh:
+                    buf = b""
+                    while chunk := fh.read(1 << 20):
+                        buf += chunk
+                        cut = max(0, len(buf) - 16)  # a tag cut at the end is counted next time
+                        cells += sum(1 for m in _CELL.finditer(buf) if m.start() < cut)
+                        buf = buf[cut:]
+                        if cells > cap:
+                            return [("too_many_cells", {"n": cap, "limit": cap})]
+                    cells += len(_CELL.findall(buf))
+            if cells > cap:
+                return [("too_many_cells", {"n": cap, "limit": cap})]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+            NotImplementedError):
+        return [("damaged", {})]
+    return []
+
+
+def check_archive(path: str | os.PathLike) -> None:
+    """Raise :class:`ValidationError` if the archive at ``path`` fails :func:`archive_problems`.
+
+    Call before any parser opens a workbook or zip (``geo.ingest.readers.read_table`` does).
+    """
+    path = Path(path)
+    info = {"name": path.name, "suffix": path.suffix.lower()}
+    problems = [(c, {**info, **d}) for c, d in archive_problems(path, path.suffix.lower())]
+    if problems:
+        raise ValidationError(
+            "；".join(upload_problem_text(c, d, "zh") for c, d in problems) + " / "
+            + "; ".join(upload_problem_text(c, d) for c, d in problems),
+            [(path.name, c, upload_problem_text(c, d)) for c, d in problems],
+        )
 
 
 def upload_problem_text(code: str, details: dict, lang: str = "en") -> str:

@@ -215,3 +215,11 @@ scope_margin_m: float = 1000.0
 aggregate_h3_resolution: int = 8
 #: largest upload the app accepts, MB (same as server.maxUploadSize in .streamlit/config.toml).
 max_upload_mb: float = 50.0
+#: largest uncompressed size of an uploaded archive (.xlsx, .zip), MB: checked from the zip's
+#: directory before anything is unpacked (a 1.5 MB zip bomb unpacks to gigabytes).
+max_uncompressed_mb: float = 300.0
+#: most cells a workbook may hold (counted by streaming its sheet XML before parsing);
+#: a county ledger of 100,000 rows x 40 columns is 4 million.
+max_workbook_cells: int = 5_000_000
+#: most members of an uploaded archive.
+max_archive_members: int = 10_000

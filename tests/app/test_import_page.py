@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from app_pages import sign_in
 from streamlit.testing.v1 import AppTest
 
 from geo.store.dataset import Dataset, read_dataset, write_dataset
@@ -42,6 +43,8 @@ def _run(monkeypatch, path: Path, language: str = "en", auth=None) -> AppTest:
     at.session_state["import_files"] = [("户.csv", CSV)]
     if auth is not None:
         at.session_state["auth"] = auth
+    else:
+        sign_in(at, path, monkeypatch)
     return at.run()
 
 

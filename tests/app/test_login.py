@@ -55,9 +55,12 @@ def _texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-def test_demo_dataset_without_accounts_opens_as_demo_admin(data_dir, monkeypatch):
+def test_shipped_demo_without_accounts_opens_as_demo_admin(data_dir, monkeypatch):
     path = data_dir / "demo.gpkg"
-    write_dataset(two_villages(), path)
+    demo = two_villages()
+    demo.settings["demo"] = "synthetic: no real person or place"
+    write_dataset(demo, path)
+    monkeypatch.setattr(settings, "demo_dataset", path)  # this file is "the shipped demo"
     monkeypatch.setenv("CHILDSAFE_DATASET", str(path))
     at = _run(AppTest.from_file(APP, default_timeout=60))
     assert any("DEMO MODE" in w.value for w in at.warning)
@@ -76,7 +79,7 @@ def test_dataset_with_accounts_asks_to_sign_in(county):
 def test_wrong_password_is_refused_and_logged(county):
     at = _run(AppTest.from_file(APP, default_timeout=60))
     at = _sign_in(at, "root", "wrong password")
-    assert at.error and "wrong user name or password" in at.error[0].value
+    assert at.error and "用户名或密码错误" in at.error[0].value  # the Chinese UI answers in Chinese
     assert "auth" not in at.session_state
     log = read_audit(county)
     assert list(log["action"])[-1] == "login_failed"
@@ -99,9 +102,10 @@ def test_lock_out_after_repeated_failures(county, monkeypatch):
     at = _run(AppTest.from_file(APP, default_timeout=60))
     for _ in range(3):
         at = _sign_in(at, "dirA", "bad password")
-    assert "locked" in at.error[0].value
+    refusal = at.error[0].value
     at = _sign_in(at, "dirA", PASSWORD)  # even the right password, while locked
-    assert "locked" in at.error[0].value and "auth" not in at.session_state
+    # the same words as any failure: a lock-out does not tell that the account exists
+    assert at.error[0].value == refusal and "auth" not in at.session_state
     assert "login_locked" in set(read_audit(county)["action"])
 
 
@@ -183,3 +187,4 @@ def test_dataset_path_outside_the_data_folder_is_refused(county, tmp_path_factor
     at.session_state["dataset_path"] = str(other)
     at.run(timeout=60)
     assert at.error and "outside the data folder" in at.error[0].value
+    assert str(tmp_path_factory.getbasetemp()) not in at.error[0].value  # no server path shown

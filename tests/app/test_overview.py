@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from app_pages import sign_in
 from streamlit.testing.v1 import AppTest
 
 from geo.store import settings
@@ -21,9 +22,12 @@ def _map(at: AppTest) -> dict:
     return json.loads(comps[0].proto.json_args)
 
 
-def _run(monkeypatch, path: Path) -> AppTest:
+def _run(monkeypatch, path: Path, signed_in: bool = True) -> AppTest:
     monkeypatch.setenv("CHILDSAFE_DATASET", str(path))
-    return AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=60)
+    if signed_in:
+        sign_in(at, path, monkeypatch)
+    return at.run()
 
 
 @pytest.fixture
@@ -112,14 +116,14 @@ def test_overlays_over_the_limit_are_not_drawn(monkeypatch, tiny_file):
 def test_unreadable_dataset_shows_one_error(monkeypatch, tmp_path):
     bad = tmp_path / "bad.gpkg"
     bad.write_text("not a geopackage")
-    at = _run(monkeypatch, bad)
+    at = _run(monkeypatch, bad, signed_in=False)
     assert not at.exception
     assert len(at.error) == 1
 
 
 @pytest.mark.skipif(not settings.demo_dataset.exists(), reason="demo county not generated yet")
 def test_demo_county(monkeypatch):
-    at = _run(monkeypatch, settings.demo_dataset)
+    at = _run(monkeypatch, settings.demo_dataset, signed_in=False)  # demo mode
     assert not at.exception
     args = _map(at)
     assert len(args["feature_group"]) < 8_000_000  # aggregated households, simplified shapes

@@ -10,6 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from app_pages import sign_in
 from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 
@@ -28,6 +29,7 @@ def _app(monkeypatch, path: Path, language: str = "en") -> AppTest:
     at = AppTest.from_function(_page, default_timeout=180)
     at.session_state["dataset_path"] = str(path)
     at.session_state["lang"] = language
+    sign_in(at, path, monkeypatch)
     return at
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from app_pages import sign_in
 from streamlit.testing.v1 import AppTest
 
 from geo.store import settings
@@ -34,6 +35,7 @@ def _import_app(monkeypatch, path: Path, language: str) -> AppTest:
     at.session_state["dataset_path"] = str(path)
     at.session_state["lang"] = language
     at.session_state["import_kind"] = "households"
+    sign_in(at, path, monkeypatch)
     return at.run()
 
 
@@ -80,6 +82,7 @@ def test_staged_files_are_checked_too(monkeypatch, county_file):
     at = AppTest.from_function(_import_page, default_timeout=60)
     at.session_state["dataset_path"] = str(county_file)
     at.session_state["lang"] = "en"
+    sign_in(at, county_file, monkeypatch)
     at.session_state["import_files"] = [("a.csv", b"\x00\x01binary")]
     at.run()
     assert "the content of a.csv is binary, not a .csv text file" in _refused(at)

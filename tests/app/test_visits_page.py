@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from app_pages import sign_in
 from streamlit.testing.v1 import AppTest
 
 from geo.store.dataset import read_dataset, write_dataset
@@ -22,6 +23,7 @@ def app(tiny_dataset, tmp_path, monkeypatch):
     monkeypatch.setenv("CHILDSAFE_DATASET", str(path))
     at = AppTest.from_function(_page, default_timeout=60)
     at.session_state["lang"] = "en"
+    sign_in(at, path, monkeypatch)
     return at, path
 
 

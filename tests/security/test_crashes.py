@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
+from app_pages import sign_in
 from streamlit.testing.v1 import AppTest
 
-from geo.privacy.roles import User
 from geo.store import settings
 
 
@@ -32,10 +31,8 @@ def test_coverage_page_renders_for_each_role(monkeypatch, demo_copy, role):
     at = AppTest.from_function(_page, default_timeout=120)
     at.session_state["dataset_path"] = str(demo_copy)
     at.session_state["lang"] = "zh"
-    # a signed-in session (what views.login stores); the sign-in itself is tested elsewhere
-    at.session_state["auth"] = {"path": str(demo_copy.resolve()), "user": User("u", role, ""),
-                                "seen": time.time()}
-    monkeypatch.setattr("views.session.dataset_has_accounts", lambda path: True)
+    # a signed-in session of a real account (the sign-in form is tested in tests/app/test_login)
+    sign_in(at, demo_copy, monkeypatch, role)
     at.run()
     assert not at.exception, at.exception
     assert at.title[0].value == "站点覆盖"

@@ -53,7 +53,7 @@ def test_users_survive_a_whole_dataset_rewrite(two_villages_path):
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"username": "bad name", "password": PW, "role": "admin"}, "user name"),
-    ({"username": "ok", "password": "short", "role": "admin"}, "at least 8"),
+    ({"username": "ok", "password": "short", "role": "admin"}, "at least 10"),
     ({"username": "ok", "password": PW, "role": "child_director", "scope": "340123"}, "12-digit"),
 ])
 def test_bad_accounts_refused(two_villages_path, kwargs, message):
