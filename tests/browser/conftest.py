@@ -195,9 +195,20 @@ def count_layers(frame) -> dict | None:
     return frame.evaluate(COUNT_LAYERS_JS)
 
 
+def sign_in(page, username: str, password: str, timeout: float = 60_000) -> None:
+    """Fill the app's sign-in form (Chinese UI) and wait for the signed-in run."""
+    wait_for_run(page, timeout)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="退出登录").wait_for(timeout=timeout)
+    wait_for_run(page, timeout)
+
+
 @pytest.fixture(scope="session")
 def browser_tools() -> SimpleNamespace:
     """The browser helpers of this module, for test modules (they cannot import a conftest)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return SimpleNamespace(wait_for_map=wait_for_map, wait_for_run=wait_for_run,
-                           count_layers=count_layers, artifacts=ARTIFACTS, map_frame=MAP_FRAME)
+                           count_layers=count_layers, artifacts=ARTIFACTS, map_frame=MAP_FRAME,
+                           sign_in=sign_in)

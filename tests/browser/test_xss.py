@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from privacy_data import two_villages
+from privacy_data import PW, two_villages
 
+from geo.privacy.accounts import add_user
 from geo.store.dataset import write_dataset
 
 pytestmark = pytest.mark.browser
@@ -26,6 +27,7 @@ OPEN_ALL_JS = """() => {
 def payload_dataset(tmp_path_factory):
     path = tmp_path_factory.mktemp("xss") / "xss.gpkg"
     write_dataset(two_villages(payload=PAYLOAD), path)
+    add_user(path, "root", PW, role="admin")  # not the demo: the app asks to sign in
     return path
 
 
@@ -43,7 +45,7 @@ def _xss_set(page) -> list[str]:
 def test_xss_payloads_never_run(streamlit_app, page, browser_tools, payload_dataset):
     url = streamlit_app({"CHILDSAFE_DATASET": str(payload_dataset)})
     page.goto(url)
-    browser_tools.wait_for_run(page)
+    browser_tools.sign_in(page, "root", PW)
     frame = browser_tools.wait_for_map(page)
     frame.wait_for_function("() => window.map && Object.keys(window.map._layers).length > 2",
                             timeout=60_000)
@@ -54,8 +56,8 @@ def test_xss_payloads_never_run(streamlit_app, page, browser_tools, payload_data
     links = page.locator('[data-testid="stSidebarNavLink"]')
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert len(hrefs) >= 2
-    for href in hrefs:
-        page.goto(href if href.startswith("http") else url.rstrip("/") + "/" + href.lstrip("/"))
+    for i in range(len(hrefs)):  # clicked, not loaded: the signed-in session goes on
+        page.locator('[data-testid="stSidebarNavLink"]').nth(i).click()
         browser_tools.wait_for_run(page)
         page.wait_for_timeout(500)
         for f in page.frames:
@@ -64,6 +66,6 @@ def test_xss_payloads_never_run(streamlit_app, page, browser_tools, payload_data
             except Exception:
                 continue
         page.wait_for_timeout(300)
-        assert _xss_set(page) == [], href
+        assert _xss_set(page) == [], hrefs[i]
     # the payload text is shown as text somewhere (escaped), not dropped
     assert page.external_requests == []
