@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.privacy.accounts import add_user, disable_user, enable_user, list_users, set_password
-from geo.privacy.audit import log_event, read_audit
+from geo.privacy.audit import log_event, read_audit, verify_audit
 from geo.privacy.roles import ROLE_LABELS, ROLES, require
 from geo.privacy.tables import table_bytes, watermark_text
 from geo.store.errors import ChildSafeError
@@ -87,9 +87,14 @@ def _act(action, done: str) -> None:
 def _audit(path, actor) -> None:
     try:
         log = read_audit(path)
+        check = verify_audit(path)
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
+    if check.ok:
+        st.success(check.text(session.lang()), icon=":material/verified:")
+    else:  # someone changed the log outside the app (sqlite3), or its key file is gone
+        st.error(check.text(session.lang()), icon=":material/gpp_bad:")
     st.caption(tr(f"共 {len(log)} 条记录（只可追加，不可在应用中修改）",
                   f"{len(log)} entries (append-only; not editable in the app)"))
     st.dataframe(log.iloc[::-1], hide_index=True, use_container_width=True)

@@ -23,8 +23,8 @@ def register(group: click.Group) -> None:
               help="Admin-code prefix of the area (default: the acting user's scope).")
 @click.option("--geomask", "geomask", type=click.FloatRange(min=0, min_open=True), default=None,
               metavar="M", help="Move household points by a donut displacement of up to M metres.")
-@click.option("--geomask-seed", default=None, help="Seed of the displacement (default: a secret "
-              "derived from the dataset, so a household moves the same way in every export).")
+@click.option("--geomask-seed", default=None, hidden=True,
+              help="Refused: the displacement comes from the dataset's secret mask key.")
 @click.option("--user", "user", default=None,
               help="Act as this account (same as the global --user; password from "
               "CHILDSAFE_PASSWORD or a prompt).")
@@ -36,6 +36,12 @@ def export(dataset: str, out: str, role: str | None, scope: str | None, geomask:
     from geo.privacy.export import export_dataset
     from geo.store.dataset import read_dataset
 
+    if geomask_seed is not None:
+        raise click.UsageError(
+            "不接受 --geomask-seed：位移来自数据集的秘密掩蔽密钥，每次导出相同（不同种子的多次导出取平均"
+            "可还原住址）。/ --geomask-seed is not accepted: the displacement comes from the "
+            "dataset's secret mask key, the same in every export (exports with different seeds "
+            "could be averaged back to the homes)")
     if user:
         click.get_current_context().meta["childsafe.user"] = user
     elif not click.get_current_context().meta.get("childsafe.user") and role is None:
@@ -45,7 +51,7 @@ def export(dataset: str, out: str, role: str | None, scope: str | None, geomask:
     # checked against what the actor may give out) - never written out unfiltered
     full = read_dataset(dataset)
     path = export_dataset(full, out, actor=actor, role=role, scope=scope, geomask_m=geomask,
-                          seed=geomask_seed, source=dataset)
+                          source=dataset)
     if as_json:
         click.echo(json.dumps({"out": str(path), "role": role or actor.role,
                                "scope": scope if scope is not None else actor.scope,

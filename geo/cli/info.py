@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
 from geo.cli._main import open_dataset
+from geo.privacy.audit import verify_audit
 from geo.store.schema import LAYERS
 from geo.store.validate import dataset_problems
 
@@ -26,6 +28,7 @@ def info(dataset: str, as_json: bool) -> None:
     metric = ds.metric_crs.to_string() if bounds else None
     problems = dataset_problems(ds)
     roads = _road_health(ds)
+    audit = verify_audit(dataset) if Path(dataset).exists() else None
     if as_json:
         click.echo(
             json.dumps(
@@ -37,6 +40,10 @@ def info(dataset: str, as_json: bool) -> None:
                     "metric_crs": metric,
                     "problems": problems,
                     "road_network": roads,
+                    "audit": None if audit is None else {
+                        "ok": audit.ok, "events": audit.events, "chained": audit.chained,
+                        "legacy": audit.legacy, "text": audit.text("en"),
+                    },
                 },
                 ensure_ascii=False,
             )
@@ -56,6 +63,8 @@ def info(dataset: str, as_json: bool) -> None:
             click.echo(f"  - {p}")
     else:
         click.echo("validation: no problems found")
+    if audit is not None:
+        click.echo(audit.text("en") if audit.ok else "WARNING: " + audit.text("en"))
     if roads:
         click.echo(_road_text(roads))
 

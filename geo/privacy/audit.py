@@ -4,6 +4,12 @@ Entries go to the dataset's append-only ``audit_log`` table, one SQLite transact
 (the file is never rewritten for an event). Admins read it in the app (``views/admin.py``) and
 with ``childsafe audit``; nothing in the app edits or deletes entries.
 
+The log is tamper-evident: each event carries ``hash`` = HMAC-SHA256 (the dataset's ``audit``
+key, kept beside the file by :mod:`geo.privacy.keys`) of the previous event's hash and its
+own fields, and the key file keeps the newest link. :func:`verify_audit` (``childsafe info``,
+the audit page) reports an event rewritten, inserted, deleted or cut from the end with
+``sqlite3``; a copy of the file without the key file cannot be checked (and says so).
+
 Writers of the whole dataset file replace it (``write_dataset`` renames a new file over the old
 one), which would drop events appended meanwhile: :func:`save_dataset` holds the dataset's lock
 file, takes ``users``, ``audit_log`` and secret settings from the file on disk, then writes.
@@ -11,9 +17,13 @@ file, takes ``users``, ``audit_log`` and secret settings from the file on disk, 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
 import os
 import sqlite3
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,7 +43,9 @@ ACTIONS = (
     "snapshot", "report", "spot_check",
 )
 
-_AUDIT_COLUMNS = {"at": "DATETIME", "user": "TEXT", "action": "TEXT", "detail": "TEXT"}
+_AUDIT_COLUMNS = {"at": "DATETIME", "user": "TEXT", "action": "TEXT", "detail": "TEXT",
+                  "prev_hash": "TEXT", "hash": "TEXT"}
+_CHAIN_COLUMNS = ("prev_hash", "hash")
 
 
 def now_utc() -> datetime:
@@ -85,8 +97,28 @@ def _user_name(user) -> str:
     return getattr(user, "username", None) or str(user)
 
 
+def _canonical_time(text: object) -> str:
+    when = from_gpkg_time(text)
+    return to_gpkg_time(when) if when is not None else ""
+
+
+def _link(key: bytes, prev: str, at: object, user: object, action: object, detail: object) -> str:
+    """The hash of one event: HMAC-SHA256 over the previous hash and the event's fields."""
+    fields = [prev or "", _canonical_time(at), *("" if v is None else str(v)
+                                                 for v in (user, action, detail))]
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+def _ensure_chain_columns(con: sqlite3.Connection) -> None:
+    have = {row[1] for row in con.execute('PRAGMA table_info("audit_log")')}
+    for col in _CHAIN_COLUMNS:
+        if col not in have:
+            con.execute(f'ALTER TABLE audit_log ADD COLUMN "{col}" TEXT')
+
+
 def log_event(path: str | os.PathLike, user, action: str, detail: str = "") -> None:
-    """Append one entry to the ``audit_log`` of the dataset at ``path``.
+    """Append one entry to the ``audit_log`` of the dataset at ``path``, chained to the last.
 
     Parameters
     ----------
@@ -99,15 +131,114 @@ def log_event(path: str | os.PathLike, user, action: str, detail: str = "") -> N
     detail
         What was done (layer, rows, file, role), never a password or personal record.
     """
+    from geo.privacy.keys import dataset_key, update_keys
+
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    key = dataset_key(path, "audit")
+    assert key is not None
     with transaction(path) as con:
         ensure_table(con, "audit_log", _AUDIT_COLUMNS)
+        _ensure_chain_columns(con)
+        last = con.execute("SELECT hash FROM audit_log WHERE hash IS NOT NULL AND hash != ''"
+                           " ORDER BY fid DESC LIMIT 1").fetchone()
+        prev = last[0] if last else ""
+        at = to_gpkg_time(now_utc())
+        link = _link(key, prev, at, _user_name(user), action, str(detail))
         con.execute(
-            'INSERT INTO audit_log ("at", "user", "action", "detail") VALUES (?, ?, ?, ?)',
-            (to_gpkg_time(now_utc()), _user_name(user), action, str(detail)),
+            'INSERT INTO audit_log ("at", "user", "action", "detail", "prev_hash", "hash")'
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (at, _user_name(user), action, str(detail), prev, link),
         )
+        count = con.execute("SELECT COUNT(*) FROM audit_log WHERE hash IS NOT NULL"
+                            " AND hash != ''").fetchone()[0]
+        update_keys(path, audit_head=link, audit_count=int(count))  # under the lock, pre-commit
     logger.debug("audit: %s %s %s", _user_name(user), action, detail)
+
+
+@dataclass
+class AuditCheck:
+    """What :func:`verify_audit` found: ``ok`` when the chain is whole and checked."""
+
+    events: int = 0
+    chained: int = 0
+    legacy: int = 0
+    checked: bool = False
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.checked and not self.problems
+
+    def text(self, lang: str = "en") -> str:
+        """One line (or one per problem) in ``lang``."""
+        if self.ok:
+            legacy = (f"（另有 {self.legacy} 条链前旧记录）" if lang == "zh" else
+                      f" (and {self.legacy} older events from before the chain)") if self.legacy else ""
+            return (f"审计日志完整：{self.chained} 条记录的哈希链校验通过{legacy}" if lang == "zh"
+                    else f"audit log intact: the hash chain of {self.chained} events checks{legacy}")
+        head = "审计日志被篡改或无法校验：" if lang == "zh" else "audit log tampered with or not checkable: "
+        return head + "; ".join(zh if lang == "zh" else en for zh, en in self.problems)
+
+
+def verify_audit(path: str | os.PathLike) -> AuditCheck:
+    """Check the audit log's hash chain of the dataset at ``path`` against its key file.
+
+    Reported: an event whose fields were changed (its hash does not match), an event inserted
+    without a link, an event deleted or moved (the next one's ``prev_hash`` does not match), the
+    newest events deleted (the chain ends before the last link the key file remembers), and a
+    missing key file (nothing can be checked). Events before the chain existed (no hash, at the
+    start of the log) are counted as ``legacy``.
+    """
+    from geo.privacy.keys import dataset_key, read_keys
+
+    out = AuditCheck()
+    con = connect(path)
+    try:
+        rows: list = []
+        if table_exists(con, "audit_log"):
+            have = {row[1] for row in con.execute('PRAGMA table_info("audit_log")')}
+            cols = '"at", "user", "action", "detail"' + (
+                ', "prev_hash", "hash"' if set(_CHAIN_COLUMNS) <= have else ", NULL, NULL")
+            rows = con.execute(f"SELECT {cols} FROM audit_log ORDER BY fid").fetchall()
+    finally:
+        con.close()
+    out.events = len(rows)
+    key = dataset_key(path, "audit", create=False)
+    keys = read_keys(path)
+    if key is None:
+        if rows:
+            out.problems.append(("找不到密钥文件，无法校验哈希链",
+                                 "the key file is missing, so the chain cannot be checked"))
+        out.checked = not rows
+        return out
+    out.checked = True
+    prev, started = "", False
+    for n, (at, user, action, detail, prev_hash, link) in enumerate(rows, start=1):
+        if not link:
+            if started:
+                out.problems.append((f"第 {n} 条记录没有链接（被插入）",
+                                     f"event {n} has no link (inserted)"))
+            else:
+                out.legacy += 1
+            continue
+        started = True
+        out.chained += 1
+        if (prev_hash or "") != prev:
+            out.problems.append((f"第 {n} 条记录之前有记录被删除或移动",
+                                 f"an event before event {n} was deleted or moved"))
+        if not hmac.compare_digest(_link(key, prev_hash or "", at, user, action, detail), link):
+            out.problems.append((f"第 {n} 条记录被改写", f"event {n} was rewritten"))
+        prev = link
+    head, count = keys.get("audit_head"), keys.get("audit_count")
+    if head and (prev != head or out.chained != int(count or 0)):
+        missing = int(count or 0) - out.chained
+        out.problems.append((
+            f"最新的记录被删除（密钥文件记录 {count} 条，日志中有 {out.chained} 条）"
+            if missing > 0 else "哈希链的末端与密钥文件不符",
+            f"the newest events were deleted (the key file remembers {count}, the log holds "
+            f"{out.chained})" if missing > 0 else "the chain's end does not match the key file"))
+    return out
 
 
 def read_audit(path: str | os.PathLike) -> pd.DataFrame:

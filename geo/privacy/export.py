@@ -6,9 +6,10 @@ GeoPackage or an Excel workbook. It never writes internal tables (``users``,
 each point moves by a distance between ``settings.geomask_inner_fraction * radius`` and
 ``radius`` metres, in a random direction, uniform over the ring's area (Hampton et al. 2010,
 "Mapping health data: improved privacy protection with donut method geomasking", Am J
-Epidemiol 172(9)). The displacement of a point is a function of a secret seed and the point's
-id, so the same household moves the same way in every export with that seed (repeated exports
-cannot be averaged back to the true place). Every file carries a watermark (who, role, scope,
+Epidemiol 172(9)). The displacement of a point is a function of the dataset's persistent
+secret mask key (kept beside the file, :mod:`geo.privacy.keys`) and the point's id, so the same
+household moves the same way in every export (repeated exports cannot be averaged back to the
+true place); no user-given seed is accepted. Every file carries a watermark (who, role, scope,
 when) and every export is in the audit log.
 """
 
@@ -18,7 +19,6 @@ import hashlib
 import hmac
 import logging
 import os
-import secrets
 from datetime import datetime
 from pathlib import Path
 
@@ -98,12 +98,19 @@ def _uniforms(seed: str, key: str) -> tuple[float, float]:
     return a, b
 
 
-def default_geomask_seed(dataset: Dataset) -> str:
-    """A secret seed: derived from the dataset's pseudonym salt, else random for this export."""
-    salt = dataset.settings.get("pseudonym_salt")
-    if salt:
-        return hmac.new(salt.encode(), b"childsafe-geomask", hashlib.sha256).hexdigest()
-    return secrets.token_hex(16)
+def dataset_geomask_seed(path: str | os.PathLike) -> str:
+    """The mask seed of the dataset file ``path``: its persistent secret ``geomask`` key.
+
+    Made once (:func:`geo.privacy.keys.dataset_key`) and kept beside the dataset, never in it
+    nor in any export: every export of the dataset moves a household the same way, so 12
+    exports averaged give the 12 same points back, not the home (a fresh random seed per
+    export let the average converge to a 35 m median error).
+    """
+    from geo.privacy.keys import dataset_key
+
+    key = dataset_key(path, "geomask")
+    assert key is not None
+    return hmac.new(key, b"childsafe-geomask", hashlib.sha256).hexdigest()
 
 
 def export_view_user(actor: User, role: str | None, scope: str | None) -> User:
@@ -135,7 +142,7 @@ def watermark_line(wm: dict) -> str:
 
 def export_dataset(dataset: Dataset, out: str | os.PathLike, *, actor: User,
                    role: str | None = None, scope: str | None = None,
-                   geomask_m: float | None = None, seed: str | int | None = None,
+                   geomask_m: float | None = None,
                    now: datetime | None = None, source: str | os.PathLike | None = None) -> Path:
     """Write what ``role`` in ``scope`` may see of ``dataset`` to ``out`` (.gpkg or .xlsx).
 
@@ -150,9 +157,9 @@ def export_dataset(dataset: Dataset, out: str | os.PathLike, *, actor: User,
     role, scope
         The view to export (default: the actor's); see :func:`export_view_user`.
     geomask_m
-        Displace household points within this radius (metres); ``None``: no geomask.
-    seed
-        Geomask seed (default: secret, from the dataset's pseudonym salt).
+        Displace household points within this radius (metres); ``None``: no geomask. The
+        displacement comes from the dataset's own secret mask key
+        (:func:`dataset_geomask_seed`); no caller chooses it.
     source
         The dataset file whose audit log records the export (default ``dataset.path``).
 
@@ -167,7 +174,11 @@ def export_dataset(dataset: Dataset, out: str | os.PathLike, *, actor: User,
     target = export_view_user(actor, role, scope)
     view = dataset_for(target, dataset)
     if geomask_m:
-        seed = default_geomask_seed(dataset) if seed is None else seed
+        key_of = source or dataset.path
+        if key_of is None:
+            raise ValidationError("地理掩蔽需要数据集文件（其掩蔽密钥在文件旁）。/ geomasking needs "
+                                  "the dataset file (its mask key is kept beside it)")
+        seed = dataset_geomask_seed(key_of)
         for name in PERSONAL_POINT_LAYERS:
             if name in view:
                 view[name] = geomask_points(view[name], radius_m=float(geomask_m), seed=seed,

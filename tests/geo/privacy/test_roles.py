@@ -288,8 +288,10 @@ def test_geomask_is_uniform_over_the_ring_area():
 
 
 def test_exported_households_are_geomasked(ds, tmp_path):
+    source = tmp_path / "county.gpkg"  # the mask key is the dataset file's (kept beside it)
+    write_dataset(ds, source)
     out = export_dataset(ds, tmp_path / "p.gpkg", actor=LOCAL_OPERATOR, role="planner",
-                         geomask_m=300)
+                         geomask_m=300, source=source)
     got = read_dataset(out, layers=["households"])["households"].to_crs("EPSG:32650")
     true = ds["households"].to_crs("EPSG:32650")
     d = got.distance(true)

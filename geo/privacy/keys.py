@@ -1,0 +1,102 @@
+"""The dataset's secret keys, kept beside the dataset file, never in it.
+
+Whoever holds a copy of the ``.gpkg`` reads everything in it (docs/security.md), so the
+secrets that must survive such a copy live in a key file next to it: ``.NAME.gpkg.keys``,
+mode ``0600``, one JSON object of hex keys created once with :mod:`secrets`:
+
+- ``audit``: the HMAC key of the audit log's hash chain (:mod:`geo.privacy.audit`), and the
+  chain's last link (``audit_head``, ``audit_count``) so that deleting the newest events is
+  seen too;
+- ``geomask``: the mask key of exports (:mod:`geo.privacy.export`): one per dataset, so every
+  export moves a household the same way and averaging exports gives nothing back.
+
+Or a server secret: ``CHILDSAFE_KEY_DIR`` names a folder (outside the data folder, e.g. on
+another volume) where the key files are kept instead, as ``NAME.gpkg.keys``.
+
+Back the key file up with the dataset (encrypted): a dataset without it keeps its data but
+its audit chain can no longer be checked and exports get a new mask (a new key is made).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from geo.store.errors import DatasetError
+from geo.store.sqlite import dataset_lock
+
+#: environment variable naming a folder for the key files (a server secret store).
+KEY_DIR_ENV = "CHILDSAFE_KEY_DIR"
+#: the keys a dataset has (each 32 random bytes, hex).
+PURPOSES = ("audit", "geomask")
+
+
+def key_path(dataset: str | os.PathLike) -> Path:
+    """Where the key file of ``dataset`` is: beside it, or in ``$CHILDSAFE_KEY_DIR``."""
+    dataset = Path(dataset)
+    folder = os.environ.get(KEY_DIR_ENV)
+    if folder:
+        return Path(folder) / f"{dataset.name}.keys"
+    return dataset.with_name(f".{dataset.name}.keys")
+
+
+def read_keys(dataset: str | os.PathLike) -> dict:
+    """The key file's contents (``{}`` when there is none yet)."""
+    path = key_path(dataset)
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DatasetError(path.name, [f"the key file cannot be read ({exc})"]) from exc
+    if not isinstance(data, dict):
+        raise DatasetError(path.name, ["the key file is not a JSON object"])
+    return data
+
+
+def _write(path: Path, data: dict) -> None:
+    """Write the key file atomically with mode 0600 (never readable by others, even briefly)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def update_keys(dataset: str | os.PathLike, **values) -> dict:
+    """Set entries of the key file (call under the dataset's lock); return the new contents."""
+    path = key_path(dataset)
+    data = {**read_keys(dataset), **values}
+    _write(path, data)
+    return data
+
+
+def has_key(dataset: str | os.PathLike, purpose: str) -> bool:
+    """Whether the key ``purpose`` of ``dataset`` exists already."""
+    return bool(read_keys(dataset).get(purpose))
+
+
+def dataset_key(dataset: str | os.PathLike, purpose: str, *, create: bool = True) -> bytes | None:
+    """The secret key ``purpose`` (one of :data:`PURPOSES`) of ``dataset``, made once.
+
+    ``create=False`` returns ``None`` when there is none (for checks that must not invent one).
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown key purpose {purpose!r}")
+    value = read_keys(dataset).get(purpose)
+    if not value and create:
+        with dataset_lock(dataset):
+            value = read_keys(dataset).get(purpose)  # made meanwhile by another writer?
+            if not value:
+                value = secrets.token_hex(32)
+                update_keys(dataset, **{purpose: value})
+    return bytes.fromhex(value) if value else None
