@@ -40,7 +40,15 @@ from geo.ingest.geometry import (
     geometry_problems,
     repair_geometry,
 )
-from geo.ingest.pseudonym import ensure_salt, personal_mask, pseudonymize, redact_text
+from geo.ingest.names import redact_names
+from geo.ingest.pseudonym import (
+    SaltSource,
+    ensure_salt,
+    personal_mask,
+    pseudonymize,
+    pseudonymize_personal,
+    redact_text,
+)
 from geo.ingest.quarantine import REASON_HEADERS, default_quarantine_path, write_quarantine
 from geo.ingest.readers import OSM, read_file
 from geo.store.coords import normalize_system
@@ -56,6 +64,15 @@ logger = logging.getLogger(__name__)
 KINDS = tuple(n for n in LAYERS if n != "audit_log") + ("osm",)
 _ID_COLUMNS = {"child_id": "C", "household_id": "H"}
 _FREE_TEXT = ("name", "note", "recorded_by", "responsible_unit")
+#: free text where people's names are looked for (geo.ingest.names), by layer ("*": others).
+#: Names of admin units and stations are places by definition and are left alone.
+_NAME_TEXT = {"water_bodies": ("name", "note", "responsible_unit"), "admin_units": (),
+              "stations": ("note", "responsible_unit"), "*": ("note", "responsible_unit")}
+
+
+def _is_id_column(col: str, spec) -> bool:
+    """Whether ``col`` holds ids of the layer's rows or of other rows (``*_id``, the key)."""
+    return col == spec.key or col.endswith("_id")
 _MULTI_SPLIT = re.compile(r"[;；,，、/|]")
 #: columns of another layer a ledger may carry: a children ledger with one row per child often
 #: holds the household's village and location too (one combined 台账).
@@ -132,7 +149,7 @@ def _is_id_card_header(header: str, mapping: hdr.Mapping, layer: str) -> bool:
 
 
 def map_columns(
-    frame: pd.DataFrame, layer: str, mapping: hdr.Mapping, salt_source: dict[str, str]
+    frame: pd.DataFrame, layer: str, mapping: hdr.Mapping, salt_source: dict[str, str] | SaltSource
 ) -> tuple[pd.DataFrame, list[tuple[str, str]], list[str]]:
     """Rename the columns of ``frame`` to contract names and remove personal data.
 
@@ -184,25 +201,44 @@ def map_columns(
             continue
         values = out[col]
         ids, phones = personal_mask(values)
-        if col in _ID_COLUMNS:
-            if ids.any():
-                out[col] = pseudonymize(values, ensure_salt(salt_source), prefix=_ID_COLUMNS[col])
-                notices.append((f"ID-card numbers in {col} were replaced by pseudonyms",
-                                f"{col} 中的身份证号已替换为化名编号"))
+        filled = int((values.astype("string").fillna("").str.strip() != "").sum())
+        if _is_id_column(col, spec):
+            if filled and (phones.sum() * 2 >= filled or (ids.sum() * 2 >= filled
+                                                         and col not in _ID_COLUMNS)):
+                what = ("电话号码", "phone numbers") if phones.sum() >= ids.sum() else (
+                    "身份证号", "ID-card numbers")
+                raise ValidationError(
+                    f"列“{col}”的大多数值是{what[0]}，不能用作编号：请用台账自己的编号（如户编号）。"
+                    f" / the column {col!r} holds {what[1]} in most rows and cannot be an id: "
+                    "use the ledger's own numbers (a household number)",
+                    [("", col, f"{what[1]} used as an id")],
+                )
+            if ids.any() or phones.any():
+                out[col] = pseudonymize_personal(values, ids | phones, ensure_salt(salt_source),
+                                                 prefix=_ID_COLUMNS.get(col, "P"))
+                notices.append((f"{int(ids.sum() + phones.sum())} ID-card or phone number(s) in "
+                                f"{col} were replaced by pseudonyms",
+                                f"{col} 中的 {int(ids.sum() + phones.sum())} 个身份证号或电话号码"
+                                "已替换为化名编号"))
             continue
         spec_col = spec.column(col) if col in spec.column_names else None
-        if spec_col is not None and spec_col.kind == "text" and (ids.any() or phones.any()):
-            filled = int((values.astype("string").fillna("").str.strip() != "").sum())
-            if filled and (ids.sum() + phones.sum()) * 2 >= filled and col not in (spec.key,):
-                del out[col]
-                dropped_personal.append(f"{col} (content)")
-                continue
+        if (spec_col is not None and spec_col.kind == "text" and (ids.any() or phones.any())
+                and filled and (ids.sum() + phones.sum()) * 2 >= filled):
+            del out[col]
+            dropped_personal.append(f"{col} (content)")
+            continue
         if col in _FREE_TEXT or (spec_col is not None and spec_col.kind == "text"):
             cleaned, changed = redact_text(values)
             if changed:
                 out[col] = cleaned.fillna("")
                 notices.append((f"{changed} ID-card or phone number(s) removed from {col}",
                                 f"已从 {col} 中删除 {changed} 个身份证号或电话号码"))
+            if col in _NAME_TEXT.get(layer, _NAME_TEXT["*"]):
+                cleaned, n_names = redact_names(out[col])
+                if n_names:
+                    out[col] = cleaned.fillna("")
+                    notices.append((f"{n_names} person name(s) removed from {col}",
+                                    f"已从 {col} 中删除 {n_names} 个人名"))
     if dropped_personal:
         names = ", ".join(dropped_personal)
         notices.append((f"personal data not stored, column(s) dropped: {names}",
@@ -385,7 +421,7 @@ def prepare_import(
     raw, fmt = read.frame, read.fmt
     result = ImportResult(kind, source, rows_read=len(raw))
     result.notices += read.notices
-    frame, notices, found = map_columns(raw, kind, table, new.settings)
+    frame, notices, found = map_columns(raw, kind, table, SaltSource(new.settings, dataset.path))
     result.notices += notices
     spec = LAYERS[kind]
     result.unmatched.update(look_alikes(raw, kind, table, set(frame.columns)))
@@ -652,6 +688,12 @@ def import_file(
     if result.quarantined:
         qpath = Path(quarantine) if quarantine else default_quarantine_path(Path(source))
         result.quarantine_path = write_quarantine(result.quarantine, qpath)
+        result.notices.append((
+            f"the quarantine file {qpath.name} holds the raw rows as they were in the input "
+            "(they may hold names, phones or ID numbers): it is readable by you only (0600); "
+            "fix the rows, import it again, then delete it",
+            f"隔离文件 {qpath.name} 保存的是原始行（可能含姓名、电话或身份证号），仅您本人可读（0600）；"
+            "改正后重新导入，然后删除该文件"))
     assert result.dataset is not None
     # imported rows are not synthetic: the file is no longer the demo (no demo mode for it)
     result.dataset.settings.pop("demo", None)

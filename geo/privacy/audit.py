@@ -297,6 +297,10 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike, *, user, action: str
             settings = {**disk.settings, **settings}
         if action == "import":
             settings.pop("demo", None)  # imported rows are not synthetic: no demo mode for it
+        from geo.privacy.keys import has_key
+
+        if has_key(path, "pseudonym"):  # the key lives beside the file, never in it
+            settings.pop("pseudonym_salt", None)
         out.settings = settings
         write_dataset(out, path)
     log_event(path, user, action, detail)

@@ -8,7 +8,11 @@ mode ``0600``, one JSON object of hex keys created once with :mod:`secrets`:
   chain's last link (``audit_head``, ``audit_count``) so that deleting the newest events is
   seen too;
 - ``geomask``: the mask key of exports (:mod:`geo.privacy.export`): one per dataset, so every
-  export moves a household the same way and averaging exports gives nothing back.
+  export moves a household the same way and averaging exports gives nothing back;
+- ``pseudonym``: the key of the pseudonymous ids made from ID-card numbers
+  (:mod:`geo.ingest.pseudonym`): without it a copy of the file does not let anyone recompute
+  an id from an ID number (before, the salt was in the file: under 1 s per child). A salt
+  found in an older file's ``dataset_settings`` moves here on the next import.
 
 Or a server secret: ``CHILDSAFE_KEY_DIR`` names a folder (outside the data folder, e.g. on
 another volume) where the key files are kept instead, as ``NAME.gpkg.keys``.
@@ -30,7 +34,7 @@ from geo.store.sqlite import dataset_lock
 #: environment variable naming a folder for the key files (a server secret store).
 KEY_DIR_ENV = "CHILDSAFE_KEY_DIR"
 #: the keys a dataset has (each 32 random bytes, hex).
-PURPOSES = ("audit", "geomask")
+PURPOSES = ("audit", "geomask", "pseudonym")
 
 
 def key_path(dataset: str | os.PathLike) -> Path:
@@ -83,6 +87,24 @@ def update_keys(dataset: str | os.PathLike, **values) -> dict:
 def has_key(dataset: str | os.PathLike, purpose: str) -> bool:
     """Whether the key ``purpose`` of ``dataset`` exists already."""
     return bool(read_keys(dataset).get(purpose))
+
+
+def dataset_secret(dataset: str | os.PathLike, purpose: str, *, adopt: str | None = None) -> str:
+    """The secret ``purpose`` of ``dataset`` as stored (text), made once or ``adopt``-ed.
+
+    ``adopt``: a secret to keep when none is stored yet (an older file's salt, so the ids it
+    made stay the same). Call outside the dataset's lock.
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown key purpose {purpose!r}")
+    value = read_keys(dataset).get(purpose)
+    if not value:
+        with dataset_lock(dataset):
+            value = read_keys(dataset).get(purpose)
+            if not value:
+                value = adopt or secrets.token_hex(32)
+                update_keys(dataset, **{purpose: value})
+    return str(value)
 
 
 def dataset_key(dataset: str | os.PathLike, purpose: str, *, create: bool = True) -> bytes | None:

@@ -176,13 +176,17 @@ def archive_problems(source, suffix: str = ".zip") -> list[tuple[str, dict]]:
 
 
 def check_archive(path: str | os.PathLike) -> None:
-    """Raise :class:`ValidationError` if the archive at ``path`` fails :func:`archive_problems`.
+    """Raise :class:`ValidationError` if the archive at ``path`` is too big to unpack.
+
+    The size checks of :func:`archive_problems`; a damaged archive is left to the parser,
+    whose message says more.
 
     Call before any parser opens a workbook or zip (``geo.ingest.readers.read_table`` does).
     """
     path = Path(path)
     info = {"name": path.name, "suffix": path.suffix.lower()}
-    problems = [(c, {**info, **d}) for c, d in archive_problems(path, path.suffix.lower())]
+    problems = [(c, {**info, **d}) for c, d in archive_problems(path, path.suffix.lower())
+                if c != "damaged"]  # a damaged file: the parser says what is wrong with it
     if problems:
         raise ValidationError(
             "；".join(upload_problem_text(c, d, "zh") for c, d in problems) + " / "
