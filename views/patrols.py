@@ -122,11 +122,21 @@ td.box {{ white-space: nowrap; }}
 </div></body></html>"""
 
 
-def check_table(stops: pd.DataFrame, gpx: bytes, team: int | None) -> pd.DataFrame:
-    """A track check of the planned ``stops`` against the uploaded GPX (see geo.field.patrolcheck)."""
-    from geo.field.patrolcheck import check_track, read_gpx_track
+def check_table(stops: pd.DataFrame, gpx: bytes, team: int | None, *, coords: str = "wgs84",
+                routes=None) -> tuple[pd.DataFrame, list[dict]]:
+    """A track check of the planned ``stops`` against the uploaded GPX, and its proof flags.
 
-    return check_track(stops, read_gpx_track(gpx), team=team)
+    See geo.field.patrolcheck (passed, skipped, too fast) and geo.field.trackproof (times,
+    day, speeds, a replayed plan, the coordinate system).
+    """
+    from geo.field.patrolcheck import check_track, read_gpx_track
+    from geo.field.trackproof import track_flags, track_in
+
+    raw = read_gpx_track(gpx)
+    moved = track_in(raw, coords)
+    result = check_track(stops, moved, team=team)
+    return result, track_flags(stops, moved, routes=routes, team=team, coords=coords,
+                               raw_track=raw)
 
 
 def _highlight(row: pd.Series) -> list[str]:
@@ -292,23 +302,33 @@ def _check_section(plan) -> None:
         return
     stops = _common.role_result("patrol_stops", plan["stops"])
     teams = sorted(int(t) for t in stops["team"].unique())
-    c = st.columns([1, 3])
+    c = st.columns([1, 1, 3])
     team = c[0].selectbox(tr("巡查组", "Team"), teams, key="patrols_check_team")
+    coords = c[1].selectbox(tr("轨迹坐标系", "Track coordinates"), ["wgs84", "gcj02", "bd09"],
+                            key="patrols_check_coords",
+                            help=tr("GPS 设备为 WGS-84；高德、腾讯等手机应用多为 GCJ-02；百度为 BD-09。",
+                                    "GPS devices: WGS-84; AMap, Tencent and most phone apps: "
+                                    "GCJ-02; Baidu: BD-09."))
     # no type= filter: a wrong file gets the bilingual refusal below rather than Streamlit's error
-    upload = c[1].file_uploader(tr("上传 GPX 轨迹（.gpx）", "Upload a GPX track (.gpx)"), key="patrols_check_file")
+    upload = c[2].file_uploader(tr("上传 GPX 轨迹（.gpx）", "Upload a GPX track (.gpx)"), key="patrols_check_file")
     if upload is None:
         return
     data = upload.getvalue()
     if not _common.checked_uploads([(upload.name, data)], [".gpx"]):
         return
     try:
-        result = check_table(stops, data, team)
+        result, flags = check_table(stops, data, team, coords=coords, routes=plan.get("routes"))
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
     from geo.field.patrolcheck import check_summary
+    from geo.field.trackproof import NOTES, flag_text
 
-    summary = check_summary(result)
+    summary = check_summary(result, flags)
+    for flag in flags:  # why this track cannot prove the patrol (or a note on its coordinates)
+        (st.info if flag["code"] in NOTES else st.error)(
+            ("" if flag["code"] in NOTES else tr("不能作为巡查证明：", "Not proof of patrol: "))
+            + flag_text(flag, lang()))
     m = st.columns(3)
     m[0].metric(tr("已到位", "Passed"), f"{summary['ok']}/{summary['planned']}")
     m[1].metric(tr("漏巡", "Skipped"), summary["skipped"])
@@ -320,7 +340,8 @@ def _check_section(plan) -> None:
     view = pd.DataFrame({
         tr("顺序", "Order"): result["order"], tr("点位", "Site"): result["site_id"],
         tr("状态", "Status"): result["status"].map(lambda s: _STATUS_TEXT.get(s, (s, s))[i]),
-        tr("经过时间", "Passed at"): result["passed_at"].dt.strftime("%H:%M:%S"),
+        tr(f"经过时间（{settings.local_timezone}）", f"Passed at ({settings.local_timezone})"):
+            result["passed_at_local"].dt.strftime("%H:%M:%S"),
         tr("距离（米）", "Distance (m)"): result["distance_m"].round(0),
         tr("附近最低速度（km/h）", "Slowest nearby (km/h)"): result["speed_kmh"].round(1),
         "_status": result["status"].astype(str),

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from geo.cli._main import open_dataset
 
@@ -75,37 +76,66 @@ def patrol(dataset: str, teams: int, shift_hours: float, bases: tuple[str, ...],
 @click.option("--track", required=True, type=click.Path(exists=True, dir_okay=False), help="GPX track of the patrol.")
 @click.option("--team", type=int, default=None, help="The team that walked the track (default: all stops).")
 @click.option("--record", is_flag=True, help="Store the checked stops in the dataset (proof of patrol for the "
-              "leaders' indicators).")
+              "leaders' indicators); refused when the track is flagged.")
+@click.option("--coords", default="wgs84", show_default=True,
+              help="Coordinate system of the track: wgs84 (GPS), gcj02 (AMap, Tencent, most phone "
+              "apps) or bd09 (Baidu), as for import.")
+@click.option("--day", default=None, metavar="YYYY-MM-DD",
+              help="The planned day (county local time); the track's times must lie in it.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def patrol_check(dataset: str, plan_path: str, track: str, team: int | None, record: bool, as_json: bool) -> None:
-    """Check a GPS track against a patrol plan: passed, skipped and too-fast sites."""
+def patrol_check(dataset: str, plan_path: str, track: str, team: int | None, record: bool,
+                 coords: str, day: str | None, as_json: bool) -> None:
+    """Check a GPS track against a patrol plan: passed, skipped and too-fast sites, and whether
+    the track can prove the patrol (times, day, speeds, a replayed plan, coordinates)."""
     import geopandas as gpd
+    import pyogrio
 
     from geo.field.patrolcheck import check_summary, check_track, read_gpx_track
+    from geo.field.trackproof import track_flags, track_in
+    from geo.store import settings
+    from geo.store.coords import normalize_system
     from geo.store.errors import ValidationError
 
     open_dataset(dataset)  # the user must be able to open the dataset the plan belongs to
+    system = normalize_system(coords)
+    if day is not None:
+        try:
+            day = str(pd.Timestamp(day).date())
+        except ValueError as exc:
+            raise ValidationError(f"--day {day!r}：请用 YYYY-MM-DD / use YYYY-MM-DD") from exc
     try:
         stops = gpd.read_file(plan_path, layer="patrol_stops")
     except Exception as exc:
         raise ValidationError(f"{plan_path} has no patrol_stops layer (write it with `childsafe patrol`)") from exc
-    result = check_track(stops, read_gpx_track(track), team=team)
-    summary = check_summary(result)
+    routes = None
+    if "patrol_routes" in {name for name, _ in pyogrio.list_layers(plan_path)}:
+        routes = gpd.read_file(plan_path, layer="patrol_routes")
+    raw = read_gpx_track(track)
+    moved = track_in(raw, system)
+    result = check_track(stops, moved, team=team)
+    flags = track_flags(stops, moved, routes=routes, team=team, day=day, coords=system,
+                        raw_track=raw)
+    summary = check_summary(result, flags)
     if record:
         from geo.cli.users import cli_user
         from geo.field.patrolcheck import store_checks
 
-        summary["recorded"] = store_checks(dataset, result, user=cli_user(dataset))
+        summary["recorded"] = store_checks(dataset, result, user=cli_user(dataset), flags=flags)
     if as_json:
-        rows = result.assign(passed_at=result["passed_at"].astype("string"))
+        rows = result.assign(passed_at=result["passed_at"].astype("string"),
+                             passed_at_local=result["passed_at_local"].astype("string"))
         summary["stops"] = json.loads(rows.to_json(orient="records"))
+        summary["timezone"] = str(settings.local_timezone)
         click.echo(json.dumps(summary, ensure_ascii=False))
         return
     for r in result.itertuples():
-        when = "" if r.passed_at is None or str(r.passed_at) == "NaT" else f" at {r.passed_at:%H:%M}"
+        at = r.passed_at_local
+        when = "" if at is None or str(at) == "NaT" else f" at {at:%H:%M}"
         click.echo(f"team {r.team} #{r.order} {r.site_id}: {r.status}{when}, {r.distance_m:.0f} m")
     click.echo(f"{summary['planned']} planned: {summary['ok']} ok, {summary['skipped']} skipped, "
-               f"{summary['too_fast']} too fast")
+               f"{summary['too_fast']} too fast (times in {settings.local_timezone})")
+    for f in summary["flags"]:
+        click.echo(f"{'note' if f['code'] == 'shifted' else 'NOT PROOF'}: {f['zh']} / {f['en']}")
 
 
 @click.command(name="patrol-schedule")

@@ -155,23 +155,36 @@ def check_track(
         "speed_kmh": slowest,
         "status": pd.array(status, dtype="string"),
     }, index=stops.index)
+    from geo.field.trackproof import local_times
+
+    out["passed_at_local"] = local_times(out["passed_at"]).to_numpy()
     if settings.log_summaries:
         logger.info("patrol check: %d stops, %d passed, %d skipped, %d too fast",
                     n, int(passed.sum()), int((~passed).sum()), int(too_fast.sum()))
     return out.sort_values(["team", "order"]).reset_index(drop=True)
 
 
-def check_summary(result: pd.DataFrame) -> dict:
-    """Counts of a :func:`check_track` result and whether the patrol needs follow-up."""
+def check_summary(result: pd.DataFrame, flags=()) -> dict:
+    """Counts of a :func:`check_track` result and whether the patrol needs follow-up.
+
+    ``flags``: the reasons from :func:`geo.field.trackproof.track_flags`; any of them (other
+    than information notes) makes the track no proof (``proven`` false, ``flagged`` true).
+    """
+    from geo.field.trackproof import NOTES
+
     counts = result["status"].value_counts()
-    out: dict[str, int | float | bool] = {k: int(counts.get(k, 0)) for k in STATUSES}
+    out: dict = {k: int(counts.get(k, 0)) for k in STATUSES}
     out["planned"] = int(len(result))
     out["passed_share"] = float(result["passed"].mean()) if len(result) else 0.0
-    out["flagged"] = bool(out["skipped"] or out["too_fast"])
+    doubts = [f for f in flags if f["code"] not in NOTES]
+    out["flags"] = [{"code": f["code"], "zh": f["zh"], "en": f["en"]} for f in flags]
+    out["proven"] = not doubts and out["planned"] > 0
+    out["flagged"] = bool(out["skipped"] or out["too_fast"] or doubts)
     return out
 
 
-def store_checks(path, result: pd.DataFrame, *, user=None, recorded_by: str = "") -> int:
+def store_checks(path, result: pd.DataFrame, *, user=None, recorded_by: str = "",
+                 flags=()) -> int:
     """Append the checked stops of ``result`` (:func:`check_track`) to ``patrol_checks`` of ``path``.
 
     One row per stop of the track's day (``ok``, ``too_fast`` or ``skipped``), in one SQLite
@@ -183,7 +196,8 @@ def store_checks(path, result: pd.DataFrame, *, user=None, recorded_by: str = ""
     PermissionDenied
         ``user`` may not record inspections.
     ValidationError
-        The track has no times (a track without times proves no day).
+        The track has no times (a track without times proves no day), or ``flags`` (from
+        :func:`geo.field.trackproof.track_flags`) hold a reason to doubt it.
     """
     import uuid
 
@@ -195,10 +209,18 @@ def store_checks(path, result: pd.DataFrame, *, user=None, recorded_by: str = ""
         from geo.privacy.roles import require
 
         require(user, "record_inspection")
+    from geo.field.trackproof import NOTES, local_times
+
+    doubts = [f for f in flags if f["code"] not in NOTES]
+    if doubts:
+        raise ValidationError(
+            "轨迹不能作为巡查证明：" + "；".join(f["zh"] for f in doubts) + " / the track is no proof "
+            "of patrol: " + "; ".join(f["en"] for f in doubts),
+            [("track", f["code"], f["en"]) for f in doubts])
     times = pd.to_datetime(result["passed_at"], errors="coerce").dropna()
     if not len(times):
         raise ValidationError("轨迹没有时间，无法证明巡查日期 / the track has no times: it proves no patrol day")
-    day = times.min().normalize()
+    day = local_times(times).min().normalize()  # the county's day, not UTC's
     rows = pd.DataFrame({
         "check_id": [f"P{day:%Y%m%d}-{uuid.uuid4().hex[:10]}" for _ in range(len(result))],
         "site_id": result["site_id"].astype("string").to_numpy(),

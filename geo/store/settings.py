@@ -142,6 +142,13 @@ patrol_solver_time_limit_s: float = 2.0
 patrol_track_pass_distance_m: float = 50.0
 #: moving faster than this near a site is too fast to inspect it (perfunctory patrol); judgement.
 patrol_max_inspect_speed_kmh: float = 25.0
+#: faster than this between two track points is impossible for a patrol on county roads
+#: (points moved by hand, tracks glued together); judgement, above the 80 km/h road limit.
+patrol_max_travel_speed_kmh: float = 130.0
+#: a track point this close to the planned line lies "exactly" on it (phone GPS is 3-30 m off).
+patrol_replay_tolerance_m: float = 1.0
+#: this share of track points exactly on the planned line marks a replayed plan.
+patrol_replay_share: float = 0.8
 #: travel mode of patrol teams ("drive": patrol car or motorbike on settings.drive_speed_kmh).
 patrol_mode: str = "drive"
 #: the riskiest this many sites are the candidates of a plan (plus pinned ones); judgement.
