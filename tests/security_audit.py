@@ -152,3 +152,27 @@ class Attack:
             if not vec.any() or not len(null) or np.abs(null @ vec).max() < 1e-7:
                 bad.append(t)
         return bad
+
+
+def formula_cells(path) -> int:
+    """Cells a spreadsheet would compute: formula cells, or formula-like text without quote prefix."""
+    import openpyxl
+
+    from geo.privacy.tables import neutralise
+
+    if str(path).endswith(".csv"):
+        import csv
+
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            return sum(1 for row in csv.reader(f) for v in row
+                       if v.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r"))
+                       and neutralise(v) != v)
+    wb = openpyxl.load_workbook(path)
+    bad = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f" or isinstance(c.value, str) and c.value.lstrip(" ").startswith(("=", "+", "-", "@")) \
+                        and not c.quotePrefix:
+                    bad += 1
+    return bad

@@ -10,6 +10,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from security_audit import formula_cells
 
 from geo.privacy.disclosure import SUPPRESSED
 from geo.privacy.roles import User
@@ -30,26 +31,6 @@ def _frame() -> pd.DataFrame:
         SUPPRESSED: ["count;share"] + [""] * (n - 1),
     }).assign(count=lambda f: f["count"].astype(float).mask(f.index == 0),
               share=lambda f: f["share"].mask(f.index == 0))
-
-
-def formula_cells(path) -> int:
-    """Cells a spreadsheet would compute: formula cells, or formula-like text without quote prefix."""
-    if str(path).endswith(".csv"):
-        import csv
-
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            return sum(1 for row in csv.reader(f) for v in row
-                       if v.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r"))
-                       and neutralise(v) != v)
-    wb = openpyxl.load_workbook(path)
-    bad = 0
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for c in row:
-                if c.data_type == "f" or isinstance(c.value, str) and c.value.lstrip(" ").startswith(("=", "+", "-", "@")) \
-                        and not c.quotePrefix:
-                    bad += 1
-    return bad
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
