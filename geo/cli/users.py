@@ -87,8 +87,9 @@ def user_add(dataset: str, username: str, role: str, scope: str, password_file: 
     from geo.privacy.accounts import add_user
 
     actor = _admin(dataset)
-    add_user(dataset, username, _new_password(password_file), role=role, scope=scope, actor=actor)
-    click.echo(f"added {username} ({role}, scope {scope or '*'})")
+    made = add_user(dataset, username, _new_password(password_file), role=role, scope=scope,
+                    actor=actor)
+    click.echo(f"added {username} ({role}, scope {made.scope or '*'})")  # the normalised scope
 
 
 @user_group.command(name="list")
