@@ -195,3 +195,13 @@ def test_accounts_and_chain_in_a_new_dataset(tmp_path):
     write_dataset(two_villages(), path)
     add_user(path, "root", PW, role="admin")
     assert verify_audit(path).ok
+
+
+def test_keys_can_live_in_a_server_secret_folder(two_villages_path, tmp_path, monkeypatch):
+    secret_dir = tmp_path / "secrets"
+    monkeypatch.setenv("CHILDSAFE_KEY_DIR", str(secret_dir))
+    log_event(two_villages_path, "root", "login", "app")
+    assert key_path(two_villages_path) == secret_dir / f"{two_villages_path.name}.keys"
+    assert key_path(two_villages_path).exists()
+    assert not (two_villages_path.parent / f".{two_villages_path.name}.keys").exists()
+    assert verify_audit(two_villages_path).ok
