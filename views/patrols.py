@@ -321,8 +321,8 @@ def _check_section(plan) -> None:
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
-    from geo.field.patrolcheck import check_summary
-    from geo.field.trackproof import NOTES, flag_text
+    from geo.field.patrolcheck import NOTES, check_summary
+    from geo.field.trackproof import flag_text
 
     summary = check_summary(result, flags)
     for flag in flags:  # why this track cannot prove the patrol (or a note on its coordinates)

@@ -3,8 +3,8 @@
 Modules, and the public functions a caller starts from:
 
 - ``patrols``: ``plan_patrols``, ``PatrolPlan``, ``routes_to_gpx``
-- ``patrolcheck``: ``check_track``, ``read_gpx_track``, ``check_summary``, ``store_checks``
-- ``trackproof``: ``track_flags``, ``flag_text``, ``local_times``, ``track_in``
+- ``patrolcheck``: ``check_track``, ``read_gpx_track``, ``check_summary``, ``store_checks``, ``local_times``
+- ``trackproof``: ``track_flags``, ``flag_text``, ``track_in``
 - ``calendar``: ``patrol_schedule``, ``day_calendar``, ``public_holidays``, ``schedule_summary``
 - ``holidays``: ``holiday_schedule``, ``estimated_years`` (official schedules, lunar estimates)
 - ``inspections``: ``record_inspection``, ``store_inspection``, ``inspection_history``

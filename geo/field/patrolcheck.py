@@ -25,6 +25,16 @@ from geo.store.errors import ValidationError
 logger = logging.getLogger(__name__)
 
 STATUSES = ("ok", "too_fast", "skipped")
+#: codes of geo.field.trackproof flags that are only information, not a reason to doubt a proof.
+NOTES = ("shifted",)
+
+
+def local_times(times) -> pd.Series:
+    """Naive UTC times as naive times in the county's zone (``settings.local_timezone``)."""
+    values = pd.to_datetime(pd.Series(times), errors="coerce")
+    if values.dt.tz is None:
+        values = values.dt.tz_localize("UTC")
+    return values.dt.tz_convert(str(settings.local_timezone)).dt.tz_localize(None)
 
 
 def read_gpx_track(source: str | os.PathLike | bytes) -> gpd.GeoDataFrame:
@@ -155,8 +165,6 @@ def check_track(
         "speed_kmh": slowest,
         "status": pd.array(status, dtype="string"),
     }, index=stops.index)
-    from geo.field.trackproof import local_times
-
     out["passed_at_local"] = local_times(out["passed_at"]).to_numpy()
     if settings.log_summaries:
         logger.info("patrol check: %d stops, %d passed, %d skipped, %d too fast",
@@ -170,8 +178,6 @@ def check_summary(result: pd.DataFrame, flags=()) -> dict:
     ``flags``: the reasons from :func:`geo.field.trackproof.track_flags`; any of them (other
     than information notes) makes the track no proof (``proven`` false, ``flagged`` true).
     """
-    from geo.field.trackproof import NOTES
-
     counts = result["status"].value_counts()
     out: dict = {k: int(counts.get(k, 0)) for k in STATUSES}
     out["planned"] = int(len(result))
@@ -209,8 +215,6 @@ def store_checks(path, result: pd.DataFrame, *, user=None, recorded_by: str = ""
         from geo.privacy.roles import require
 
         require(user, "record_inspection")
-    from geo.field.trackproof import NOTES, local_times
-
     doubts = [f for f in flags if f["code"] not in NOTES]
     if doubts:
         raise ValidationError(

@@ -17,7 +17,7 @@ forger or a wrong setting leaves (each a flag with its reason, in Chinese and En
   (a GCJ-02 or BD-09 phone track read as WGS-84 matched 3 of 18 stops): give ``--coords``.
 
 :func:`local_times` turns the track's UTC times into the county's local time for display and
-for the day a check is recorded on.
+for the day a check is recorded on (defined in :mod:`geo.field.patrolcheck`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.field.patrolcheck import check_track, local_times
 from geo.store import settings
 from geo.store.coords import SYSTEMS, normalize_system, to_wgs84
 
@@ -55,8 +56,6 @@ _TEXT: dict[str, tuple[str, str]] = {
                 "the track matches after converting it from {given} to WGS-84 ({n_given} stops; "
                 "{n_raw} without converting)"),
 }
-#: codes that are only information, not a reason to doubt the proof.
-NOTES = ("shifted",)
 
 
 def flag_text(flag: dict, lang: str = "en") -> str:
@@ -67,14 +66,6 @@ def flag_text(flag: dict, lang: str = "en") -> str:
 def _flag(code: str, **details) -> dict:
     zh, en = _TEXT[code]
     return {"code": code, "zh": zh.format(**details), "en": en.format(**details), **details}
-
-
-def local_times(times) -> pd.Series:
-    """Naive UTC times as naive times in the county's zone (``settings.local_timezone``)."""
-    values = pd.to_datetime(pd.Series(times), errors="coerce")
-    if values.dt.tz is None:
-        values = values.dt.tz_localize("UTC")
-    return values.dt.tz_convert(str(settings.local_timezone)).dt.tz_localize(None)
 
 
 def track_in(track: gpd.GeoDataFrame, system: str | None) -> gpd.GeoDataFrame:
@@ -89,8 +80,6 @@ def track_in(track: gpd.GeoDataFrame, system: str | None) -> gpd.GeoDataFrame:
 
 
 def _passed(stops, track, team) -> int:
-    from geo.field.patrolcheck import check_track
-
     before = settings.log_summaries
     settings.log_summaries = False
     try:

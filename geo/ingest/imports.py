@@ -40,15 +40,9 @@ from geo.ingest.geometry import (
     geometry_problems,
     repair_geometry,
 )
-from geo.ingest.names import redact_names
-from geo.ingest.pseudonym import (
-    SaltSource,
-    ensure_salt,
-    personal_mask,
-    pseudonymize,
-    pseudonymize_personal,
-    redact_text,
-)
+from geo.ingest.personal import ID_COLUMNS as _ID_COLUMNS
+from geo.ingest.personal import remove_personal_content
+from geo.ingest.pseudonym import SaltSource, ensure_salt, pseudonymize
 from geo.ingest.quarantine import REASON_HEADERS, default_quarantine_path, write_quarantine
 from geo.ingest.readers import OSM, read_file
 from geo.store.coords import normalize_system
@@ -62,17 +56,6 @@ logger = logging.getLogger(__name__)
 
 #: what ``childsafe import KIND`` accepts: every contract layer users keep, and ``osm``.
 KINDS = tuple(n for n in LAYERS if n != "audit_log") + ("osm",)
-_ID_COLUMNS = {"child_id": "C", "household_id": "H"}
-_FREE_TEXT = ("name", "note", "recorded_by", "responsible_unit")
-#: free text where people's names are looked for (geo.ingest.names), by layer ("*": others).
-#: Names of admin units and stations are places by definition and are left alone.
-_NAME_TEXT = {"water_bodies": ("name", "note", "responsible_unit"), "admin_units": (),
-              "stations": ("note", "responsible_unit"), "*": ("note", "responsible_unit")}
-
-
-def _is_id_column(col: str, spec) -> bool:
-    """Whether ``col`` holds ids of the layer's rows or of other rows (``*_id``, the key)."""
-    return col == spec.key or col.endswith("_id")
 _MULTI_SPLIT = re.compile(r"[;；,，、/|]")
 #: columns of another layer a ledger may carry: a children ledger with one row per child often
 #: holds the household's village and location too (one combined 台账).
@@ -195,50 +178,10 @@ def map_columns(
             out[key] = pseudonymize(frame[col], salt, prefix=_ID_COLUMNS[key])
             notices.append((f"column {col!r} (ID-card numbers) became the pseudonymous {key}",
                             f"列“{col}”（身份证号）已转为化名编号 {key}"))
-    # personal data by content
-    for col in list(out.columns):
-        if col in (hdr.LON, hdr.LAT, hdr.WKT):
-            continue
-        values = out[col]
-        ids, phones = personal_mask(values)
-        filled = int((values.astype("string").fillna("").str.strip() != "").sum())
-        if _is_id_column(col, spec):
-            if filled and (phones.sum() * 2 >= filled or (ids.sum() * 2 >= filled
-                                                         and col not in _ID_COLUMNS)):
-                what = ("电话号码", "phone numbers") if phones.sum() >= ids.sum() else (
-                    "身份证号", "ID-card numbers")
-                raise ValidationError(
-                    f"列“{col}”的大多数值是{what[0]}，不能用作编号：请用台账自己的编号（如户编号）。"
-                    f" / the column {col!r} holds {what[1]} in most rows and cannot be an id: "
-                    "use the ledger's own numbers (a household number)",
-                    [("", col, f"{what[1]} used as an id")],
-                )
-            if ids.any() or phones.any():
-                out[col] = pseudonymize_personal(values, ids | phones, ensure_salt(salt_source),
-                                                 prefix=_ID_COLUMNS.get(col, "P"))
-                notices.append((f"{int(ids.sum() + phones.sum())} ID-card or phone number(s) in "
-                                f"{col} were replaced by pseudonyms",
-                                f"{col} 中的 {int(ids.sum() + phones.sum())} 个身份证号或电话号码"
-                                "已替换为化名编号"))
-            continue
-        spec_col = spec.column(col) if col in spec.column_names else None
-        if (spec_col is not None and spec_col.kind == "text" and (ids.any() or phones.any())
-                and filled and (ids.sum() + phones.sum()) * 2 >= filled):
-            del out[col]
-            dropped_personal.append(f"{col} (content)")
-            continue
-        if col in _FREE_TEXT or (spec_col is not None and spec_col.kind == "text"):
-            cleaned, changed = redact_text(values)
-            if changed:
-                out[col] = cleaned.fillna("")
-                notices.append((f"{changed} ID-card or phone number(s) removed from {col}",
-                                f"已从 {col} 中删除 {changed} 个身份证号或电话号码"))
-            if col in _NAME_TEXT.get(layer, _NAME_TEXT["*"]):
-                cleaned, n_names = redact_names(out[col])
-                if n_names:
-                    out[col] = cleaned.fillna("")
-                    notices.append((f"{n_names} person name(s) removed from {col}",
-                                    f"已从 {col} 中删除 {n_names} 个人名"))
+    # personal data by content (phones, ID numbers, people's names): geo.ingest.personal
+    more_notices, more_dropped = remove_personal_content(out, layer, salt_source)
+    notices += more_notices
+    dropped_personal += more_dropped
     if dropped_personal:
         names = ", ".join(dropped_personal)
         notices.append((f"personal data not stored, column(s) dropped: {names}",

@@ -72,8 +72,8 @@ def test_excel_export_and_quarantine_files(hostile, tmp_path):
     assert formula_cells(out) == 0
     for suffix in (".csv", ".xlsx"):
         src = tmp_path / f"ledger{suffix}"
-        rows = [["household_id", "village_code", "lon", "lat", "caregiver"]] + [
-            [p, "not-a-code", "117.0", "31.6", p] for p in PAYLOADS]
+        rows = [["household_id", "village_code", "lon", "lat"]] + [
+            [p, "not-a-code", "117.0", "31.6"] for p in PAYLOADS]
         if suffix == ".csv":
             import csv
 

@@ -45,26 +45,31 @@ def _all_text(at: AppTest) -> list[str]:
                                       "success", "exception") for e in getattr(at, kind)]
 
 
-@pytest.mark.parametrize("payload", [BEACON, "<img src=http://203.0.113.5/x.png>",
-                                     "[click](http://203.0.113.5/)", ":red[$x^2$]"])
-def test_user_text_in_messages_is_escaped_for_markdown(county, monkeypatch, payload):
-    """Before: a CSV header ![b](http://...) rendered as an image in an error alert."""
+@pytest.mark.parametrize("how", ["unreadable", "refused"])
+@pytest.mark.parametrize("payload", ["![b](beacon.png)", "<img src=x onerror=alert(1)>",
+                                     "[click](javascript:alert(1))", ":red[$x^2$]"])
+def test_user_text_in_messages_is_escaped_for_markdown(county, monkeypatch, payload, how):
+    """Before: a CSV header ![b](http://...) rendered as an image in an error alert, and the
+    alert showed the server's temp path. Here the user's text reaches an alert through the
+    file name: a file that cannot be read (the reader's error names the staged file) and an
+    upload refused by type."""
     monkeypatch.setenv("CHILDSAFE_DATASET", str(county))
     at = AppTest.from_function(_import_page, default_timeout=60)
     at.session_state["dataset_path"] = str(county)
     at.session_state["lang"] = "en"
     at.session_state["import_kind"] = "households"
-    # no usable column: the page refuses the file and names what it found
-    at.session_state["import_files"] = [(f"{payload}.csv", f"{payload},x\n1,2\n".encode())]
+    name, data = ((f"{payload}.csv", b"a,b\n\x80\x80,\x81\n") if how == "unreadable"
+                  else (f"{payload}.exe", b"MZ"))
+    at.session_state["import_files"] = [(name, data)]
     sign_in(at, county, monkeypatch)
     at = at.run()
     assert not at.exception, at.exception
-    shown = _all_text(at)
-    assert shown, "the page says something about the file"
+    shown = [str(e.value) for e in at.error]
     about = [t for t in shown if payload in _plain(t)]
-    assert about, "the message names what it found, escaped"
+    assert about, ("the alert names the file, escaped", shown)
     for text in shown:
         assert payload not in text  # never as live Markdown
+        assert "/tmp" not in _plain(text)  # no server path
     for text in about:
         live = re.findall(r"(?<!\\)[<\[\]()!$:]", text)  # markup characters not escaped
         assert not live, (live, text)
