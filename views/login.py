@@ -19,6 +19,7 @@ from geo.privacy.audit import log_event
 from geo.privacy.roles import DEMO_USER, ROLE_LABELS, User
 from geo.store import settings
 from geo.store.errors import ChildSafeError
+from geo.store.sqlite import connect
 from views._common import md_text, show_error
 from views.session import AUTH_KEY, dataset_access, dataset_path, lang, tr
 
@@ -40,6 +41,12 @@ def gate() -> User:
     try:
         path = dataset_path()
     except ChildSafeError as exc:  # a dataset name outside the data folder
+        show_error(exc)
+        st.stop()
+        raise
+    try:  # an unreadable file: say so (one error, no path), show nothing else
+        connect(path).close()
+    except ChildSafeError as exc:
         show_error(exc)
         st.stop()
         raise
