@@ -17,6 +17,7 @@ def render() -> None:
     """Draw the user management and audit log tabs (admins only)."""
     user = session.current_user()
     if user is not None and user.demo:
+        st.header(tr("用户与审计日志", "Users and audit log"))
         st.info(tr("演示模式：示范县是只读的，没有账户和审计日志。真实数据请另建数据集，"
                    "并先用 `childsafe user add` 创建第一个管理员。",
                    "Demo mode: the demo county is read-only, with no accounts and no audit log. "
