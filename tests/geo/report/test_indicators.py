@@ -146,7 +146,8 @@ def test_patrols_proven_by_stored_checks(tmp_path):
     path = tmp_path / "c.gpkg"
     write_dataset(ds, path)
     result = pd.DataFrame({"site_id": [first["site_id"]], "team": [1], "status": ["ok"],
-                           "passed_at": [pd.Timestamp(first["date"]) + pd.Timedelta(hours=17)]})
+                           # passed_at is UTC: 09:00 UTC is 17:00 on the planned day in the county
+                           "passed_at": [pd.Timestamp(first["date"]) + pd.Timedelta(hours=9)]})
     assert store_checks(path, result, recorded_by="team1") == 1
     with pytest.raises(ValidationError, match="no times"):
         store_checks(path, result.assign(passed_at=pd.NaT))
