@@ -119,11 +119,12 @@ def test_excel_ids_are_text_and_lost_digits_are_refused(tmp_path):
     hh.write_text(HEADER + _row(1), encoding="utf-8")
     into = tmp_path / "ds.gpkg"
     import_file("households", hh, into=into, today=TODAY)
+    # long ledger numbers (month 13: not ID-card numbers, which would become pseudonyms)
     src = _workbook(tmp_path / "kids.xlsx", [
         ["child_id", "household_id", "birth_year", "last_contact"],
-        [340123201803050011, "h1", 2018, datetime(2025, 5, 1)],
-        [340123201803050012, "h1", 2018, 45778],                  # Excel serial date
-        [340123201803050013, "h1", 2018, "2025-05-03"],
+        [340123201813050011, "h1", 2018, datetime(2025, 5, 1)],
+        [340123201813050012, "h1", 2018, 45778],                  # Excel serial date
+        [340123201813050013, "h1", 2018, "2025-05-03"],
         ["000123", "h1", 2017, None],                              # text cell: leading zeros kept
     ])
     # numeric cells as the writing program left them: rows 2-3 with all their digits (a program
@@ -134,8 +135,8 @@ def test_excel_ids_are_text_and_lost_digits_are_refused(tmp_path):
     with zipfile.ZipFile(src) as z:
         files = {n: z.read(n) for n in z.namelist()}
     sheet = files["xl/worksheets/sheet1.xml"].decode()
-    for ref, text in (("A2", "340123201803050011"), ("A3", "340123201803050012"),
-                      ("A4", "3.40123201803050E+17")):
+    for ref, text in (("A2", "340123201813050011"), ("A3", "340123201813050012"),
+                      ("A4", "3.40123201813050E+17")):
         sheet = re.sub(rf'(<c r="{ref}"[^>]*><v>)[^<]*(</v>)', rf"\g<1>{text}\g<2>", sheet)
     files["xl/worksheets/sheet1.xml"] = sheet.encode()
     with zipfile.ZipFile(src, "w") as z:
@@ -144,8 +145,8 @@ def test_excel_ids_are_text_and_lost_digits_are_refused(tmp_path):
     res = import_file("children", src, into=into, today=TODAY)
     assert (res.imported, res.quarantined) == (3, 1), res.problem_rows()
     kids = read_dataset(into)["children"].set_index("child_id")
-    assert sorted(kids.index) == ["000123", "340123201803050011", "340123201803050012"]
-    assert kids.loc["340123201803050012", "last_contact"].strftime("%Y-%m-%d") == "2025-05-01"
+    assert sorted(kids.index) == ["000123", "340123201813050011", "340123201813050012"]
+    assert kids.loc["340123201813050012", "last_contact"].strftime("%Y-%m-%d") == "2025-05-01"
     problem = next(p for p in res.problems if p.code == "excel_digits")
     assert problem.row == 4 and "15" in problem.message("en") and "文本" in problem.message("zh")
 
