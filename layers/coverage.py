@@ -149,13 +149,25 @@ def gaps_layer(gaps: gpd.GeoDataFrame, *, top: int = 20, lang: str = "zh", show:
     return geojson_layer(text("gaps", lang), feature_collection(fr, styles, tips), show=show)
 
 
-def proposed_layer(proposed: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True) -> folium.FeatureGroup:
-    """Return proposed new stations (:func:`geo.reach.siting.site_stations`) as numbered markers."""
+def proposed_layer(proposed: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True,
+                   names: dict[str, str] | None = None) -> folium.FeatureGroup:
+    """Return proposed new stations (:func:`geo.reach.siting.site_stations`) as numbered markers.
+
+    ``names`` (code -> name, ``geo.store.labels.place_names``) puts the village in the tooltip.
+    """
+    from geo.store.labels import column_label, place_text
+
     fr = to_map_frame(proposed)
     styles = [{"color": "#000000", "weight": 2, "fillColor": "#ffeb3b", "fillOpacity": 1.0, "radius": 9}
               for _ in range(len(fr))]
-    tips = [tooltip_html(f"{text('order', lang)} {o}", [(text("gain", lang), g)])
-            for o, g in zip(fr["order"], fr["children_newly_covered"], strict=True)]
+    tips = []
+    for _, row in fr.iterrows():
+        rows = [(text("gain", lang), row["children_newly_covered"])]
+        if "village_code" in fr.columns:
+            rows.insert(0, (column_label("village_name", lang), place_text(row["village_code"], names or {})))
+        if "lon" in fr.columns:
+            rows.append((f"{column_label('lon', lang)}, {column_label('lat', lang)}", f"{row['lon']:.6f}, {row['lat']:.6f}"))
+        tips.append(tooltip_html(f"{text('order', lang)} {row['order']}", rows))
     return geojson_layer(text("proposed", lang), feature_collection(fr, styles, tips), show=show)
 
 

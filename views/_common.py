@@ -191,17 +191,36 @@ def download_button(label: str, data: bytes, filename: str, *, key: str, what: s
                        key=key, on_click=log_download, args=(what, filename))
 
 
-def download_bytes(tables, fmt: str = ".xlsx", *, labels=None) -> bytes:
+def download_bytes(tables, fmt: str = ".xlsx", *, labels=None, admin_units=None) -> bytes:
     """A page download (``.xlsx`` or ``.csv``) through the one table writer, watermarked.
 
     ``tables`` is a frame or sheet name -> frame, as released for the current user; text
-    stays text (no formulas), numbers numbers, dates dates, hidden cells empty and noted;
-    headers in the UI language (``labels``: see ``geo.privacy.tables.header_label``).
+    stays text (no formulas), numbers numbers, dates dates, hidden cells empty and noted.
+    Headers and values are in the UI language from ``geo.store.labels`` (``labels`` overrides
+    headers: see ``geo.privacy.tables.header_label``); with ``admin_units``, village and
+    township names go next to their codes.
     """
+    from geo.privacy.disclosure import SUPPRESSED
     from geo.privacy.tables import table_bytes, watermark_text
+    from geo.store.labels import column_label, label_values, with_place_names
 
-    return table_bytes(tables, fmt, lang=lang(), labels=labels,
-                       watermark=watermark_text(current_user(), lang=lang()))
+    language = lang()
+    frames = tables if isinstance(tables, dict) else {"table": tables}
+
+    def words(frame: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
+        if admin_units is not None:
+            out = with_place_names(out, admin_units, township=True)
+        out = out.copy()
+        for col in out.columns:
+            if col != SUPPRESSED:  # the note names columns: it stays as the writer reads it
+                out[col] = label_values(out[col], language, str(col))
+        return out
+
+    labelled = {name: words(frame) for name, frame in frames.items()}
+    return table_bytes(labelled if isinstance(tables, dict) else labelled["table"], fmt, lang=language,
+                       labels=labels or column_label,
+                       watermark=watermark_text(current_user(), lang=language))
 
 
 def _log_personal_view(path: Path, user, view: Dataset) -> None:

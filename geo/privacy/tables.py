@@ -147,7 +147,9 @@ def watermark_text(user, *, lang: str | None = None, when: datetime | None = Non
     ts = pd.Timestamp.now(tz="UTC") if when is None else pd.Timestamp(when)
     stamp = _local(ts if ts.tzinfo is not None else ts.tz_localize("UTC"))  # naive means UTC
     name = getattr(user, "username", None) or str(user or "-")
-    role = getattr(user, "role", "") or "-"
+    from geo.store.labels import value_label
+
+    role = value_label(getattr(user, "role", "") or "-", lang, "role")  # 规划人员, not planner
     scope = getattr(user, "scope", "") or ("全部" if lang == "zh" else "*")
     text = stamp.strftime("%Y-%m-%d %H:%M")
     if lang == "zh":

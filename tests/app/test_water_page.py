@@ -43,9 +43,9 @@ def test_page_ranks_and_maps_sites(monkeypatch, tiny_file):
     by_age = at.dataframe[1].value.set_index("Age band")
     assert by_age.loc["1-4", "Within 100 m"] == 1 and by_age.loc["5-9", "Within 500 m"] == 1
     assert values["Kit"] == "Partial"
-    # the Excel download holds the ranked list
-    button = [b for b in at.get("download_button") if b.label == "Download Excel"][0]
-    assert button is not None
+    # the Excel download holds the whole ranking, not only the top N on screen
+    button = [b for b in at.get("download_button") if b.label.startswith("Download the whole ranking")][0]
+    assert "5 sites" in button.label
 
 
 def test_filters_and_excel(monkeypatch, tiny_file):
