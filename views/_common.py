@@ -219,7 +219,7 @@ def download_bytes(tables, fmt: str = ".xlsx", *, labels=None, admin_units=None)
 
     labelled = {name: words(frame) for name, frame in frames.items()}
     return table_bytes(labelled if isinstance(tables, dict) else labelled["table"], fmt, lang=language,
-                       labels=labels or column_label,
+                       labels=labels or (lambda name, lg: column_label(name, lg) if column_label(name, lg) != name else None),
                        watermark=watermark_text(current_user(), lang=language))
 
 

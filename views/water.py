@@ -72,16 +72,26 @@ def _filters(sites: pd.DataFrame, ds) -> tuple[pd.DataFrame, int]:
     return out, top
 
 
-def ranked_table(sites: pd.DataFrame, top: int) -> pd.DataFrame:
-    """The ``top`` riskiest of ``sites`` with the list's columns, headers in the UI language."""
+def ranked_rows(sites: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The ``top`` riskiest of ``sites`` with the list's columns (identifiers: for downloads)."""
     table = sites.sort_values("risk_rank").head(top)[[c for c in TABLE_COLUMNS if c in sites]].copy()
     table["risk"] = table["risk"].round(3)
+    return pd.DataFrame(table)
+
+
+def ranked_table(sites: pd.DataFrame, top: int) -> pd.DataFrame:
+    """:func:`ranked_rows` for the screen: values and headers in the UI language (渠道, not canal)."""
+    from geo.store.labels import label_values
+
+    table = ranked_rows(sites, top)
+    for col in table.columns:
+        table[col] = label_values(table[col], lang(), col)
     return table.rename(columns={c: column_text(c) for c in table.columns})
 
 
 def excel_bytes(table: pd.DataFrame) -> bytes:
-    """The table as an .xlsx download (the one table writer: no formulas, watermarked)."""
-    return _common.download_bytes({"water_sites": table}, ".xlsx")
+    """:func:`ranked_rows` as an .xlsx download (the one table writer: labelled, watermarked)."""
+    return _common.download_bytes({tr("水域点位", "water_sites"): table}, ".xlsx")
 
 
 def _site_id_from_click(clicked) -> str | None:
@@ -213,7 +223,7 @@ def render() -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     _common.download_button(tr(f"下载完整排名（Excel，{len(shown):,} 个点位）",
                                f"Download the whole ranking (Excel, {len(shown):,} sites)"),
-                            excel_bytes(ranked_table(shown, len(shown))), "water_sites.xlsx",
+                            excel_bytes(ranked_rows(shown, len(shown))), "water_sites.xlsx",
                             key="water_excel", what="water ranking")
 
     st.subheader(tr("点位详情", "Site details"))
