@@ -262,6 +262,53 @@ def sidebar() -> None:
                       "AMap tiles are in GCJ-02: overlays are shifted to match."))
 
 
+def relabel_widgets() -> None:
+    """After a language switch, give every widget its value again (the language radio's ``on_change``).
+
+    Streamlit keeps a radio's or dropdown's choice in the browser as the *shown* text of the option
+    (中文); once the words change to English that text matches no option and the radio shows
+    nothing chosen. Setting each kept value again makes Streamlit send it in the new words.
+    Widgets whose value cannot be set (buttons, uploads) are left as they are.
+    """
+    from streamlit.errors import StreamlitAPIException
+
+    def choice(value) -> bool:  # what a radio, dropdown or multiselect holds (option keys); not a
+        # button's bool, a number or a date (shown the same in both languages)
+        if isinstance(value, list | tuple):
+            return all(isinstance(v, str) for v in value)
+        return isinstance(value, str)
+
+    for key in list(st.session_state.keys()):
+        if key == "lang" or str(key).startswith(("_", "$$")):
+            continue
+        try:
+            value = st.session_state[key]
+            if choice(value):
+                st.session_state[key] = value
+        except (StreamlitAPIException, KeyError):
+            continue
+
+
+def widget_words() -> None:
+    """Streamlit's own words of the upload widget in the UI language (Streamlit has no Chinese).
+
+    The button's "Upload" and the "50MB per file" line are replaced by CSS (the text nodes are
+    hidden, the Chinese shown in their place); ``app.py`` calls this on every run.
+    """
+    if lang() != "zh":
+        return
+    limit = int(st.get_option("server.maxUploadSize") or settings.max_upload_mb)
+    limit = min(limit, int(settings.max_upload_mb))
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(f"""<style>
+{zone} button [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+{zone} button [data-testid="stMarkdownContainer"] p::after {{ content: "选择文件"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{
+  content: "可将文件拖放到此处 · 每个文件不超过 {limit} MB"; font-size: 0.875rem; }}
+</style>""")
+
+
 @st.cache_resource(show_spinner=False)
 def app_icon():
     """The browser-tab icon, drawn here (a ``:material/…:`` icon would be fetched from Google)."""

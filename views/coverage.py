@@ -244,7 +244,7 @@ def _map(ds, table, areas, gaps, level: str, health: dict | None = None) -> None
 
         groups.append(cov_layers.proposed_layer(_common.role_result("proposed_stations", stored[1].proposed),
                                                 lang=language, names=place_names(ds["admin_units"])))
-    sections = [(tr("村", "Villages"), cov_layers.legend_items(language))]
+    sections = [(tr("覆盖率（村）", "Covered share (villages)"), cov_layers.legend_items(language))]
     if health is not None and len(health["features"]):
         from layers.road_health import legend_items as health_legend
         from layers.road_health import road_health_layer
@@ -252,7 +252,8 @@ def _map(ds, table, areas, gaps, level: str, health: dict | None = None) -> None
         groups.append(road_health_layer(health["features"], lang=language, show=False))
         sections.append((label("road_health", language), health_legend(language)))
     m = _common.base_map(ds)
-    Legend(tr("覆盖率", "Covered share"), sections).add_to(m)
+    sections.insert(1, (cov_layers.text("density", language), cov_layers.density_legend_items(lv_gaps, language)))
+    Legend(tr("图例", "Legend"), sections).add_to(m)
     _common.show_map(m, groups, key="coverage_map", height=560)
 
 
