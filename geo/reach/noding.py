@@ -109,7 +109,8 @@ def node_lines(
     moved_total = 0
     original = coords.copy()
     if tolerance > 0 and movable.any():
-        coords, m1 = _join_ends(coords, first, last, movable, tolerance, precision)
+        coords, m1 = _join_ends(coords, first, last, movable, tolerance, precision,
+                                shapely.length(lines))
         lines = _rebuild(lines, coords, original, line_idx, n)
         loose = np.concatenate([movable, movable]) & ~_joined_ends(coords, line_idx, first, last,
                                                                    precision)
@@ -167,8 +168,11 @@ def _empty_insert() -> tuple[np.ndarray, np.ndarray]:
     return np.empty(0, dtype=np.int64), np.empty((0, 2))
 
 
-def _join_ends(coords, first, last, movable, tolerance, precision) -> tuple[np.ndarray, int]:
+def _join_ends(coords, first, last, movable, tolerance, precision, length) -> tuple[np.ndarray, int]:
     """End points within ``tolerance`` of each other meet at one of them (per cluster).
+
+    A line's own two ends meet too when it is longer than twice the tolerance (a ring road drawn
+    nearly closed), not when it is a stub shorter than that (it would vanish).
 
     End points at one position (a junction drawn with shared ends) are one place; only places
     closer than the tolerance but apart are paired (a KD-tree), so a fully noded layer costs one
@@ -189,7 +193,9 @@ def _join_ends(coords, first, last, movable, tolerance, precision) -> tuple[np.n
     only_line = np.where(count == 1, end_line[pos], -1)
     pairs = cKDTree(coords[end_v[pos]]).query_pairs(tolerance, output_type="ndarray")
     a, b = pairs[:, 0], pairs[:, 1]
-    keep = ((only_line[a] < 0) | (only_line[a] != only_line[b])) & (any_movable[a] | any_movable[b])
+    own = (only_line[a] >= 0) & (only_line[a] == only_line[b])
+    stub = own & (length[np.maximum(only_line[a], 0)] <= 2 * tolerance)
+    keep = ~stub & (any_movable[a] | any_movable[b])
     a, b = a[keep], b[keep]
     if not len(a):
         return coords, 0
