@@ -109,11 +109,14 @@ def node_lines(
     moved_total = 0
     original = coords.copy()
     if tolerance > 0 and movable.any():
-        coords, m1 = _join_ends(coords, first, last, movable, tolerance, precision,
+        # one place per vertex position (as build_network's nodes), shared by both steps
+        _, place = np.unique(_keys(coords, precision), return_inverse=True)
+        place = place.ravel()
+        joined = _joined_ends(place, first, last)
+        coords, m1 = _join_ends(coords, place, first, last, movable, tolerance, precision,
                                 shapely.length(lines))
         lines = _rebuild(lines, coords, original, line_idx, n)
-        loose = np.concatenate([movable, movable]) & ~_joined_ends(coords, line_idx, first, last,
-                                                                   precision)
+        loose = np.concatenate([movable, movable]) & ~joined
         coords, ins, m2 = _ends_on_lines(lines, coords, first, last, loose, tolerance, precision)
         moved_total = m1 + m2
     else:
@@ -149,26 +152,27 @@ def _keys(xy: np.ndarray, precision: float) -> np.ndarray:
     return np.unique(k, axis=0, return_inverse=True)[1].ravel()
 
 
-def _joined_ends(coords, line_idx, first, last, precision) -> np.ndarray:
+def _joined_ends(place, first, last) -> np.ndarray:
     """Per end point (first ends, then last ends): whether it already is a junction drawn with
     shared vertices (an interior vertex of a road, or the end of three or more roads): nothing to
-    join there. A dangling end, or two roads continuing each other, may still end on a third."""
-    _, inv = np.unique(_keys(coords, precision), return_inverse=True)
-    inv = inv.ravel()
-    is_end = np.zeros(len(coords), dtype=bool)
+    join there. A dangling end, or two roads continuing each other, may still end on a third.
+
+    ``place``: the position (node) of each vertex."""
+    m = int(place.max()) + 1
+    is_end = np.zeros(len(place), dtype=bool)
     is_end[first] = True
     is_end[last] = True
-    inner = np.bincount(inv[~is_end], minlength=inv.max() + 1)
-    ends = np.concatenate([first, last])
-    count = np.bincount(inv[ends], minlength=inv.max() + 1)
-    return (inner[inv[ends]] > 0) | (count[inv[ends]] >= 3)
+    inner = np.bincount(place[~is_end], minlength=m)
+    ends = place[np.concatenate([first, last])]
+    count = np.bincount(ends, minlength=m)
+    return (inner[ends] > 0) | (count[ends] >= 3)
 
 
 def _empty_insert() -> tuple[np.ndarray, np.ndarray]:
     return np.empty(0, dtype=np.int64), np.empty((0, 2))
 
 
-def _join_ends(coords, first, last, movable, tolerance, precision, length) -> tuple[np.ndarray, int]:
+def _join_ends(coords, place, first, last, movable, tolerance, precision, length) -> tuple[np.ndarray, int]:
     """End points within ``tolerance`` of each other meet at one of them (per cluster).
 
     A line's own two ends meet too when it is longer than twice the tolerance (a ring road drawn
@@ -182,14 +186,18 @@ def _join_ends(coords, first, last, movable, tolerance, precision, length) -> tu
     end_v = np.concatenate([first, last])  # vertex index of each end point
     end_line = np.concatenate([np.arange(n), np.arange(n)])
     end_movable = np.concatenate([movable, movable])
-    _, pos, inv, count = np.unique(_keys(coords[end_v], precision), return_index=True,
-                                   return_inverse=True, return_counts=True)
-    inv = inv.ravel()
-    m = len(pos)
-    any_movable = np.zeros(m, dtype=bool)
-    np.logical_or.at(any_movable, inv, end_movable)
-    fixed = np.zeros(m, dtype=bool)  # a place holding an end that must not move (OSM)
-    np.logical_or.at(fixed, inv, ~end_movable)
+    # the places of the end points, numbered 0..m-1 (no sort: a lookup table over all places)
+    end_place = place[end_v]
+    present = np.zeros(int(place.max()) + 1, dtype=bool)
+    present[end_place] = True
+    number = np.cumsum(present) - 1
+    inv = number[end_place]
+    m = int(present.sum())
+    pos = np.empty(m, dtype=np.int64)
+    pos[inv[::-1]] = np.arange(len(inv))[::-1]  # the first end point at each place
+    count = np.bincount(inv, minlength=m)
+    any_movable = np.bincount(inv, weights=end_movable, minlength=m) > 0
+    fixed = np.bincount(inv, weights=~end_movable, minlength=m) > 0  # holds an end that must not move (OSM)
     only_line = np.where(count == 1, end_line[pos], -1)
     pairs = cKDTree(coords[end_v[pos]]).query_pairs(tolerance, output_type="ndarray")
     a, b = pairs[:, 0], pairs[:, 1]
