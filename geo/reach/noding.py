@@ -229,23 +229,21 @@ def _ends_on_lines(lines, coords, first, last, loose, tolerance, precision):
 
     ``loose``: per end point (first ends, then last ends) whether to look for a line to join.
     """
-    n = len(first)
-    end_v = np.concatenate([first, last])
-    end_line = np.concatenate([np.arange(n), np.arange(n)])
-    end_v, end_line = end_v[loose], end_line[loose]
+    end_v = np.concatenate([first, last])[loose]
     if not len(end_v):
         return coords, _empty_insert(), 0
-    xy0 = coords[end_v]
+    # one query per place: the ends at one position (two roads continuing each other) share it;
+    # a line with an end at the place is never joined there (that excludes the ends' own lines)
+    _, at, grp = np.unique(_keys(coords[end_v], precision), return_index=True, return_inverse=True)
+    grp = grp.ravel()
+    xy0 = coords[end_v[at]]
     tree = shapely.STRtree(lines)
-    # bounding boxes first; exact distances only to the lines left (not its own, not met at an end)
+    # bounding boxes first; exact distances only to the lines left
     boxes = shapely.box(xy0[:, 0] - tolerance, xy0[:, 1] - tolerance, xy0[:, 0] + tolerance,
                         xy0[:, 1] + tolerance)
     p, j = tree.query(boxes)
-    keep = end_line[p] != j
-    p, j = p[keep], j[keep]
     if len(p):
-        # not when the point already is one of that line's end points (joined ends meet there)
-        xy = coords[end_v[p]]
+        xy = xy0[p]
         at_end = (np.hypot(*(xy - coords[first[j]]).T) <= precision) | (
             np.hypot(*(xy - coords[last[j]]).T) <= precision)
         p, j = p[~at_end], j[~at_end]
@@ -257,15 +255,20 @@ def _ends_on_lines(lines, coords, first, last, loose, tolerance, precision):
     p, j, d, pts = p[near], j[near], d[near], pts[near]
     if not len(p):
         return coords, _empty_insert(), 0
-    order = np.lexsort((j, d, p))  # per point: the nearest line, then the lowest index
+    order = np.lexsort((j, d, p))  # per place: the nearest line, then the lowest index
     p, j, d, pts = p[order], j[order], d[order], pts[order]
     head = np.r_[True, p[1:] != p[:-1]]
     p, j, d, pts = p[head], j[head], d[head], pts[head]
     t = shapely.line_locate_point(lines[j], pts)
     q = shapely.get_coordinates(shapely.line_interpolate_point(lines[j], t))
+    target = np.full((len(xy0), 2), np.nan)
+    target[p] = q
+    dist = np.full(len(xy0), np.nan)
+    dist[p] = d
+    hit = ~np.isnan(dist[grp])
     out = coords.copy()
-    out[end_v[p]] = q
-    return out, (j.astype(np.int64), q), int((d > precision).sum())
+    out[end_v[hit]] = target[grp[hit]]
+    return out, (j.astype(np.int64), q), int((dist[grp[hit]] > precision).sum())
 
 
 def _crossings(lines, planar: np.ndarray, layers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
