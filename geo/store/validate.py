@@ -443,7 +443,7 @@ def _code_problems(layer: str, frame: pd.DataFrame, dataset: Dataset | None) -> 
             county_check(idx, "code", str(value))
             if level == "county":
                 continue  # a county's parent (a city or province) is not checked
-            parent = codes.parent_of(str(value))
+            parent = codes.parent_of(str(value)) or ""
             if pd.isna(parents[idx]):
                 fill[idx] = parent  # the parent follows from the code
             elif parents[idx] != parent:
