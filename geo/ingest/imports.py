@@ -254,8 +254,8 @@ def map_values(frame: pd.DataFrame, layer: str, mapping: hdr.Mapping,
             miss = text.map(lambda v, t=table: any(
                 hdr.normalize_value(p) not in t for p in _MULTI_SPLIT.split(v) if p.strip()))
         else:
-            keys = text.map(hdr.normalize_value)
-            found = keys.map(table)
+            uniq = {v: table.get(hdr.normalize_value(v)) for v in set(text)}
+            found = pd.Series([uniq[v] for v in text], index=text.index, dtype="object")
             mapped = found.where(found.notna(), text).astype("string")
             miss = found.isna() & (text != "")
         out[col.name] = mapped
