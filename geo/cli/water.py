@@ -7,6 +7,7 @@ import json
 import click
 
 from geo.cli._main import open_dataset, role_result, site_group
+from geo.cli.cluster import cluster_options, partitioned, run_partitioned
 
 
 def register(group: click.Group) -> None:
@@ -15,8 +16,9 @@ def register(group: click.Group) -> None:
 
 
 @click.command()
-@click.argument("dataset", type=click.Path(dir_okay=False))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result GeoPackage to write.")
+@click.argument("dataset", type=click.Path())
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="Result GeoPackage to write (a folder of county results with --workers).")
 @click.option("--max-length", type=click.FloatRange(min=1), default=None,
               help="Longest site in metres (default: settings.site_max_length_m, 500).")
 @click.option("--band", type=click.FloatRange(min=1), default=None,
@@ -26,20 +28,26 @@ def register(group: click.Group) -> None:
 @click.option("--top", default=10, show_default=True, type=click.IntRange(min=0),
               help="How many of the riskiest sites to print.")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+@cluster_options
 def water(dataset: str, out: str, max_length: float | None, band: float | None, hexagons: bool,
-          top: int, as_json: bool) -> None:
+          top: int, as_json: bool, workers: int | None, scheduler: str | None, halo: float) -> None:
     """Cut the waters of DATASET into sites, check their kits, rank them by drowning risk and
-    find hot spots; write layer ``water_sites`` (and ``risk_hexagons``) to OUT."""
+    find hot spots; write layer ``water_sites`` (and ``risk_hexagons``) to OUT.
+
+    DATASET may hold many counties (or be a folder of county GeoPackages): with ``--workers N``
+    or ``--scheduler`` each county is one task and OUT a folder of county results."""
+    from geo.distributed.tasks import water_layers
     from geo.privacy.disclosure import MARK, figure
     from geo.store.dataset import write_layers
-    from geo.water.hotspots import risk_to_hexagons
-    from geo.water.pipeline import USED_LAYERS, water_sites
+    from geo.water.pipeline import USED_LAYERS
 
+    options: dict = {"max_length": max_length, "band": band, "hexagons": hexagons}
+    if partitioned(dataset, workers, scheduler):
+        run_partitioned("water", dataset, out, options, workers=workers, scheduler=scheduler,
+                        halo=halo, as_json=as_json)
+        return
     ds = open_dataset(dataset, analysis=True, layers=USED_LAYERS)
-    full = water_sites(ds, max_length=max_length, band=band)
-    layers = {"water_sites": full}
-    if hexagons:
-        layers["risk_hexagons"] = risk_to_hexagons(full)
+    layers = water_layers(ds, **options)
     layers = role_result(dataset, "water", layers, ds)  # what the CLI user's role may see
     sites = layers["water_sites"]
     write_layers(out, layers)

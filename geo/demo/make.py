@@ -79,7 +79,7 @@ def _county_codes(n: int) -> tuple[list[str], list[str]]:
     return codes, parents
 
 
-def make_demo(*, seed: int = 7, scale: float = 1.0) -> Dataset:
+def make_demo(*, seed: int = 7, scale: float = 1.0, counties: int | None = None) -> Dataset:
     """Generate the synthetic demo dataset.
 
     Parameters
@@ -89,6 +89,10 @@ def make_demo(*, seed: int = 7, scale: float = 1.0) -> Dataset:
     scale
         Area factor: 1 is one standard county; 0.1 a small one (tests); 50 a province-size
         instance of 50 counties (benchmarks). Between 0.01 and 1000.
+    counties
+        Number of counties sharing that area (default: 1 below scale 1.5, else
+        ``round(scale)``); e.g. ``scale=0.3, counties=3`` is a small three-county province
+        for tests of multi-county runs.
 
     Returns
     -------
@@ -99,7 +103,9 @@ def make_demo(*, seed: int = 7, scale: float = 1.0) -> Dataset:
     if not (0.01 <= scale <= MAX_SCALE) or not np.isfinite(scale):
         raise SettingsError(f"demo scale must be between 0.01 and {MAX_SCALE:g}, not {scale!r}")
     t0 = time.perf_counter()
-    n_counties = 1 if scale < 1.5 else int(round(scale))
+    n_counties = (1 if scale < 1.5 else int(round(scale))) if counties is None else int(counties)
+    if n_counties < 1:
+        raise SettingsError(f"demo counties must be at least 1, not {counties!r}")
     area = _county.STANDARD["area_m2"] * scale / n_counties
     ss = np.random.SeedSequence([int(seed), 20261101])
     region_ss, *county_ss = ss.spawn(n_counties + 1)
@@ -117,15 +123,15 @@ def make_demo(*, seed: int = 7, scale: float = 1.0) -> Dataset:
     # size each county by its share of the region, so the whole has ``scale`` standard counties
     areas = np.array([o.area for o in outlines])
     factors = scale * areas / areas.sum()
-    counties = []
+    made = []
     for k in range(n_counties):
         report("demo: counties", k, n_counties)
         crng = np.random.default_rng(county_ss[k])
-        counties.append(_county.make_county(crng, outlines[k], gates[k], rivers,
+        made.append(_county.make_county(crng, outlines[k], gates[k], rivers,
                                                  river_names, codes[k], names[k], parents[k],
                                                  af=float(factors[k])))
     report("demo: counties", n_counties, n_counties)
-    ds = _assemble(np.random.default_rng(ss.spawn(1)[0]), counties)
+    ds = _assemble(np.random.default_rng(ss.spawn(1)[0]), made)
     ds.settings.update({
         "demo": "synthetic: no real person or place",
         # county codes of the synthetic form (geo.store.codes.is_synthetic_county): 341199, 34CCNN

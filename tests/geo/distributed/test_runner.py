@@ -1,0 +1,107 @@
+"""County tasks: a Dask run of 2 worker processes equals the run in one process; a broken
+county fails alone; a re-run computes only the failed and changed counties."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pandas as pd
+import pyogrio
+import pytest
+
+from geo.distributed.partitions import partitions, read_partition
+from geo.distributed.runner import REPORT, run_counties
+from geo.store.dataset import list_layers, write_dataset
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as c:
+        yield c
+
+
+def _same_results(a, b):
+    files = sorted(p.name for p in a.glob("*.gpkg"))
+    assert files and files == sorted(p.name for p in b.glob("*.gpkg"))
+    for name in files:
+        layers = list_layers(a / name)
+        assert layers == list_layers(b / name)
+        for layer in layers:
+            fa = pyogrio.read_dataframe(a / name, layer=layer)
+            fb = pyogrio.read_dataframe(b / name, layer=layer)
+            assert len(fa) == len(fb)
+            pd.testing.assert_frame_equal(fa, fb, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("task", ["water", "coverage"])
+def test_two_workers_equal_one_process(task, province_path, tmp_path, client):
+    one = run_counties(task, province_path, tmp_path / "one", workers=0)
+    two = run_counties(task, province_path, tmp_path / "two", client=client)
+    assert one.by_status() == two.by_status() == {"done": 3, "unchanged": 0, "failed": 0}
+    assert len({c.worker for c in two.counties}) == 2  # both worker processes took counties
+    assert [c.rows for c in one.counties] == [c.rows for c in two.counties]
+    assert all(n > 0 for c in one.counties for n in c.rows.values()) or task == "coverage"
+    _same_results(tmp_path / "one", tmp_path / "two")
+    report = json.loads((tmp_path / "two" / REPORT).read_text(encoding="utf-8"))
+    assert [c["code"] for c in report["counties"]] == [p.code for p in partitions(province_path)]
+
+
+def test_a_county_equals_its_own_file_run(province_path, tmp_path):
+    """A county's result is the analysis of that county alone (as `childsafe water county.gpkg`)."""
+    from geo.distributed.tasks import water_layers
+
+    part = partitions(province_path)[0]
+    run_counties("water", province_path, tmp_path / "run", workers=0, codes=[part.code])
+    alone = water_layers(read_partition(part))["water_sites"]
+    got = pyogrio.read_dataframe(tmp_path / "run" / f"{part.code}.gpkg", layer="water_sites")
+    assert list(got["site_id"]) == list(alone["site_id"])
+    assert (got["county_code"] == part.code).all()
+    pd.testing.assert_series_equal(got["risk"], alone["risk"].reset_index(drop=True), rtol=1e-9,
+                                   check_names=False)
+
+
+def test_broken_county_fails_alone_and_rerun_computes_only_what_changed(province_path, tmp_path, client):
+    parts = partitions(province_path)
+    folder = tmp_path / "counties"
+    for p in parts:
+        write_dataset(read_partition(p), folder / f"{p.code}.gpkg")
+    broken = folder / f"{parts[1].code}.gpkg"
+    good_bytes = broken.read_bytes()
+    # the county's households lose their village codes' column: its data cannot be used
+    import sqlite3
+
+    con = sqlite3.connect(broken)
+    con.execute("ALTER TABLE households DROP COLUMN caregiver")
+    con.commit()
+    con.close()
+    out = tmp_path / "out"
+    run = run_counties("water", folder, out, client=client)
+    status = {c.code: c.status for c in run.counties}
+    assert status == {parts[0].code: "done", parts[1].code: "failed", parts[2].code: "done"}
+    reason = run.failed[0].reason
+    assert "caregiver" in reason and "Traceback" not in reason
+    assert not (out / f"{parts[1].code}.gpkg").exists()
+    assert (out / f"{parts[0].code}.gpkg").exists() and (out / f"{parts[2].code}.gpkg").exists()
+
+    # fixed: only that county is computed again
+    broken.write_bytes(good_bytes)
+    run = run_counties("water", folder, out, workers=0)
+    assert {c.code: c.status for c in run.counties} == {
+        parts[0].code: "unchanged", parts[1].code: "done", parts[2].code: "unchanged"}
+    assert run.counties[0].rows  # kept from the first run
+
+    # one county's data changes (a kit removed): only it is computed again
+    ds = read_partition(partitions(folder)[2])
+    ds["safety_kits"] = ds["safety_kits"].iloc[1:]
+    write_dataset(ds, folder / f"{parts[2].code}.gpkg")
+    run = run_counties("water", folder, out, workers=0)
+    assert [c.status for c in run.counties] == ["unchanged", "unchanged", "done"]
+    # other options: everything again
+    run = run_counties("water", folder, out, {"band": 800.0}, workers=0)
+    assert [c.status for c in run.counties] == ["done"] * 3
