@@ -39,8 +39,51 @@ def run_partitioned(task: str, dataset: str, out: str, options: dict, *, workers
 
     Exits with status 1 when a county failed (the others are written).
     """
+    from geo.distributed.runner import run_counties
+
+    user, announce = _prepare(dataset, out, as_json)
+    run = run_counties(task, dataset, out, options, workers=workers, scheduler=scheduler,
+                       halo_m=halo, user=user, announce=announce)
+    _print(run, as_json)
+    if run.failed:
+        raise SystemExit(1)
+
+
+def run_budget(kind: str, dataset: str, out: str, budget: int, options: dict, *,
+               workers: int | None, scheduler: str | None, halo: float, as_json: bool) -> None:
+    """Share ``budget`` new stations/kits between the counties of ``dataset`` (exactly)."""
+    from geo.distributed.budget import shared_budget
+
+    user, announce = _prepare(dataset, out, as_json)
+    res = shared_budget(kind, dataset, out, budget, options, workers=workers, scheduler=scheduler,
+                        halo_m=halo, user=user, announce=announce)
+    table = res.allocation
+    if as_json:
+        click.echo(json.dumps({
+            "out": res.sites.out, "budget": budget, "exact": res.exact,
+            "allocated": int(table["new"].sum()),
+            "value_before": round(float(table["value_before"].sum()), 6),
+            "value_after": round(float(table["value_after"].sum()), 6),
+            "counties": {r.county_code: int(r.new) for r in table.itertuples()},
+            "failed_counties": {c.code: c.reason for c in res.curves.failed + res.sites.failed},
+        }, ensure_ascii=False))
+    else:
+        what = "children covered" if kind == "stations" else "drowning risk removed"
+        click.echo(f"shared {int(table['new'].sum())} of {budget} new {kind} between "
+                   f"{len(table)} counties ({'exact' if res.exact else 'not proven optimal'}); "
+                   f"{what}: {table['value_before'].sum():,.1f} -> {table['value_after'].sum():,.1f}")
+        for r in table[table["new"] > 0].itertuples():
+            click.echo(f"  {r.county_code} {r.name:<10} +{r.new:<3} {r.value_before:,.1f} -> {r.value_after:,.1f}")
+        _print(res.sites, False)
+        for c in res.curves.failed:
+            click.echo(f"  FAILED {c.code} {c.name} (curve): {c.reason}")
+    if res.curves.failed or res.sites.failed:
+        raise SystemExit(1)
+
+
+def _prepare(dataset: str, out: str, as_json: bool):
+    """The CLI user of a county-by-county run, and the announcer of the dashboard link."""
     from geo.cli.users import cli_user
-    from geo.distributed.runner import REPORT, run_counties
 
     if Path(out).suffix.lower() == ".gpkg":
         raise SettingsError(f"分县运行的 --out 须为文件夹（不是 .gpkg 文件）/ a county-by-county run "
@@ -48,14 +91,17 @@ def run_partitioned(task: str, dataset: str, out: str, options: dict, *, workers
     if Path(dataset).is_dir() and _signed_in():
         raise SettingsError("县文件夹暂不支持 --user 登录 / signing in (--user) is not supported on "
                             "a folder of counties yet; run as the local operator")
-    user = cli_user(dataset)
 
     def announce(line: str) -> None:
         if not as_json:
             click.echo(line, err=True)
 
-    run = run_counties(task, dataset, out, options, workers=workers, scheduler=scheduler,
-                       halo_m=halo, user=user, announce=announce)
+    return cli_user(dataset), announce
+
+
+def _print(run, as_json: bool) -> None:
+    from geo.distributed.runner import REPORT
+
     status = run.by_status()
     if as_json:
         click.echo(json.dumps({
@@ -72,8 +118,6 @@ def run_partitioned(task: str, dataset: str, out: str, options: dict, *, workers
         for c in run.failed:
             click.echo(f"  FAILED {c.code} {c.name}: {c.reason}")
         click.echo(f"run report {Path(run.out) / REPORT}")
-    if run.failed:
-        raise SystemExit(1)
 
 
 def _signed_in() -> bool:

@@ -7,7 +7,7 @@ import json
 import click
 
 from geo.cli._main import open_dataset, role_result, site_group
-from geo.cli.cluster import cluster_options, partitioned, run_partitioned
+from geo.cli.cluster import cluster_options, partitioned, run_budget, run_partitioned
 from geo.distributed.tasks import COVERAGE_LAYERS as _USED_LAYERS  # what coverage and siting read
 from geo.privacy.disclosure import scope_totals
 
@@ -113,21 +113,41 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
               help="exact: MILP (HiGHS); greedy: fast with its gap to the LP bound; auto: by size.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
               help="Seconds for the exact solver (default: settings.siting_time_limit_s).")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result GeoPackage to write.")
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="Result GeoPackage to write (a folder of county results with --workers).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+@click.option("--province-new", "province_new", type=click.IntRange(min=1), default=None,
+              help="County by county: share this many new stations between all counties, "
+                   "exactly, from each county's marginal-gain curve (instead of --new per county).")
+@cluster_options
 def stations(dataset: str, level: str, new: int | None, target: float | None, candidates: str | None,
              radius: float | None, metric: str | None, capacity: float | None, method: str,
-             time_limit: float | None, out: str, as_json: bool) -> None:
+             time_limit: float | None, out: str, as_json: bool, province_new: int | None,
+             workers: int | None, scheduler: str | None, halo: float) -> None:
     """Choose sites for new stations of LEVEL in DATASET (--new K or --target SHARE); write
-    layer ``proposed_stations`` (order, children_newly_covered) to OUT."""
+    layer ``proposed_stations`` (order, children_newly_covered) to OUT.
+
+    County by county (``--workers``/``--scheduler``, or DATASET a folder): --new K per county,
+    or --province-new K shared between the counties."""
     from geo.reach.siting import read_candidates, site_stations
     from geo.store.dataset import write_layers
     from geo.store.errors import SettingsError
 
-    if (new is None) == (target is None):
-        raise click.UsageError("give exactly one of --new K or --target SHARE")
+    if [new, target, province_new].count(None) != 2:
+        raise click.UsageError("give exactly one of --new K, --target SHARE or --province-new K")
     if capacity is not None and new is None:
         raise SettingsError("--capacity works with --new")
+    options: dict = {"level": level, "candidates": str(candidates) if candidates else None,
+                     "radius": radius, "metric": metric, "method": method, "time_limit": time_limit}
+    if province_new is not None:
+        run_budget("stations", dataset, out, province_new, options, workers=workers,
+                   scheduler=scheduler, halo=halo, as_json=as_json)
+        return
+    if partitioned(dataset, workers, scheduler):
+        run_partitioned("site_stations", dataset, out,
+                        {**options, "new": new, "target": target, "capacity": capacity},
+                        workers=workers, scheduler=scheduler, halo=halo, as_json=as_json)
+        return
     ds = open_dataset(dataset, analysis=True, layers=_USED_LAYERS)
     cand = read_candidates(candidates) if candidates else None
     res = site_stations(ds, level=level, new=new, target=target,

@@ -7,7 +7,7 @@ import json
 import click
 
 from geo.cli._main import open_dataset, role_result, site_group
-from geo.cli.cluster import cluster_options, partitioned, run_partitioned
+from geo.cli.cluster import cluster_options, partitioned, run_budget, run_partitioned
 
 
 def register(group: click.Group) -> None:
@@ -78,24 +78,43 @@ def water(dataset: str, out: str, max_length: float | None, band: float | None, 
 
 
 @click.command(name="kits")
-@click.argument("dataset", type=click.Path(dir_okay=False))
-@click.option("--new", "new", required=True, type=click.IntRange(min=0), help="Number of new kits.")
+@click.argument("dataset", type=click.Path())
+@click.option("--new", "new", type=click.IntRange(min=0), default=None,
+              help="Number of new kits (per county when county by county).")
+@click.option("--province-new", "province_new", type=click.IntRange(min=1), default=None,
+              help="County by county: share this many new kits between all counties, exactly, "
+                   "from each county's marginal-gain curve.")
 @click.option("--barriers", default=0, show_default=True, type=click.IntRange(min=0),
               help="Number of new barriers, chosen after the kits.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result GeoPackage to write.")
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="Result GeoPackage to write (a folder of county results with --workers).")
 @click.option("--method", type=click.Choice(["auto", "exact", "greedy"]), default="auto", show_default=True,
               help="exact: MILP (HiGHS); greedy: fast with its gap to the LP bound; auto: by size.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
               help="Seconds for the exact solver (default: settings.siting_time_limit_s).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
-def kits(dataset: str, new: int, barriers: int, out: str, method: str, time_limit: float | None,
-         as_json: bool) -> None:
+@cluster_options
+def kits(dataset: str, new: int | None, province_new: int | None, barriers: int, out: str,
+         method: str, time_limit: float | None, as_json: bool, workers: int | None,
+         scheduler: str | None, halo: float) -> None:
     """Choose the sites of DATASET where NEW complete kits lower drowning risk the most;
     write layer ``proposed_kits`` (site_id, order, risk_reduced) to OUT."""
     from geo.store.dataset import write_layers
     from geo.water.kitplacement import place_kits
     from geo.water.pipeline import USED_LAYERS, water_sites
 
+    if (new is None) == (province_new is None):
+        raise click.UsageError("give exactly one of --new K or --province-new K")
+    options: dict = {"method": method, "time_limit": time_limit}
+    if province_new is not None:
+        run_budget("kits", dataset, out, province_new, {**options, "barriers": barriers},
+                   workers=workers, scheduler=scheduler, halo=halo, as_json=as_json)
+        return
+    if partitioned(dataset, workers, scheduler):
+        run_partitioned("site_kits", dataset, out, {**options, "new": new, "barriers": barriers},
+                        workers=workers, scheduler=scheduler, halo=halo, as_json=as_json)
+        return
+    assert new is not None
     ds = open_dataset(dataset, analysis=True, layers=USED_LAYERS)
     sites = water_sites(ds)
     plan = place_kits(sites, new, barriers=barriers, method=method, time_limit=time_limit)

@@ -3,6 +3,8 @@
 Modules, and the public functions a caller starts from:
 
 - ``partitions``: ``partitions``, ``read_partition``, ``outside_counties``, ``Partition``
-- ``tasks``: ``water_layers``, ``coverage_layers``, ``release``, ``TASKS``
+- ``tasks``: ``water_layers``, ``coverage_layers``, ``station_layers``, ``kit_layers``,
+  ``visit_layers``, ``staffing_layers``, ``release``, ``TASKS``
 - ``runner``: ``run_counties``, ``county_task``, ``dask_client``, ``dataset_hash``, ``RunReport``
+- ``budget``: ``shared_budget``, ``allocate``, ``read_curve``
 """

@@ -31,7 +31,7 @@ import shapely
 
 from geo import __version__
 from geo.distributed.partitions import Partition, partitions, read_partition
-from geo.distributed.tasks import TASKS, release
+from geo.distributed.tasks import TABLES, TASKS, release
 from geo.store.dataset import Dataset, write_layers
 from geo.store.errors import ChildSafeError, SettingsError
 from geo.store.progress import report
@@ -125,7 +125,7 @@ def county_task(task_name: str, part: Partition, out_dir: str, options: Mapping,
     t0 = time.perf_counter()
     res = CountyResult(part.code, part.name, "failed", worker=f"{socket.gethostname()}:{os.getpid()}")
     task = TASKS[task_name]
-    out = Path(out_dir) / f"{part.code}.gpkg"
+    out = Path(out_dir) / f"{part.code}{'.csv' if task_name in TABLES else '.gpkg'}"
     try:
         ds = read_partition(part, layers=task.layers, halo_m=halo_m, others=others)
         res.key = hashlib.sha256(json.dumps(
@@ -141,7 +141,10 @@ def county_task(task_name: str, part: Partition, out_dir: str, options: Mapping,
             layers = release(user, task, task.run(ds, **options), ds)
             layers = {k: v.assign(county_code=part.code) if "county_code" not in v.columns else v
                       for k, v in layers.items()}
-            write_layers(out, layers)
+            if task_name in TABLES:
+                _write_table(out, layers, TABLES[task_name](), user)
+            else:
+                write_layers(out, layers)
             res.status, res.out = "done", str(out)
             res.rows = {k: int(len(v)) for k, v in layers.items()}
     except ChildSafeError as exc:
@@ -152,6 +155,16 @@ def county_task(task_name: str, part: Partition, out_dir: str, options: Mapping,
     res.seconds = round(time.perf_counter() - t0, 3)
     res.peak_mb = round(_peak_mb(), 1)
     return res
+
+
+def _write_table(out: Path, layers: Mapping[str, pd.DataFrame], columns: Sequence[str], user) -> None:
+    """A task's one table through the one table writer (watermarked with who it is for)."""
+    from geo.privacy.roles import LOCAL_OPERATOR
+    from geo.privacy.tables import watermark_text, write_table
+
+    (sheet, frame), = layers.items()
+    keep = ["county_code", *[c for c in columns if c in frame.columns]]
+    write_table(out, {sheet: pd.DataFrame(frame)[keep]}, watermark=watermark_text(user or LOCAL_OPERATOR))
 
 
 def default_workers() -> int:
@@ -216,7 +229,8 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
                  scheduler: str | None = None, halo_m: float = 0.0, user=None,
                  codes: Sequence[str] | None = None,
                  announce: Callable[[str], None] | None = None,
-                 dashboard: str = ":8787", client=None) -> RunReport:
+                 dashboard: str = ":8787", client=None,
+                 per_county: Mapping[str, Mapping] | None = None) -> RunReport:
     """Run ``task`` (a name of :data:`geo.distributed.tasks.TASKS`) on every county of ``source``.
 
     Parameters
@@ -238,6 +252,8 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
         Called with one line for the user (the dashboard link).
     client
         A ``distributed.Client`` to use as it is (instead of ``workers``/``scheduler``).
+    per_county
+        Options of some counties over ``options`` (a shared budget: each county its share).
     """
     if task not in TASKS:
         raise SettingsError(f"没有此分县任务 / no county task {task!r} (have {', '.join(TASKS)})")
@@ -260,6 +276,10 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
         parts = [p for p in parts if p.code in set(codes)]
     previous = _previous(out)
     opts = dict(options or {})
+    extra = {code: dict(v) for code, v in (per_county or {}).items()}
+
+    def opts_of(code: str) -> dict:
+        return {**opts, **extra.get(code, {})}
 
     def prev_key(code: str) -> str:
         old = previous.get(code)
@@ -273,7 +293,8 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
         where = "this process"
         for i, part in enumerate(parts):
             report(label, i, len(parts))
-            results[part.code] = county_task(task, part, str(out), opts, previous_key=prev_key(part.code), **kwargs)
+            results[part.code] = county_task(task, part, str(out), opts_of(part.code),
+                                             previous_key=prev_key(part.code), **kwargs)
         report(label, len(parts), len(parts))
     else:
         from distributed import as_completed
@@ -286,7 +307,7 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
                 announce(f"{where}; dashboard {link}")
             futures = {}
             for part in parts:
-                fut = client.submit(county_task, task, part, str(out), opts,
+                fut = client.submit(county_task, task, part, str(out), opts_of(part.code),
                                     previous_key=prev_key(part.code), pure=False,
                                     key=f"{task}-{part.code}-{os.getpid()}-{time.time_ns()}", **kwargs)
                 futures[fut] = part

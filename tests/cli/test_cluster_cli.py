@@ -60,3 +60,18 @@ def test_a_broken_county_is_reported_and_the_rest_written(province_path, tmp_pat
 def test_a_file_out_is_refused(province_path, tmp_path):
     res = _run("water", province_path, "--out", tmp_path / "x.gpkg", "--workers", 0)
     assert res.exit_code == 2 and "文件夹" in res.output
+
+
+def test_site_kits_province_budget_and_tables(province_path, tmp_path):
+    res = _run("site", "kits", province_path, "--province-new", 3, "--workers", 0,
+               "--out", tmp_path / "kits", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["allocated"] == 3 and data["exact"] is True
+    assert sum(data["counties"].values()) == 3
+    res = _run("staffing", province_path, "--workers", 0, "--out", tmp_path / "staff", "--json")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "staff").glob("*.csv")) == \
+        sorted(f"{p.code}.csv" for p in partitions(province_path))
+    res = _run("site", "kits", province_path, "--new", 1, "--province-new", 2, "--out", tmp_path / "x")
+    assert res.exit_code == 2
