@@ -177,7 +177,7 @@ def default_workers() -> int:
 
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None, *,
-                dashboard: str = ":8787") -> Iterator:
+                dashboard: str = "127.0.0.1:8787") -> Iterator:
     """A ``distributed.Client``: to ``scheduler`` (``tcp://HOST:PORT``), else on a new
     ``LocalCluster`` of ``workers`` processes (one thread each; default all cores)."""
     from distributed import Client, LocalCluster
@@ -229,7 +229,7 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
                  scheduler: str | None = None, halo_m: float = 0.0, user=None,
                  codes: Sequence[str] | None = None,
                  announce: Callable[[str], None] | None = None,
-                 dashboard: str = ":8787", client=None,
+                 dashboard: str = "127.0.0.1:8787", client=None,
                  per_county: Mapping[str, Mapping] | None = None) -> RunReport:
     """Run ``task`` (a name of :data:`geo.distributed.tasks.TASKS`) on every county of ``source``.
 
@@ -326,7 +326,12 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
             c.rows = previous[c.code].rows
     run = RunReport(task, source, str(out), opts, halo_m, where, link,
                     round(time.perf_counter() - t0, 3), counties)
-    tmp = out / f".{REPORT}.tmp"
-    tmp.write_text(json.dumps(run.to_json(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    os.replace(tmp, out / REPORT)
+    write_report(out / REPORT, run)
     return run
+
+
+def write_report(path: Path, run: RunReport) -> None:
+    """Write the run report atomically (a crash leaves the previous one)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(run.to_json(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    os.replace(tmp, path)

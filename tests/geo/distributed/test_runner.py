@@ -105,3 +105,22 @@ def test_broken_county_fails_alone_and_rerun_computes_only_what_changed(province
     # other options: everything again
     run = run_counties("water", folder, out, {"band": 800.0}, workers=0)
     assert [c.status for c in run.counties] == ["done"] * 3
+
+
+def test_demo_county_by_county_is_the_same_on_any_number_of_workers(tmp_path, client):
+    from geo.distributed.demo import run_demo
+
+    one = run_demo(tmp_path / "one", seed=3, scale=0.15, counties=3, workers=0)
+    two = run_demo(tmp_path / "two", seed=3, scale=0.15, counties=3, client=client)
+    assert one.by_status() == two.by_status() == {"done": 3, "unchanged": 0, "failed": 0}
+    for c in one.counties:
+        assert (tmp_path / "one" / f"{c.code}.gpkg").read_bytes() == \
+            (tmp_path / "two" / f"{c.code}.gpkg").read_bytes()
+    parts = partitions(tmp_path / "one")
+    assert [p.code for p in parts] == [c.code for c in one.counties]
+    ds = read_partition(parts[0])
+    assert ds["households"]["household_id"].str.startswith(f"H{parts[0].code}-").all()
+    assert ds["households"]["village_code"].str.startswith(parts[0].code).all()
+    again = run_demo(tmp_path / "one", seed=3, scale=0.15, counties=3, workers=0)
+    assert [c.status for c in again.counties] == ["unchanged"] * 3
+    assert again.counties[0].rows == one.counties[0].rows
