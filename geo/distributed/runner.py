@@ -157,13 +157,15 @@ def county_task(task_name: str, part: Partition, out_dir: str, options: Mapping,
     return res
 
 
-def _write_table(out: Path, layers: Mapping[str, pd.DataFrame], columns: Sequence[str], user) -> None:
+def _write_table(out: Path, layers: Mapping[str, pd.DataFrame], columns: Sequence[str] | None,
+                 user) -> None:
     """A task's one table through the one table writer (watermarked with who it is for)."""
     from geo.privacy.roles import LOCAL_OPERATOR
     from geo.privacy.tables import watermark_text, write_table
 
     (sheet, frame), = layers.items()
-    keep = ["county_code", *[c for c in columns if c in frame.columns]]
+    keep = (["county_code", *[c for c in columns if c in frame.columns]] if columns is not None
+            else ["county_code", *[c for c in frame.columns if c != "county_code"]])
     write_table(out, {sheet: pd.DataFrame(frame)[keep]}, watermark=watermark_text(user or LOCAL_OPERATOR))
 
 

@@ -132,6 +132,17 @@ def visit_layers(ds: Dataset, *, on: str | None = None, preset: str | None = Non
                                              alerts=[tuple(a) for a in alerts or []])}
 
 
+def patrol_layers(ds: Dataset, *, start: str, end: str, teams: int = 1, preset: str | None = None,
+                  alerts: list | None = None, per: str = "team", top: int | None = None) -> Layers:
+    """``patrol_<per>``: the county's patrol calendar, weighted to high-risk times."""
+    from geo.field.calendar import patrol_schedule
+    from geo.water.pipeline import water_sites
+
+    table = patrol_schedule(water_sites(ds), start=start, end=end, teams=teams, preset=preset,
+                            alerts=[tuple(a) for a in alerts or []], per=per, top=top)
+    return {f"patrol_{per}": table}
+
+
 def staffing_layers(ds: Dataset) -> Layers:
     """``staffing``: child directors per village against the >30 children rule."""
     from geo.field.staffing import village_staffing
@@ -194,9 +205,11 @@ TASKS: dict[str, Task] = {
     "kit_curve": Task("kit_curve", _water_used, kit_curve_layers),
     "visits": Task("visit_schedule", _ALL, visit_layers),
     "staffing": Task("staffing", _ALL, staffing_layers),
+    "patrol_schedule": Task("patrol_schedule", _ALL, patrol_layers),
 }
-TABLES: dict[str, Callable[[], tuple[str, ...]]] = {"visits": _visit_columns,
-                                                    "staffing": _staffing_columns}
+#: tasks writing one table, and its columns (``None``: all of them)
+TABLES: dict[str, Callable[[], tuple[str, ...] | None]] = {
+    "visits": _visit_columns, "staffing": _staffing_columns, "patrol_schedule": _ALL}
 
 
 def release(user, task: Task, layers: Mapping[str, pd.DataFrame], ds: Dataset) -> Layers:

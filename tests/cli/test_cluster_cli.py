@@ -75,3 +75,13 @@ def test_site_kits_province_budget_and_tables(province_path, tmp_path):
         sorted(f"{p.code}.csv" for p in partitions(province_path))
     res = _run("site", "kits", province_path, "--new", 1, "--province-new", 2, "--out", tmp_path / "x")
     assert res.exit_code == 2
+
+
+def test_patrol_schedule_county_by_county(province_path, tmp_path):
+    res = _run("patrol-schedule", province_path, "--from", "2026-06-01", "--to", "2026-06-07",
+               "--workers", 0, "--out", tmp_path / "ps", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["done"] == 3 and data["rows"]["patrol_team"] == 3 * 7  # one team, each day, each county
+    text = (tmp_path / "ps" / f"{partitions(province_path)[0].code}.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[1].startswith("county_code,date")
