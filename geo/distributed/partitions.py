@@ -110,7 +110,10 @@ def partitions(path: str | os.PathLike) -> list[Partition]:
         out: list[Partition] = []
         seen: dict[str, Path] = {}
         for f in files:
-            rows = _county_rows(f)
+            try:
+                rows = _county_rows(f)
+            except DatasetError:  # unreadable: a partition of its own, whose task fails with why
+                rows = []
             if len(rows) > 1:
                 raise DatasetError(f, [f"分区文件夹中每个文件只能有一个县，此文件有 {len(rows)} 个 / a file of a "
                                        f"partition folder holds one county, this one {len(rows)}"])

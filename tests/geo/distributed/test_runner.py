@@ -14,14 +14,16 @@ from geo.distributed.partitions import partitions, read_partition
 from geo.distributed.runner import REPORT, run_counties
 from geo.store.dataset import list_layers, write_dataset
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dask")]
 
 
 @pytest.fixture(scope="module")
 def client():
+    import dask
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+    # a loaded machine starts worker processes slowly
+    with dask.config.set({"distributed.comm.timeouts.connect": "120s"}), LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as c:
         yield c
 
@@ -73,11 +75,11 @@ def test_broken_county_fails_alone_and_rerun_computes_only_what_changed(province
         write_dataset(read_partition(p), folder / f"{p.code}.gpkg")
     broken = folder / f"{parts[1].code}.gpkg"
     good_bytes = broken.read_bytes()
-    # the county's households lose their village codes' column: its data cannot be used
+    # the county's water loses its column `kind`: its data cannot be used
     import sqlite3
 
     con = sqlite3.connect(broken)
-    con.execute("ALTER TABLE households DROP COLUMN caregiver")
+    con.execute("ALTER TABLE water_bodies DROP COLUMN kind")
     con.commit()
     con.close()
     out = tmp_path / "out"
@@ -85,7 +87,7 @@ def test_broken_county_fails_alone_and_rerun_computes_only_what_changed(province
     status = {c.code: c.status for c in run.counties}
     assert status == {parts[0].code: "done", parts[1].code: "failed", parts[2].code: "done"}
     reason = run.failed[0].reason
-    assert "caregiver" in reason and "Traceback" not in reason
+    assert "kind" in reason and "Traceback" not in reason
     assert not (out / f"{parts[1].code}.gpkg").exists()
     assert (out / f"{parts[0].code}.gpkg").exists() and (out / f"{parts[2].code}.gpkg").exists()
 
@@ -124,3 +126,16 @@ def test_demo_county_by_county_is_the_same_on_any_number_of_workers(tmp_path, cl
     again = run_demo(tmp_path / "one", seed=3, scale=0.15, counties=3, workers=0)
     assert [c.status for c in again.counties] == ["unchanged"] * 3
     assert again.counties[0].rows == one.counties[0].rows
+
+
+def test_an_unreadable_county_file_fails_alone(province_path, tmp_path):
+    parts = partitions(province_path)
+    folder = tmp_path / "counties"
+    for p in parts[:2]:
+        write_dataset(read_partition(p), folder / f"{p.code}.gpkg")
+    (folder / "999999.gpkg").write_bytes(b"not a geopackage at all")
+    found = partitions(folder)
+    assert [p.code for p in found] == [parts[0].code, parts[1].code, "999999"]
+    run = run_counties("water", folder, tmp_path / "out", workers=0)
+    assert [c.status for c in run.counties] == ["done", "done", "failed"]
+    assert "GeoPackage" in run.failed[0].reason
