@@ -110,6 +110,7 @@ def main() -> None:
     def emit(line: str) -> None:
         print(line, flush=True)
         rows.append(line)
+        _write(notes, rows)  # each row as measured: a run cut short keeps what it measured
 
     # 1. scale 50, one file split by county
     if not args.skip_province:
@@ -229,12 +230,16 @@ def main() -> None:
 
     if len(curve) >= 2:
         _plot(curve)
+    _write(notes, rows)
+    print(f"wrote {OUT}")
+
+
+def _write(notes: list[str], rows: list[str]) -> None:
     head = ["# Distributed runs (bench/bench_distributed.py)", "",
             "Wall time of the whole command (cluster start-up included), peak memory of each worker "
             "process from the run reports. The machine (2 cores) is shared by six engineers:", "",
             *notes, ""]
     OUT.write_text("\n".join(head + rows) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}")
 
 
 def _plot(curve: list[tuple[int, float, float, float]]) -> None:
