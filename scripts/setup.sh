@@ -31,6 +31,8 @@ if [ -n "$need_apt" ]; then
 fi
 if [ "$want" = test ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  # GDAL's validate_gpkg.py for the store tests (pure Python; its GDAL bindings are not needed)
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "gdal-utils>=3.8"
   if [ ! -x /usr/bin/chromium ]; then
     echo "setup: installing Debian's chromium for the browser tests" >&2
     sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"

@@ -12,8 +12,11 @@ The pipeline of :func:`import_file`:
 4. **validate** every row against SCHEMA.md and the coordinate checks (:mod:`geo.store.validate`);
 5. **split**: good rows go into the dataset, bad rows (unchanged, plus a ``reason`` column) into
    the quarantine file, so ``imported + quarantined == rows read`` always;
-6. **save** the new dataset in one atomic write (an interrupted import leaves the file as it
-   was).
+6. **save** the good rows in one write of the dataset's store (:mod:`geo.store.writer`): one
+   transaction that takes the write lock *before* it reads what the rows are checked against
+   (the ids they refer to, the dataset's area, its pseudonym salt), writes only the rows
+   imported with their audit event, and commits durably. Two imports at once both land (or,
+   for the same ids, one after the other); an interrupted import leaves the dataset as it was.
 
 Ids decide idempotence: with ``mode="append"`` a row whose id is already in the dataset
 replaces the stored row (``updated``); in the append-only tables ``visits`` and
@@ -39,7 +42,7 @@ from geo.ingest.pseudonym import ensure_salt, personal_mask, pseudonymize, redac
 from geo.ingest.quarantine import REASON_HEADERS, default_quarantine_path, write_quarantine
 from geo.ingest.readers import OSM, read_table
 from geo.store.coords import geometry_to_wgs84, normalize_system, to_wgs84
-from geo.store.dataset import Dataset, empty_layer, read_dataset, write_dataset
+from geo.store.dataset import Dataset, empty_layer
 from geo.store.errors import ValidationError
 from geo.store.projection import STORAGE_CRS
 from geo.store.schema import LAYERS
@@ -81,6 +84,8 @@ class ImportResult:
     preview: pd.DataFrame | None = None
     dataset: Dataset | None = None
     layers: dict[str, int] = field(default_factory=dict)
+    #: the good rows to store, by layer (a children ledger also carries households)
+    rows: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def notice_texts(self, lang: str = "en") -> list[str]:
         """The notices in ``lang``."""
@@ -347,12 +352,14 @@ def prepare_import(
     mode: str = "append",
     lang: str = "en",
     today: date | None = None,
+    area: tuple[float, float, float, float] | None | str = "dataset",
 ) -> ImportResult:
     """Read, map and validate ``source`` for layer ``kind``; build the new dataset in memory.
 
-    Nothing is written: the result holds the new dataset (``result.dataset``), the quarantined
-    rows (``result.quarantine``, unchanged plus ``reason``) and the problems. See
-    :func:`import_file` for the parameters.
+    Nothing is written: the result holds the new dataset (``result.dataset``), the good rows
+    by layer (``result.rows``), the quarantined rows (``result.quarantine``, unchanged plus
+    ``reason``) and the problems. ``area`` is the extent points must fall near (default: that of
+    ``dataset``). See :func:`import_file` for the other parameters.
     """
     if kind not in KINDS:
         raise ValidationError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
@@ -377,6 +384,7 @@ def prepare_import(
             f"{', '.join(map(str, raw.columns))}. Rename the header or add it to a --mapping file"
         )
     frame = map_values(frame, kind, table)
+    where = _dataset_area(dataset) if isinstance(area, str) else area
     problems: list[Problem] = []
     geoms = None
     if spec.geometry:
@@ -385,10 +393,11 @@ def prepare_import(
         else:
             geoms, found_geo = _geometry_from_columns(frame, raw, system, source)
             problems += found_geo
-        problems += _geometry_problems(kind, geoms, _dataset_area(dataset))
+        problems += _geometry_problems(kind, geoms, where)
     same_file: dict[str, set[str]] = {}
     if kind == "children":
-        households, hh_problems = _households_from_children(frame, system, source, dataset, today)
+        households, hh_problems = _households_from_children(frame, system, source, dataset, today,
+                                                            where)
         if households is not None:
             problems += hh_problems
             bad = {p.row for p in hh_problems if p.severity == "error"}
@@ -396,6 +405,7 @@ def prepare_import(
             same_file["households"] = set(good["household_id"].astype(str))
             merged, added, updated, _ = _merge(new["households"], good, LAYERS["households"], mode="append")
             new["households"] = merged
+            result.rows["households"] = good
             result.notices.append((
                 f"households from the same file: {added} new, {updated} updated",
                 f"同一文件中的户信息：新增 {added} 户，更新 {updated} 户"))
@@ -407,7 +417,7 @@ def prepare_import(
 
 
 def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
-                              dataset: Dataset, today: date | None):
+                              dataset: Dataset, today: date | None, area=None):
     """Households carried by a combined children ledger (household id, village, location).
 
     Returns the households (first row of each id; ``_row`` holds that row's label) and their
@@ -420,7 +430,7 @@ def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
     first = frame[ids.notna() & (ids != "") & ~ids.duplicated()]
     cols = [c for c in ("household_id", "village_code", "caregiver") if c in first.columns]
     geoms, problems = _geometry_from_columns(first, first, system, source)
-    problems += _geometry_problems("households", geoms, _dataset_area(dataset))
+    problems += _geometry_problems("households", geoms, area)
     problems = [p for p in problems if p.code != "same_spot"]  # siblings share a home
     checked, found = validate_rows("households", first[cols], dataset=dataset, today=today)
     problems += [p for p in found if p.code != "duplicate_id"]
@@ -452,6 +462,7 @@ def _finish(result: ImportResult, kind: str, raw: pd.DataFrame, fmt: str, checke
         if rows.geometry.name != "geometry":
             rows = rows.rename_geometry("geometry")
     result.preview = rows
+    result.rows[kind] = rows
     result.imported = len(rows)
     combined, added, updated, unchanged = _merge(new[kind], rows, spec, mode)
     new[kind] = combined
@@ -519,6 +530,7 @@ def _prepare_osm(kind: str, source: Path, *, dataset: Dataset, mode: str, lang: 
         result.updated += sub.updated
         result.problems += sub.problems
         result.layers.update(sub.layers)
+        result.rows.update(sub.rows)
         if sub.quarantine is not None and len(sub.quarantine):
             quarantines.append(sub.quarantine.assign(layer=name))
         result.notices.append((f"{name}: {sub.imported} from OpenStreetMap",
@@ -545,8 +557,14 @@ def import_file(
     lang: str = "en",
     today: date | None = None,
     user=None,
+    force: bool = False,
 ) -> ImportResult:
-    """Import ``source`` into the layer ``kind`` of the dataset file ``into``.
+    """Import ``source`` into the layer ``kind`` of the dataset ``into``, in one write.
+
+    The dataset's write lock is taken first; the rows are then checked against the dataset as
+    stored (ids they refer to, its area, its pseudonym salt, read inside the transaction, so no
+    other writer can change them before the commit), and only the good rows are written, with
+    one ``import`` event in the audit log, in the same transaction (:mod:`geo.store.writer`).
 
     Parameters
     ----------
@@ -556,20 +574,21 @@ def import_file(
     source
         CSV, XLSX, GeoJSON, Shapefile, GeoPackage, or OSM XML/PBF.
     into
-        The dataset GeoPackage; created when missing.
+        The dataset GeoPackage (created when missing) or store URL.
     dataset
-        The dataset as already read (e.g. through the CLI's role-aware reader); default: read
-        ``into``.
+        Ignored for the checks (they read the dataset inside the write); kept so callers that
+        have read it already need not change.
     coords
         The coordinate system of the input: ``wgs84`` (default), ``cgcs2000``, ``gcj02``,
         ``bd09`` or ``EPSG:xxxx`` (:mod:`geo.store.coords`).
     sheet
         The XLSX sheet or GeoPackage layer (default: the first).
     quarantine
-        Where bad rows go (default: beside ``source``, see :func:`default_quarantine_path`).
+        Where bad rows go (default: beside ``source``, see :func:`default_quarantine_path`);
+        refused when it is the dataset or another ChildSafe dataset (unless ``force``).
     mode
-        ``append`` (ids decide: a known id replaces the stored row) or ``replace`` (the layer
-        becomes the file's good rows).
+        ``append`` (ids decide: a known id replaces the stored row; append-only tables keep
+        their stored records) or ``replace`` (the layer becomes the file's good rows).
     mapping
         A user header/value mapping file (:func:`geo.ingest.headers.read_mapping`).
     lang
@@ -577,39 +596,94 @@ def import_file(
     today
         The date dates must not pass (default: today).
     user
-        The :class:`geo.privacy.roles.User` importing: when given, the file is saved with
-        :func:`geo.privacy.audit.save_dataset` (needs the ``import`` capability, keeps accounts and the
-        audit log as on disk, and logs an ``import`` event); otherwise with
-        :func:`geo.store.dataset.write_dataset`.
+        The :class:`geo.privacy.roles.User` importing (needs the ``import`` capability); the
+        audit event names them (``None``: the local operator, logged without a name).
+    force
+        Write the quarantine file even over a ChildSafe dataset (never over ``into`` itself).
 
     Returns
     -------
     ImportResult
-        Counts with ``rows_read == imported + quarantined``, problems, notices, paths.
+        Counts with ``rows_read == imported + quarantined``, problems, notices, paths; ``layers``
+        holds the stored row counts of the layers written. ``dataset`` is ``None`` (read the
+        dataset again to see it).
 
     Raises
     ------
     ValidationError
         The file cannot be read at all (nothing is changed).
+    StoreError
+        The dataset cannot be written (disk full, read-only, locked, an output path refused).
     """
-    into = Path(into)
-    if dataset is None:
-        dataset = read_dataset(into) if into.exists() else Dataset(path=into)
-    result = prepare_import(kind, source, dataset=dataset, coords=coords, sheet=sheet,
-                            mapping=mapping, mode=mode, lang=lang, today=today)
-    if result.quarantined:
-        qpath = Path(quarantine) if quarantine else default_quarantine_path(Path(source))
-        result.quarantine_path = write_quarantine(result.quarantine, qpath)
-    assert result.dataset is not None
-    if user is not None:
-        from geo.privacy.audit import save_dataset
+    from geo.privacy.audit import audit_event
+    from geo.store.files import check_output
+    from geo.store.stores import open_store
 
-        detail = f"{kind} from {Path(source).name}: {result.summary()}"
-        save_dataset(result.dataset, into, user=user, action="import", detail=detail)
-    else:
-        write_dataset(result.dataset, into)
-    result.dataset.path = into
+    if user is not None:
+        from geo.privacy.roles import require
+
+        require(user, "import")
+    qpath = Path(quarantine) if quarantine else default_quarantine_path(Path(source))
+    check_output(qpath, datasets=[into], force=force, what="--quarantine")
+    store = open_store(into)
+    with store.write() as w:
+        refs = _references(w, kind)
+        area = w.extent(("admin_units", "households", "water_bodies", "roads", "stations"))
+        result = prepare_import(kind, source, dataset=refs, coords=coords, sheet=sheet,
+                                mapping=mapping, mode=mode, lang=lang, today=today, area=area)
+        assert result.dataset is not None
+        _store_rows(w, result, kind, mode)
+        w.set_settings({k: v for k, v in result.dataset.settings.items() if k not in refs.settings})
+        if result.quarantined:
+            result.quarantine_path = write_quarantine(result.quarantine, qpath)
+        w.set_audit(audit_event(user, "import",
+                                f"{kind} from {Path(source).name}: {result.summary()}"))
+    result.dataset = None
     return result
+
+
+def _references(w, kind: str) -> Dataset:
+    """What rows of ``kind`` are checked against, read inside the write: the referenced layers'
+    key columns (no geometry) and the dataset's settings."""
+    from geo.store.validate import reference_layers
+
+    need = reference_layers(kind)
+    for layer in ("households",) if kind == "children" else ():
+        for target, cols in reference_layers(layer).items():
+            need.setdefault(target, cols)
+    layers: dict[str, pd.DataFrame] = {}
+    for target, cols in need.items():
+        frame = w.read(target, cols)
+        if LAYERS[target].geometry:
+            frame = gpd.GeoDataFrame(
+                frame, geometry=gpd.GeoSeries([None] * len(frame), index=frame.index,
+                                              crs=STORAGE_CRS), crs=STORAGE_CRS)
+        layers[target] = frame
+    kv = w.read("dataset_settings", ["key", "value"])
+    settings = dict(zip(kv["key"].astype(str), kv["value"].fillna("").astype(str), strict=True))
+    return Dataset(layers, settings=settings)
+
+
+def _store_rows(w, result: ImportResult, kind: str, mode: str) -> None:
+    """Write the good rows of ``result`` and set its added/updated/unchanged counts."""
+    added = updated = unchanged = 0
+    for layer, rows in result.rows.items():
+        spec = LAYERS[layer]
+        if mode == "replace" and layer in (kind, "roads", "water_bodies") and (
+                layer == kind or kind == "osm"):
+            a, u, n = w.replace(layer, rows), 0, 0
+        elif spec.key is None:
+            a, u, n = w.append(layer, rows), 0, 0
+        elif spec.append_only:
+            a, n = w.insert_new(layer, rows)
+            u = 0
+        else:
+            a, u = w.upsert(layer, rows)
+            n = 0
+        if layer == kind or kind == "osm":
+            added, updated, unchanged = added + a, updated + u, unchanged + n
+        result.layers[layer] = w.count(layer)
+    result.added, result.updated, result.unchanged = added, updated, unchanged
 
 
 def empty_like(layer: str) -> pd.DataFrame:

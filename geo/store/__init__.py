@@ -10,7 +10,11 @@ Modules, and the public functions a caller starts from:
 - ``coords``: ``to_wgs84``, ``geometry_to_wgs84``, ``wgs84_to_gcj02``, ``gcj02_to_wgs84``, ``wgs84_to_bd09``, ``bd09_to_wgs84``, ``distance_m``
 - ``validate``: ``dataset_problems``, ``validate_rows``, ``coordinate_problems``, ``Problem``
 - ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``
-- ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``
+- ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``, ``check_geopackage``, ``lock_path``
+- ``writer``: ``Store``, ``Writer``, ``AuditEvent`` (the write interface every store implements)
+- ``stores``: ``open_store``, ``is_url``, ``append``, ``replace``, ``upsert``
+- ``gpkg``: ``GeoPackageStore``, ``GeoPackageWriter``, ``geometry_blobs``, ``blob_envelope``, ``gpkg_time``
+- ``files``: ``check_output``, ``is_childsafe_dataset``, ``temp_beside``, ``replace_durably``, ``remove_stale_temps``, ``stale_temps``, ``file_mode``, ``fault``, ``holders``
 - ``progress``: ``stage``, ``report``, ``set_reporter``
 
 The rule of the house: ``store`` imports nothing else of ``geo``; see docs/architecture.md.

@@ -8,11 +8,11 @@ with geometry) or a DataFrame (tables), with every listed column present and of 
   present does not count as present);
 - int columns are pandas ``Int64`` (may be empty), dates and timestamps ``datetime64``.
 
-On disk geometries are EPSG:4326, dates are GeoPackage ``DATE`` fields, and saving is atomic:
-the file is written beside the target and renamed over it, so a crash never leaves half a
-dataset. Reading is lenient where files in the wild differ harmlessly (a date as text, a bool
-as 0/1, an integer id) and strict where they do not: every problem of a file is gathered into
-one :class:`~geo.store.errors.DatasetError`.
+On disk geometries are EPSG:4326, dates are GeoPackage ``DATE`` fields. Changes to a dataset are
+transactions of its store (:mod:`geo.store.writer`); :func:`write_dataset` makes whole new files
+(a temp renamed over the target, durably, keeping its mode). Reading is lenient where files
+differ harmlessly (a date as text, a bool as 0/1) and strict where they do not: every problem
+of a file is gathered into one :class:`~geo.store.errors.DatasetError`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import copy
 import logging
 import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
@@ -32,6 +31,7 @@ import pandas as pd
 import pyogrio
 import pyproj
 
+from geo.store import files
 from geo.store.errors import CRSError, DatasetError
 from geo.store.projection import STORAGE_CRS, is_metric, metric_crs_for
 from geo.store.schema import ALL_LAYERS, LAYERS, Layer
@@ -480,14 +480,6 @@ def _check_geometry(spec: Layer, frame: pd.DataFrame, label: str) -> list[str]:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _is_geopackage(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(16) == b"SQLite format 3\x00"
-    except OSError:
-        return False
-
-
 def list_layers(path: str | os.PathLike) -> list[str]:
     """Names of the layers and tables stored in the GeoPackage at ``path``."""
     return [str(row[0]) for row in pyogrio.list_layers(path)]
@@ -520,8 +512,9 @@ def read_dataset(
     path = Path(path)
     if not path.exists():
         raise DatasetError(path, ["the file does not exist"])
-    if not _is_geopackage(path):
+    if not files.is_sqlite_file(path):
         raise DatasetError(path, ["the file is not a GeoPackage (.gpkg, an SQLite database)"])
+    files.remove_stale_temps(path)  # left by a crashed writer
     try:
         present = set(list_layers(path))
     except Exception as exc:  # GDAL cannot open it: corrupt or not a GeoPackage
@@ -575,9 +568,9 @@ def _summary(ds: Dataset) -> str:
 # --- writing ------------------------------------------------------------------------------------
 
 
-def _to_storage(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    spec = ALL_LAYERS.get(name)
-    out = frame.copy()
+def to_storage(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as layer ``name`` is stored (contract types, EPSG:4326, ISO dates); DatasetError if not."""
+    spec, out = ALL_LAYERS.get(name), frame.copy()
     if isinstance(out, gpd.GeoDataFrame):
         if out.crs is None and len(out):
             raise DatasetError(name, [f"layer {name!r} has no CRS; set one before saving"])
@@ -603,7 +596,8 @@ def _write_frame(path: Path, name: str, frame: pd.DataFrame) -> None:
     spec = ALL_LAYERS.get(name)
     kwargs: dict = {"layer": name, "driver": "GPKG"}
     if isinstance(frame, gpd.GeoDataFrame) and not len(frame):
-        kwargs["geometry_type"] = spec.geometry[0] if spec and spec.geometry else "Unknown"
+        kinds = (spec.geometry or ()) if spec else ()
+        kwargs["geometry_type"] = kinds[0] if len(kinds) == 1 else "Unknown"  # GEOMETRY if mixed
     pyogrio.write_dataframe(frame, path, **kwargs)
 
 
@@ -669,25 +663,28 @@ def write_dataset(
         frames["dataset_settings"] = pd.DataFrame(
             {"key": list(kv), "value": [str(v) for v in kv.values()]}
         )
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp.gpkg", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
+    files.remove_stale_temps(path)
     try:
-        date_columns: dict[str, list[str]] = {}
-        for name, frame in frames.items():
-            stored = _to_storage(name, frame)
-            _write_frame(tmp, name, stored)
-            spec = ALL_LAYERS.get(name)
-            if spec is not None:
-                dates = [c.name for c in spec.columns if c.kind == "date"]
-                if dates:
-                    date_columns[name] = dates
-        _declare_dates(tmp, date_columns)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        with files.temp_beside(path) as tmp:
+            date_columns: dict[str, list[str]] = {}
+            for name, frame in frames.items():
+                stored = to_storage(name, frame)
+                _write_frame(tmp, name, stored)
+                spec = ALL_LAYERS.get(name)
+                if spec is not None:
+                    dates = [c.name for c in spec.columns if c.kind == "date"]
+                    if dates:
+                        date_columns[name] = dates
+            _declare_dates(tmp, date_columns)
+            os.chmod(tmp, files.file_mode(path))
+            files.replace_durably(tmp, path)
+    except Exception as exc:  # OSErrors and GDAL's write errors: disk full, read-only
+        from geo.store.sqlite import fault
+
+        found = fault(exc, path)
+        if found is exc:
+            raise
+        raise found from exc
     logger.info("wrote %s: %s", path.name, _summary(ds))
     return path
 
