@@ -515,6 +515,7 @@ def read_dataset(
     if not files.is_sqlite_file(path):
         raise DatasetError(path, ["the file is not a GeoPackage (.gpkg, an SQLite database)"])
     files.remove_stale_temps(path)  # left by a crashed writer
+    files.recover(path)
     try:
         present = set(list_layers(path))
     except Exception as exc:  # GDAL cannot open it: corrupt or not a GeoPackage

@@ -137,6 +137,37 @@ def remove_stale_temps(path: str | os.PathLike) -> list[Path]:
     return removed
 
 
+def recover(path: str | os.PathLike) -> None:
+    """Undo what a killed writer left half done beside ``path`` (its ``-journal``).
+
+    A *hot* journal (a writer died mid-transaction) is rolled back by SQLite at the next
+    read-write open, which readers that open the file read-only (GDAL) cannot do, so every open
+    of a dataset calls this first. A journal SQLite does not find hot (the writer died before
+    writing into it) is stale: it is deleted while this holds the write lock, so it cannot be a
+    running writer's. Nothing here raises.
+    """
+    journal = Path(f"{path}-journal")
+    if not journal.exists():
+        return
+    try:
+        con = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()  # rolls a hot journal back
+        if journal.exists():
+            con.execute("PRAGMA busy_timeout=0")
+            con.execute("BEGIN IMMEDIATE")  # fails while a writer runs: then it is its journal
+            try:
+                journal.unlink(missing_ok=True)
+            finally:
+                con.execute("ROLLBACK")
+    except (sqlite3.Error, OSError):
+        pass
+    finally:
+        con.close()
+
+
 # --- outputs that must not destroy a dataset ---------------------------------------------------
 
 

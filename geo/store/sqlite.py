@@ -142,7 +142,7 @@ def connect(path: str | os.PathLike) -> sqlite3.Connection:
     """
     path = Path(path)
     check_geopackage(path)
-    remove_stale_temps(path)
+    remove_stale_temps(path)  # a hot journal SQLite rolls back itself at this read-write open
     try:
         con = sqlite3.connect(path, timeout=_default_timeout(), isolation_level=None)
         con.execute("PRAGMA synchronous=EXTRA")  # the commit (and journal removal) hits the disk
