@@ -40,8 +40,9 @@ def write_quarantine(frame: pd.DataFrame, path: str | Path) -> Path:
     formula.
     """
     from geo.privacy.tables import write_table
+    from geo.store.files import check_output
 
-    path = Path(path)
+    path = check_output(path, what="--quarantine")
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".gpkg") and isinstance(frame, gpd.GeoDataFrame):
         from geo.store.files import replace_durably, temp_beside

@@ -692,6 +692,7 @@ def write_dataset(
 
 def write_layers(path: str | os.PathLike, layers: Mapping[str, pd.DataFrame]) -> Path:
     """Write result layers (not a dataset) to a GeoPackage, replacing the file atomically."""
+    files.check_output(path)
     ds = Dataset()
     for name, frame in layers.items():
         ds._layers[name] = frame

@@ -15,6 +15,7 @@ overwrite a dataset.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import os
 import re
@@ -198,6 +199,25 @@ def is_childsafe_dataset(path: str | os.PathLike) -> bool:
     return bool(names & set(DATASET_MARKERS))
 
 
+_FORCE: contextvars.ContextVar[bool] = contextvars.ContextVar("childsafe_force", default=False)
+
+
+def forced() -> bool:
+    """Whether the running command was given ``--force`` (see :func:`overwrite_allowed`)."""
+    return _FORCE.get()
+
+
+@contextlib.contextmanager
+def overwrite_allowed(allowed: bool = True) -> Iterator[None]:
+    """Within the block, :func:`check_output` lets outputs replace other ChildSafe datasets
+    (the CLI's ``--force``); a command's own dataset stays refused."""
+    token = _FORCE.set(allowed)
+    try:
+        yield
+    finally:
+        _FORCE.reset(token)
+
+
 def _same(a: Path, b: Path) -> bool:
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
@@ -206,12 +226,14 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def check_output(out: str | os.PathLike, *, datasets: Iterable[str | os.PathLike | None] = (),
-                 force: bool = False, what: str = "--out") -> Path:
+                 force: bool | None = None, what: str = "--out") -> Path:
     """Refuse an output path that would overwrite a dataset; returns the path.
 
     ``out`` is refused when it is one of ``datasets`` (the command's own, by file identity, so
     a link or another spelling of the path counts) or any file that is a ChildSafe dataset,
-    unless ``force``. A file that is the command's own dataset is refused even with ``force``.
+    unless ``force`` (default: :func:`forced`). A file that is the command's own dataset is
+    refused even with ``force``. Every writer of outputs calls this (result GeoPackages, tables,
+    reports, GPX, quarantine files, the demo), so no command can overwrite a dataset by mistake.
 
     Raises
     ------
@@ -230,6 +252,8 @@ def check_output(out: str | os.PathLike, *, datasets: Iterable[str | os.PathLike
                 f"refused: {what} {out} is the dataset itself; writing it would destroy the "
                 "dataset (households, children, accounts, audit log). Choose another output file.",
             )
+    if force is None:
+        force = forced()
     if not force and out.exists() and is_childsafe_dataset(out):
         raise StoreError(
             "refused",
