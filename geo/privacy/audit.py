@@ -95,6 +95,15 @@ def audit_event(user, action: str, detail: str = ""):
     return AuditEvent(_user_name(user), action, str(detail))
 
 
+def insert_event(con: sqlite3.Connection, user, action: str, detail: str = "") -> None:
+    """Insert one audit entry on ``con``, inside the caller's transaction (its change and its
+    event commit together, or neither does)."""
+    event = audit_event(user, action, detail)
+    ensure_table(con, "audit_log", _AUDIT_COLUMNS)
+    con.execute('INSERT INTO audit_log ("at", "user", "action", "detail") VALUES (?, ?, ?, ?)',
+                (to_gpkg_time(now_utc()), event.user, event.action, event.detail))
+
+
 def log_event(path: str | os.PathLike, user, action: str, detail: str = "") -> None:
     """Append one entry to the ``audit_log`` of the dataset at ``path`` (one write of its own).
 
