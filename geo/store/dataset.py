@@ -35,6 +35,7 @@ from geo.store import files
 from geo.store.errors import CRSError, DatasetError
 from geo.store.projection import STORAGE_CRS, is_metric, metric_crs_for
 from geo.store.schema import ALL_LAYERS, LAYERS, Layer
+from geo.store.sqlite import index_keys
 
 logger = logging.getLogger(__name__)
 
@@ -638,12 +639,8 @@ def write_dataset(
 
     Every contract layer is written (empty ones too when ``include_empty``), geometries in
     EPSG:4326. The file is built beside ``path`` and renamed over it only when complete, so
-    an interrupted save leaves the previous file untouched.
-
-    Returns
-    -------
-    Path
-        The written file.
+    an interrupted save leaves the previous file untouched. Returns the written file; the key
+    column of each layer is indexed (writes find stored ids by index).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -677,6 +674,7 @@ def write_dataset(
                     if dates:
                         date_columns[name] = dates
             _declare_dates(tmp, date_columns)
+            index_keys(tmp)
             os.chmod(tmp, files.file_mode(path))
             files.replace_durably(tmp, path)
     except Exception as exc:  # OSErrors and GDAL's write errors: disk full, read-only

@@ -119,6 +119,22 @@ def dataset_lock(path: str | os.PathLike, *, timeout: float | None = None) -> It
         fh.close()
 
 
+def index_keys(path: str | os.PathLike) -> None:
+    """Index the key column of every contract layer in the GeoPackage ``path`` (a new file), so
+    writes find stored ids by index, whatever the dataset's size."""
+    from geo.store.schema import ALL_LAYERS
+
+    con = sqlite3.connect(path)
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        for name, spec in ALL_LAYERS.items():
+            if spec.key and name in tables:
+                con.execute(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{spec.key}" ON "{name}" ("{spec.key}")')
+        con.commit()
+    finally:
+        con.close()
+
+
 def check_geopackage(path: str | os.PathLike) -> None:
     """Raise :class:`DatasetError` unless ``path`` is an existing SQLite/GeoPackage file."""
     path = Path(path)
