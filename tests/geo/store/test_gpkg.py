@@ -272,3 +272,30 @@ def test_the_whole_api_is_in_one_protocol(ds_path):
         frame = w.read("households", ["household_id", "village_code"])
         assert sorted(frame["household_id"]) == ["h0", "h1"]
         assert isinstance(w.read("households"), pd.DataFrame)
+
+
+def test_a_waiting_writer_says_so_then_goes_on(ds_path, caplog):
+    import threading
+
+    from geo.store import progress
+
+    lines = []
+    progress.set_reporter(lambda label, done, total: lines.append(label))
+    release = threading.Event()
+
+    def hold():
+        with dataset_lock(ds_path):
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        threading.Timer(1.5, release.set).start()
+        with caplog.at_level("WARNING"):
+            upsert_once(ds_path, "households", _households(["after-wait"]))
+    finally:
+        progress.set_reporter(None)
+        holder.join()
+    assert any("正被另一个写入者使用" in x and "busy with another writer" in x for x in lines)
+    assert "busy with another writer" in caplog.text
+    assert "after-wait" in set(read_dataset(ds_path)["households"]["household_id"])
