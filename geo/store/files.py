@@ -33,8 +33,9 @@ LOCK_TIMEOUT = float(os.environ.get("CHILDSAFE_LOCK_TIMEOUT", "60"))
 #: permission bits of a new dataset or output file (only the owner reads data about children).
 NEW_FILE_MODE = 0o600
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.tmp(\.[A-Za-z0-9]+)?$")
-#: tables that make a GeoPackage a ChildSafe dataset (any one of them).
-DATASET_MARKERS = ("dataset_settings", "users", "audit_log", "children", "households", "visits")
+#: tables that make a GeoPackage a ChildSafe dataset (any one of them): every dataset has its
+#: audit log (written empty with a new dataset); exports and result files have none of these.
+DATASET_MARKERS = ("audit_log", "users", "dataset_settings")
 
 
 def file_mode(path: str | os.PathLike, default: int = NEW_FILE_MODE) -> int:
@@ -182,7 +183,8 @@ def is_sqlite_file(path: str | os.PathLike) -> bool:
 
 
 def is_childsafe_dataset(path: str | os.PathLike) -> bool:
-    """Whether ``path`` is a GeoPackage holding ChildSafe tables (children, accounts, the log...)."""
+    """Whether ``path`` is a ChildSafe dataset: a GeoPackage with an audit log, accounts or
+    settings (an export or a result file is not one and may be replaced)."""
     path = Path(path)
     if not is_sqlite_file(path):
         return False
