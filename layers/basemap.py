@@ -20,7 +20,8 @@ from urllib.parse import quote
 
 import folium
 import numpy as np
-from branca.element import Element, Figure
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
 
 from geo.store.coords import wgs84_to_gcj02
 from layers.assets import localize
@@ -79,7 +80,9 @@ def base_map(
     if basemap not in BASEMAPS:
         raise ValueError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
     m = folium.Map(location=[35.0, 105.0], zoom_start=5, tiles=None, prefer_canvas=True, zoom_snap=0.25,
-                   max_zoom=max_zoom, control_scale=True, zoom_control=True)
+                   max_zoom=max_zoom, control_scale=False, zoom_control=True)
+    # the scale bar in metres only (folium's control_scale adds Leaflet's default, feet too)
+    _MetricScale().add_to(m)
     # folium hands max_zoom to its default tile layer only; with tiles=None the map needs it itself
     m.options["max_zoom"] = max_zoom
     # folium types get_root() as Element; a Map's root is always its Figure
@@ -101,6 +104,14 @@ def base_map(
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     localize(m, asset_urls)
     return m
+
+
+class _MetricScale(MacroElement):
+    """Leaflet's scale bar in metres only (``L.control.scale({imperial: false})``)."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+L.control.scale({imperial: false, metric: true, maxWidth: 150}).addTo({{ this._parent.get_name() }});
+{% endmacro %}""")
 
 
 # --- GCJ-02 ("Mars coordinates"): the project's one conversion, geo.store.coords -----------------

@@ -146,6 +146,51 @@ def role_result(name: str, result):
     return filter_outputs(current_user(), name, result, context=population_context())
 
 
+def released(name: str, fn, *args, metric: bool = False, **kwargs):
+    """``fn(full data of the user's scope, *args, **kwargs)`` as the current user may receive it.
+
+    The one way a page counts people: the output is computed on :func:`analysis_dataset` (never
+    on the role view, where a leader's children are absent and every count would be 0) and
+    released by :func:`role_result` (``name`` picks its disclosure rules, e.g. ``"staffing"``).
+    """
+    return role_result(name, fn(analysis_dataset(metric=metric), *args, **kwargs))
+
+
+def screen_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy for ``st.dataframe``: datetime columns without a time of day shown as dates."""
+    out = pd.DataFrame(frame).drop(columns="geometry", errors="ignore").copy()
+    for col in out.columns:
+        values = out[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            stamps = pd.to_datetime(values)
+            if (stamps.dropna() == stamps.dropna().dt.normalize()).all():
+                out[col] = stamps.dt.date
+    return out
+
+
+def log_download(what: str, filename: str) -> None:
+    """Record a page download in the audit log, like ``childsafe export`` (not in demo mode)."""
+    user = current_user()
+    if user is None or user.demo:
+        return
+    from geo.privacy.audit import log_event
+
+    try:
+        log_event(dataset_path(), user, "export", f"app download {what}: {filename}")
+    except ChildSafeError as exc:  # the file is read-only: the download still works, say so
+        st.warning(tr(f"未能写入操作日志：{exc}", f"Could not write the audit log: {exc}"))
+
+
+def download_button(label: str, data: bytes, filename: str, *, key: str, what: str,
+                    mime: str | None = None) -> None:
+    """A download button for a page export: the bytes from :func:`download_bytes` (watermarked),
+    the click recorded in the audit log (:func:`log_download`)."""
+    mimes = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             ".csv": "text/csv", ".gpkg": "application/geopackage+sqlite3", ".html": "text/html"}
+    st.download_button(label, data, filename, mime or mimes.get(Path(filename).suffix, "application/octet-stream"),
+                       key=key, on_click=log_download, args=(what, filename))
+
+
 def download_bytes(tables, fmt: str = ".xlsx", *, labels=None) -> bytes:
     """A page download (``.xlsx`` or ``.csv``) through the one table writer, watermarked.
 
@@ -266,8 +311,34 @@ def asset_urls() -> dict[str, str]:
     return {pkg: f"{prefix}/component/{comp.name}" for pkg, comp in _ASSET_COMPONENTS.items()}
 
 
+def scope_bounds(ds: Dataset) -> tuple[float, float, float, float] | None:
+    """Bounds (EPSG:4326) a map of ``ds`` opens on: the signed-in user's area, else the whole data.
+
+    A role view holds the admin units above the user's scope too (the county around a
+    village), so the dataset's own bounds would show a village director their village as a speck.
+    """
+    from shapely.geometry import box
+
+    if ds.crs is None:
+        return None
+    user = current_user()
+    scope = getattr(user, "scope", "") or ""
+    units = ds["admin_units"]
+    if scope and len(units):
+        from geo.privacy.roles import in_scope
+
+        mine = units[in_scope(units["code"], scope).to_numpy()]
+        mine = mine[mine.geometry.notna().to_numpy()]
+        if len(mine):
+            return tuple(mine.to_crs("EPSG:4326").total_bounds)
+    whole = ds.total_bounds()
+    if whole is None:
+        return None
+    return tuple(gpd.GeoSeries([box(*whole)], crs=ds.crs).to_crs("EPSG:4326").total_bounds)
+
+
 def base_map(dataset: Dataset | None = None, *, basemap: str | None = None) -> folium.Map:
-    """Return a folium map fitted to ``dataset`` (the current one by default), offline assets.
+    """Return a folium map fitted to the user's scope in ``dataset`` (the current one by default).
 
     Parameters
     ----------
@@ -278,12 +349,7 @@ def base_map(dataset: Dataset | None = None, *, basemap: str | None = None) -> f
         no tiles, by default).
     """
     ds = current_dataset() if dataset is None else dataset
-    bounds = None
-    if ds.crs is not None and ds.total_bounds() is not None:
-        import geopandas as gpd
-        from shapely.geometry import box
-
-        bounds = tuple(gpd.GeoSeries([box(*ds.total_bounds())], crs=ds.crs).to_crs("EPSG:4326").total_bounds)
+    bounds = scope_bounds(ds)
     choice = basemap or st.session_state.get(BASEMAP_KEY, "none")
     key = st.session_state.get(TIANDITU_KEY) or None
     if choice == "tianditu" and not key:

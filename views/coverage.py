@@ -8,6 +8,7 @@ import streamlit as st
 from geo.privacy.disclosure import MARK, display_frame, scope_totals
 from geo.store import settings
 from geo.store.errors import ChildSafeError
+from geo.store.labels import label
 from views import _common
 from views.session import lang, tr
 
@@ -50,6 +51,44 @@ def _coverage(path: str, mtime: float, role: str, scope: str, metric: str, _ds, 
     }
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _health(path: str, mtime: float, role: str, scope: str, _ds, _net) -> dict:
+    """The road network's health (geo.reach.health) and its map features, cached per file and role."""
+    from geo.reach.health import health_features, network_health
+
+    homes = _ds["households"].geometry if "households" in _ds else None
+    return {"numbers": network_health(_net, homes), "features": health_features(_net)}
+
+
+def _health_section(health: dict) -> None:
+    h = health["numbers"]
+    problems = h["fragments"] + h["near_misses"] + h.get("homes_on_fragments", 0)
+    title = tr("道路网络健康", "Road network health") + (f"（{problems:,}）" if problems else "")
+    with st.expander(title, expanded=False):
+        c = st.columns(5)
+        c[0].metric(tr("连通片", "Components"), f"{h['components']:,}",
+                    help=tr(f"最大连通片占节点 {h['largest_share']:.1%}",
+                            f"The largest holds {h['largest_share']:.1%} of the nodes"))
+        c[1].metric(tr("孤立路段", "Fragments"), f"{h['fragments']:,}",
+                    help=tr(f"{h['fragment_nodes']:,} 个节点", f"{h['fragment_nodes']:,} nodes"))
+        c[2].metric(tr("断头路端", "Dead ends"), f"{h['dead_ends']:,}")
+        c[3].metric(tr("近接未连", "Near misses"), f"{h['near_misses']:,}",
+                    help=tr(f"路端距另一条路不到 {settings.road_near_miss_m:g} 米却未相接",
+                            f"Road ends within {settings.road_near_miss_m:g} m of a road they do not meet"))
+        c[4].metric(tr("最近道路为孤立路段的住户", "Homes nearest a fragment"),
+                    f"{h.get('homes_on_fragments', 0):,}",
+                    help=tr(f"已改接到更大的路网，多走中位 {h.get('homes_past_median_m', 0):,.0f} 米",
+                            f"Joined to a larger network instead, median "
+                            f"{h.get('homes_past_median_m', 0):,.0f} m further"))
+        j = h.get("junctions") or {}
+        st.caption(tr(f"建网时已将 {j.get('moved_ends', 0):,} 个路端在 {j.get('tolerance_m', 0):g} 米容差内接上，"
+                      f"拆分 {j.get('split_points', 0):,} 处路段；地图图层“道路网络问题”标出孤立路段和近接未连的路端，"
+                      "请在道路图层中修正。",
+                      f"Building the network joined {j.get('moved_ends', 0):,} road ends within "
+                      f"{j.get('tolerance_m', 0):g} m and split {j.get('split_points', 0):,} segments; the map "
+                      "overlay 'Road network problems' marks fragments and near misses to fix in the road layer."))
+
+
 def render() -> None:
     """Draw the stations & coverage page."""
     st.title(tr("站点覆盖", "Stations & coverage"))
@@ -90,8 +129,11 @@ def render() -> None:
         col.metric(level_text(str(lv)), "–" if pd.isna(share) else f"{share:.1%}",
                    help=tr(f"{_count(covered)} / {_count(children)} 名儿童",
                            f"{_count(covered)} of {_count(children)} children"))
+    health = _health(path, mtime, role, scope, ds, net) if net is not None else None
+    if health is not None:
+        _health_section(health)
     _siting_tool(ds, level, metric, net)
-    _map(ds, table, res["areas"], gaps, level)
+    _map(ds, table, res["areas"], gaps, level, health)
     _table(table, gaps, level)
 
 
@@ -137,7 +179,7 @@ def _siting_tool(ds, level: str, metric: str, net) -> None:
             st.dataframe(shown, hide_index=True, width="stretch")
 
 
-def _map(ds, table, areas, gaps, level: str) -> None:
+def _map(ds, table, areas, gaps, level: str, health: dict | None = None) -> None:
     from layers import coverage as cov_layers
     from layers.legend import Legend
     from layers.stations import stations_layer
@@ -154,8 +196,15 @@ def _map(ds, table, areas, gaps, level: str) -> None:
     stored = st.session_state.get("coverage_siting_result")
     if stored and stored[0] == level and len(stored[1].proposed):
         groups.append(cov_layers.proposed_layer(stored[1].proposed, lang=language))
+    sections = [(tr("村", "Villages"), cov_layers.legend_items(language))]
+    if health is not None and len(health["features"]):
+        from layers.road_health import legend_items as health_legend
+        from layers.road_health import road_health_layer
+
+        groups.append(road_health_layer(health["features"], lang=language, show=False))
+        sections.append((label("road_health", language), health_legend(language)))
     m = _common.base_map(ds)
-    Legend(tr("覆盖率", "Covered share"), [(tr("村", "Villages"), cov_layers.legend_items(language))]).add_to(m)
+    Legend(tr("覆盖率", "Covered share"), sections).add_to(m)
     _common.show_map(m, groups, key="coverage_map", height=560)
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.ingest.imports import KINDS, import_file, prepare_import
+from geo.ingest.headers import default_mapping, extend_mapping
+from geo.ingest.imports import KINDS, ColumnsNeeded, allowed_columns, import_file, prepare_import
 from geo.ingest.quarantine import default_quarantine_path, write_quarantine
 from geo.ingest.readers import OSM, SPATIAL, TABULAR
 from geo.store.errors import ChildSafeError
+from geo.store.labels import column_label
 from views import _common, session
 from views.session import lang, tr
 
@@ -20,6 +22,11 @@ from views.session import lang, tr
 STAGED = "import_files"
 #: upload suffixes the importer reads, with the shapefile sidecars.
 UPLOAD_KINDS = (*TABULAR, *SPATIAL, *OSM, ".dbf", ".shx", ".prj", ".cpg")
+#: session key of the column mapping chosen in the mapping step: ``{header: column or "-"}``.
+MAPPING = "import_mapping"
+_LEAVE_OUT = "-"
+_PSEUDO = {"_lon": ("经度", "longitude"), "_lat": ("纬度", "latitude"), "_wkt": ("几何（WKT）", "geometry (WKT)"),
+           "_birth_date": ("出生日期（只保留年份）", "birth date (year kept)")}
 _KIND_ZH = {
     "admin_units": "行政区划", "households": "户", "children": "儿童", "water_bodies": "水体",
     "safety_kits": "“四个一”设施", "stations": "关爱阵地", "roads": "道路",
@@ -84,6 +91,53 @@ def _show_result(result) -> None:
         st.dataframe(preview.head(200), hide_index=True, width="stretch")
 
 
+def _target_label(column: str) -> str:
+    if column == _LEAVE_OUT:
+        return tr("不导入", "leave out")
+    if column in _PSEUDO:
+        return tr(*_PSEUDO[column])
+    return f"{column_label(column, lang())} ({column})"
+
+
+def _mapping_step(unmatched: dict[str, list[str]], kind: str) -> bool:
+    """The column-mapping step: columns that match nothing but look like dataset columns, with
+    the likely column preselected (others: "leave out"); the user confirms or changes each and
+    applies. Returns whether nothing is pending."""
+    if not unmatched:
+        return True
+    st.subheader(tr("列对应（请确认）", "Column mapping (please confirm)"))
+    st.caption(tr("以下列的表头未能直接识别，但看起来对应数据规范中的列。请逐列确认对应关系，"
+                  "或选择“不导入”，然后点击“应用对应”。",
+                  "These headers match no dataset column by name but look like one. Confirm or "
+                  "change what each holds, or leave it out, then apply."))
+    targets = [_LEAVE_OUT, *sorted(allowed_columns(kind))]
+    labels = {c: _target_label(c) for c in targets}
+    table = pd.DataFrame({
+        "header": list(unmatched),
+        "suggested": [", ".join(labels.get(c, c) for c in likely) for likely in unmatched.values()],
+        "map_to": [labels.get(likely[0], labels[_LEAVE_OUT]) if likely else labels[_LEAVE_OUT]
+                   for likely in unmatched.values()],
+    })
+    edited = st.data_editor(
+        table, hide_index=True, key="import_mapping_editor", width="stretch",
+        disabled=["header", "suggested"],
+        column_config={
+            "header": st.column_config.TextColumn(tr("文件中的表头", "Header in the file")),
+            "suggested": st.column_config.TextColumn(tr("可能对应", "Likely")),
+            "map_to": st.column_config.SelectboxColumn(tr("对应到", "Map to"), options=list(labels.values()),
+                                                       required=True),
+        })
+    if st.button(tr("应用对应", "Apply mapping"), key="import_map_apply"):
+        by_label = {v: k for k, v in labels.items()}
+        chosen = dict(st.session_state.get(MAPPING, {}))
+        chosen.update({str(h): by_label.get(str(t), _LEAVE_OUT)
+                       for h, t in zip(edited["header"], edited["map_to"], strict=True)})
+        st.session_state[MAPPING] = chosen
+        st.rerun()
+    st.warning(tr("请先确认列对应，再导入。", "Confirm the column mapping before importing."))
+    return False
+
+
 def _download(result, main: Path) -> None:
     if not result.quarantined:
         return
@@ -122,24 +176,35 @@ def _check_and_import(files, folder: Path, user, kind: str, system: str, sheet: 
     if main is None:
         st.warning(tr("未找到可导入的文件。", "No importable file among the uploads."))
         return
+    mapping = extend_mapping(default_mapping(), dict(st.session_state.get(MAPPING, {})))
     try:
         dataset = _common.current_dataset()
         result = prepare_import(kind, main, dataset=dataset, coords=system, sheet=sheet,
-                                mode=mode, lang=lang())
+                                mode=mode, lang=lang(), mapping=mapping)
+    except ColumnsNeeded as exc:  # a required column under a header we do not know: ask
+        st.error(tr(f"缺少必填列：{', '.join(exc.missing)}。请在下表中指出文件里对应的列。",
+                    f"Required column(s) missing: {', '.join(exc.missing)}. Say below which "
+                    "column of the file holds them."))
+        asked = exc.unmatched
+        _mapping_step({h: asked.get(h, []) for h in sorted(exc.headers, key=lambda h: h not in asked)},
+                      kind)
+        return
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
+    mapped = _mapping_step(result.unmatched, kind)
     _show_result(result)
     _download(result, main)
     allowed = user is not None and can(user, "import")
     if not allowed:
         st.info(tr("您的角色可以检查文件，但只有管理员可以导入。",
                    "Your role can check files; only an administrator can import them."))
-    if st.button(tr("导入", "Import"), type="primary", disabled=not allowed or not result.imported,
-                 key="import_go"):
+    if st.button(tr("导入", "Import"), type="primary",
+                 disabled=not allowed or not result.imported or not mapped, key="import_go"):
         try:
             done = import_file(kind, main, into=session.dataset_path(), dataset=dataset,
-                               coords=system, sheet=sheet, mode=mode, lang=lang(), user=user)
+                               coords=system, sheet=sheet, mode=mode, lang=lang(), user=user,
+                               mapping=mapping)
         except ChildSafeError as exc:
             _common.show_error(exc)
             return

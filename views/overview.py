@@ -47,14 +47,21 @@ def household_modes(ds) -> tuple[str, ...]:
     return HOUSEHOLD_MODES if points else HOUSEHOLD_MODES[:2]
 
 
-def _people(ds) -> tuple[int, int]:
-    """Children and left-behind children: from the table, or a role view's top-level counts."""
+def _people(ds) -> tuple[float, float]:
+    """Children and left-behind children of the user's area, as the role may receive them.
+
+    From the children's rows where the role sees them; else from the role view's
+    ``area_counts`` (computed on the full data of the scope, then released: a hidden total is
+    ``NaN``); ``NaN`` for a role that receives no counts of people (never a made-up 0).
+    """
     children = ds["children"]
-    if len(children) or "area_counts" not in ds:
-        return len(children), int(children["left_behind"].sum()) if len(children) else 0
+    if len(children) or not ds.withheld:
+        return float(len(children)), float(children["left_behind"].sum()) if len(children) else 0.0
+    if "area_counts" not in ds:
+        return float("nan"), float("nan")
     counts = ds["area_counts"]
     top = counts[counts["code"].str.len() == counts["code"].str.len().min()]
-    total = lambda col: int(pd.to_numeric(top[col].astype("string"), errors="coerce").fillna(0).sum())  # noqa: E731
+    total = lambda col: float(pd.to_numeric(top[col], errors="coerce").sum(min_count=len(top)))  # noqa: E731
     return total("children"), total("left_behind")
 
 
@@ -66,7 +73,7 @@ def water_site_count(water_bodies) -> int:
     return len(sites_from_water(metric))
 
 
-def headline_figures(ds) -> dict[str, int]:
+def headline_figures(ds) -> dict[str, float]:
     """Children, left-behind children, water sites, complete kits and stations of ``ds``."""
     n_children, n_left_behind = _people(ds)
     return {
@@ -79,11 +86,19 @@ def headline_figures(ds) -> dict[str, int]:
     }
 
 
-def _metrics(figures: dict[str, int]) -> None:
+def _count(value: float) -> str:
+    return "—" if value != value else f"{int(value):,}"
+
+
+def _metrics(figures: dict[str, float]) -> None:
     cols = st.columns(5)
-    cols[0].metric(tr("儿童", "Children"), f"{figures['children']:,}")
-    share = figures["left_behind"] / figures["children"] if figures["children"] else 0.0
-    cols[1].metric(tr("留守儿童", "Left-behind"), f"{figures['left_behind']:,} · {share:.0%}")
+    withheld = figures["children"] != figures["children"]
+    why = tr("本角色不接收儿童人数（隐私保护）", "Your role receives no counts of children (privacy)") if withheld else None
+    cols[0].metric(tr("儿童", "Children"), _count(figures["children"]), help=why)
+    share = (f" · {figures['left_behind'] / figures['children']:.0%}"
+             if figures["children"] and figures["children"] == figures["children"]
+             and figures["left_behind"] == figures["left_behind"] else "")
+    cols[1].metric(tr("留守儿童", "Left-behind"), _count(figures["left_behind"]) + share, help=why)
     cols[2].metric(tr("水域点位", "Water sites"), f"{figures['water']:,}",
                    help=tr("河渠按长度切分、坑塘整体计为一个点位", "Rivers and canals cut by length; a pond is one site"))
     cols[3].metric(tr("“四个一”齐全", "Kits complete"),

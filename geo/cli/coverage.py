@@ -74,6 +74,7 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
         "gap_areas": int(len(gaps)),
         "layers": sorted(shown),
         "service_areas": int(len(areas)),
+        "households_snap": access.attrs.get("households_snap"),
     }
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -83,6 +84,12 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
         share = "-" if v["share"] is None else f"{100 * v['share']:.1f}%"
         click.echo(f"  {lv:<9} covered {_shown(v['covered']):>8} of {_shown(v['children'])}  ({share})")
     click.echo(f"  gap areas {len(gaps):,}; service areas {len(areas):,}")
+    past = result["households_snap"]
+    if past and past["past_fragment"]:
+        click.echo(f"  住户 {past['past_fragment']:,} of {past['points']:,} households were nearest a road "
+                   f"fragment (connected to nothing) and joined a larger road net instead, median "
+                   f"{past['past_median_m']:,.0f} m, max {past['past_max_m']:,.0f} m further "
+                   "(childsafe info lists the fragments)")
 
 
 @click.command(name="stations")

@@ -7,12 +7,25 @@ from pathlib import Path
 
 import click
 
+from geo.ingest.headers import extend_mapping, read_mapping
 from geo.ingest.imports import KINDS, import_file
 from geo.store import settings
+from geo.store.errors import ValidationError
 
 
 def register(group: click.Group) -> None:
     group.add_command(import_)
+
+
+def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in maps:
+        header, sep, column = item.partition("=")
+        if not sep or not header.strip():
+            raise ValidationError(f"--map {item!r}: write HEADER=COLUMN, e.g. --map 照护人=caregiver "
+                                  f"/ 请写作 表头=列名")
+        out[header.strip()] = column.strip()
+    return out
 
 
 @click.command(name="import")
@@ -32,6 +45,10 @@ def register(group: click.Group) -> None:
               help="Add rows; a known id replaces the stored row (default).")
 @click.option("--mapping", default=None, type=click.Path(dir_okay=False, exists=True),
               help="Extra header/value map (.toml, .json or .csv; see docs/import.md).")
+@click.option("--map", "maps", multiple=True, metavar="HEADER=COLUMN",
+              help="Map one header of FILE to a dataset column (repeatable); HEADER=- leaves "
+                   "that column out. Columns that look like dataset columns but match nothing "
+                   "stop the import until mapped.")
 @click.option("--lang", "lang", type=click.Choice(["zh", "en"]), default=None,
               help="Language of the problems and reasons (default: settings.language).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
@@ -40,8 +57,8 @@ def register(group: click.Group) -> None:
 @click.option("--force", is_flag=True,
               help="Write the quarantine file even over another ChildSafe dataset.")
 def import_(kind: str, file: str, into: str, coords: str, sheet: str | None,
-            quarantine: str | None, mode: str, mapping: str | None, lang: str | None,
-            as_json: bool, max_problems: int, force: bool) -> None:
+            quarantine: str | None, mode: str, mapping: str | None, maps: tuple[str, ...],
+            lang: str | None, as_json: bool, max_problems: int, force: bool) -> None:
     """Import FILE (CSV, XLSX, GeoJSON, Shapefile, GeoPackage, OSM) into layer KIND of a dataset.
 
     Prints `read N, imported M, quarantined Q`; bad rows go, unchanged with a `reason`
@@ -54,9 +71,11 @@ def import_(kind: str, file: str, into: str, coords: str, sheet: str | None,
     user = None
     if Path(into).exists():
         user = require(cli_user(into), "import")  # before reading, so a refusal costs nothing
+    table = extend_mapping(read_mapping(mapping), _parse_maps(maps))
     # the import reads what it checks against inside its own write (geo.store.writer)
     result = import_file(kind, file, into=into, coords=coords, sheet=sheet, quarantine=quarantine,
-                         mode=mode, mapping=mapping, lang=lang, user=user, force=force)
+                         mode=mode, mapping=table, lang=lang, user=user, force=force,
+                         unmatched="ask")
     if as_json:
         click.echo(json.dumps({
             "kind": kind, "file": file, "into": into,

@@ -25,6 +25,7 @@ def info(dataset: str, as_json: bool) -> None:
     bounds = ds.total_bounds()
     metric = ds.metric_crs.to_string() if bounds else None
     problems = dataset_problems(ds)
+    roads = _road_health(ds)
     if as_json:
         click.echo(
             json.dumps(
@@ -35,6 +36,7 @@ def info(dataset: str, as_json: bool) -> None:
                     "crs": "EPSG:4326",
                     "metric_crs": metric,
                     "problems": problems,
+                    "road_network": roads,
                 },
                 ensure_ascii=False,
             )
@@ -54,3 +56,38 @@ def info(dataset: str, as_json: bool) -> None:
             click.echo(f"  - {p}")
     else:
         click.echo("validation: no problems found")
+    if roads:
+        click.echo(_road_text(roads))
+
+
+def _road_health(ds) -> dict | None:
+    """The road network's health (geo.reach.health), or None without roads."""
+    if "roads" not in ds or not len(ds["roads"]):
+        return None
+    from geo.reach.health import network_health
+    from geo.reach.roads import network_for_dataset
+
+    homes = ds.metric()["households"].geometry if "households" in ds and len(ds["households"]) else None
+    return network_health(network_for_dataset(ds), homes)
+
+
+def _road_text(h: dict) -> str:
+    lines = [
+        f"道路网络 road network: {h['nodes']:,} nodes, {h['edges']:,} edges, {h['length_km']:,.1f} km",
+        f"  连通片 components {h['components']:,} (largest {100 * h['largest_share']:.1f}% of nodes; "
+        f"sizes {', '.join(f'{s:,}' for s in h['component_sizes'])})",
+        f"  碎片 fragments {h['fragments']:,} ({h['fragment_nodes']:,} nodes); "
+        f"断头 dead ends {h['dead_ends']:,}",
+        f"  近接未连 near misses {h['near_misses']:,} ({h['near_misses_unconnected']:,} to roads not "
+        f"connected at all)",
+    ]
+    j = h.get("junctions") or {}
+    if j:
+        lines.append(f"  路口 junctions made: {j.get('moved_ends', 0):,} end points joined within "
+                     f"{j.get('tolerance_m', 0):g} m, {j.get('split_points', 0):,} edges split, "
+                     f"{j.get('joined_crossings', 0):,} crossings joined")
+    if "households" in h:
+        lines.append(f"  住户 homes nearest a fragment {h['homes_on_fragments']:,} of {h['households']:,}"
+                     f" (joined to a larger road net, median {h['homes_past_median_m']:,.0f} m, "
+                     f"max {h['homes_past_max_m']:,.0f} m further)")
+    return "\n".join(lines)

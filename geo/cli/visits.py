@@ -55,6 +55,14 @@ def visits(dataset: str, on: str | None, preset: str | None, alerts: tuple[str, 
     from geo.field.visits import EXPORT_COLUMNS, visit_schedule
 
     ds = open_dataset(dataset, analysis=True)
+    kids = ds["children"]
+    if len(kids) and not (kids[["last_contact", "last_home_visit"]].notna().any().any() or len(ds["visits"])):
+        # a children layer from another tool without contact dates, and no recorded visits
+        click.echo("注意：children 表没有 last_contact / last_home_visit（缺列或全空），也没有走访记录，"
+                   "所有儿童将显示为“从未联系”；请导入这两列或走访记录。/ note: children have no "
+                   "last_contact or last_home_visit (absent or empty) and no visits are recorded, "
+                   "so every child shows as never contacted; import those columns or the visits.",
+                   err=True)
     sched = visit_schedule(ds, on=on, preset=preset, alerts=_alerts(alerts))
     sched = role_result(dataset, "visit_schedule", sched, ds)
     path = write_table(sched[EXPORT_COLUMNS], out, sheet="visits", user=cli_user(dataset))

@@ -62,13 +62,18 @@ def _ids(prefix: str, n: int, width: int) -> np.ndarray:
 
 
 def _county_codes(n: int) -> tuple[list[str], list[str]]:
-    """Codes and parent (city) codes of ``n`` province counties: ``34CCNN`` and ``34CC00``."""
+    """Codes and parent (city) codes of ``n`` province counties: ``34CCNN`` and ``34CC00``.
+
+    Synthetic codes (geo.store.codes.is_synthetic_county): city parts 81-89 and 91-99 are
+    never assigned; the one-county demo is ``341199`` (county part 99).
+    """
     per_city = max(10, int(np.ceil(n / 18)))
     if per_city > 79:
         raise SettingsError(f"demo scale too large: at most {MAX_SCALE:g}")
     codes, parents = [], []
     for k in range(n):
         city = 81 + k // per_city
+        city += city >= 90  # 90 is a real city part (province-administered counties)
         codes.append(f"{PROVINCE_CODE}{city:02d}{21 + k % per_city:02d}")
         parents.append(f"{PROVINCE_CODE}{city:02d}00")
     return codes, parents
@@ -123,6 +128,8 @@ def make_demo(*, seed: int = 7, scale: float = 1.0) -> Dataset:
     ds = _assemble(np.random.default_rng(ss.spawn(1)[0]), counties)
     ds.settings.update({
         "demo": "synthetic: no real person or place",
+        # county codes of the synthetic form (geo.store.codes.is_synthetic_county): 341199, 34CCNN
+        "synthetic_codes": "allowed",
         "demo_seed": str(int(seed)),
         "demo_scale": f"{scale:g}",
         "reference_date": REFERENCE_DATE,

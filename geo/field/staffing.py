@@ -17,6 +17,7 @@ import pandas as pd
 from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.errors import SettingsError
+from geo.store.withheld import require_full
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,7 @@ def village_staffing(dataset: Dataset, *, per_director: int | None = None) -> gp
         sorted by shortfall then children; a GeoDataFrame with the village shapes when the
         dataset has ``admin_units``.
     """
+    require_full(dataset, "children", "households", task="child-director staffing")
     children = dataset["children"]
     village = children_village(dataset)
     scope = in_scope(children)

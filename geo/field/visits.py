@@ -38,6 +38,7 @@ from geo.store import settings
 from geo.store.dataset import Dataset, coerce_layer
 from geo.store.errors import MissingLayerError, ValidationError
 from geo.store.schema import VISIT_KINDS
+from geo.store.withheld import require_full
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +239,7 @@ def visit_schedule(
     MissingLayerError
         The dataset has no children.
     """
+    require_full(dataset, "children", task="the visit schedule")
     if "children" not in dataset and not len(dataset["children"]):
         raise MissingLayerError(["children"], "the visit schedule")
     p = preset if isinstance(preset, VisitPreset) else get_preset(preset)
@@ -338,6 +340,59 @@ def visit_schedule(
             int(counts.get("due_soon", 0)), int(report.sum()),
         )
     return out
+
+
+#: when a child is next due, relative to the list's date (:func:`visit_list`).
+DUE_WINDOWS = ("overdue", "due_this_week", "due_next_week", "ok")
+#: columns of the visit list, in order (the page shows them; the download writes them).
+VISIT_LIST_COLUMNS = ["urgency", "child_id", "village_code", "tier", "due", "due_in_days", "window",
+                      "next_contact_due", "next_visit_due", "days_overdue", "flags", "report_police"]
+
+
+def visit_list(schedule: pd.DataFrame, on: _dt.date | str, *,
+               preset: str | VisitPreset | None = None) -> pd.DataFrame:
+    """The children of ``schedule`` in the order a child director should see them, most urgent first.
+
+    Order: children to report to the police first, then by tier (the preset's order: high
+    risk before standard), then the most days overdue, then the earliest due date. ``urgency``
+    numbers the rows 1, 2, ...; ``due`` is the earlier of the next contact and the next home
+    visit, ``due_in_days`` the days from ``on`` to it (negative: overdue), and ``window`` one of
+    :data:`DUE_WINDOWS`: overdue, due this week (by the Sunday of ``on``'s week), due next
+    week (the Monday to Sunday after), or on schedule.
+
+    Parameters
+    ----------
+    schedule
+        :func:`visit_schedule` output for the date ``on``.
+    on
+        The date of the list (the schedule's date).
+    preset
+        The preset the schedule was made with (its tier order; ``settings.visit_preset``).
+    """
+    p = preset if isinstance(preset, VisitPreset) else get_preset(preset)
+    day = pd.Timestamp(_day(on))
+    nc = pd.to_datetime(schedule["next_contact_due"])
+    nv = pd.to_datetime(schedule["next_visit_due"])
+    due = nc.where(nc.notna() & (nv.isna() | (nc <= nv)), nv)
+    due_in = (due - day).dt.days.astype("Float64")
+    week_end = day + pd.Timedelta(days=6 - day.weekday())
+    next_end = week_end + pd.Timedelta(days=7)
+    overdue = (schedule["status"] == "overdue").to_numpy()
+    window = np.select(
+        [overdue, (due <= week_end).to_numpy(), (due <= next_end).to_numpy()],
+        list(DUE_WINDOWS[:3]), default=DUE_WINDOWS[3],
+    )
+    order = {t.name: i for i, t in enumerate(p.tiers)}
+    out = schedule.assign(
+        due=due, due_in_days=due_in, window=pd.array(window, dtype="string"),
+        _police=~schedule["report_police"].astype(bool),
+        _tier=schedule["tier"].map(order).fillna(len(order)).astype(int),
+        _late=-schedule["days_overdue"].astype("Float64").fillna(0),
+        _due=due.fillna(pd.Timestamp.min),
+    )
+    out = out.sort_values(["_police", "_tier", "_late", "_due", "child_id"], kind="stable")
+    out.insert(0, "urgency", np.arange(1, len(out) + 1, dtype=np.int64))
+    return out[[c for c in VISIT_LIST_COLUMNS if c in out.columns]].reset_index(drop=True)
 
 
 def overdue_by_village(schedule: pd.DataFrame) -> pd.DataFrame:

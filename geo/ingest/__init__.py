@@ -3,8 +3,10 @@
 Modules, and the public functions a caller starts from:
 
 - ``imports``: ``import_file``, ``prepare_import``, ``ImportResult``
-- ``readers``: ``read_table``, ``decode_text``
-- ``headers``: ``default_mapping``, ``read_mapping``, ``normalize_header``
+- ``saving``: ``references``, ``store_rows`` (the save step of an import, inside one write)
+- ``readers``: ``read_file``, ``read_table``, ``decode_text``
+- ``headers``: ``default_mapping``, ``read_mapping``, ``extend_mapping``, ``normalize_header``, ``normalize_value``
+- ``geometry``: ``geometry_from_columns``, ``geometry_from_file``, ``geometry_problems``, ``repair_geometry``, ``dataset_area``
 - ``pseudonym``: ``pseudonymize``, ``personal_mask``, ``redact_text``, ``is_id_card``, ``is_mobile``
 - ``osm``: ``read_osm``
 - ``quarantine``: ``write_quarantine``, ``default_quarantine_path``

@@ -33,20 +33,25 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
 from geo.ingest import headers as hdr
+from geo.ingest.geometry import (
+    dataset_area,
+    geometry_from_columns,
+    geometry_from_file,
+    geometry_problems,
+    repair_geometry,
+)
 from geo.ingest.pseudonym import ensure_salt, personal_mask, pseudonymize, redact_text
 from geo.ingest.quarantine import REASON_HEADERS, default_quarantine_path, write_quarantine
-from geo.ingest.readers import OSM, read_table
-from geo.store.coords import geometry_to_wgs84, normalize_system, to_wgs84
+from geo.ingest.readers import OSM, read_file
+from geo.store.coords import normalize_system
 from geo.store.dataset import Dataset, empty_layer
 from geo.store.errors import ValidationError
 from geo.store.projection import STORAGE_CRS
 from geo.store.schema import LAYERS
-from geo.store.validate import Problem, coordinate_problems, validate_rows
+from geo.store.validate import Problem, validate_rows
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +63,16 @@ _MULTI_SPLIT = re.compile(r"[;；,，、/|]")
 #: columns of another layer a ledger may carry: a children ledger with one row per child often
 #: holds the household's village and location too (one combined 台账).
 _CARRIED = {"children": ("village_code", "caregiver")}
+
+
+class ColumnsNeeded(ValidationError):
+    """A file lacks required columns; carries what the app's mapping step needs: the missing
+    columns, the look-alike headers with their likely columns, and every header of the file."""
+
+    def __init__(self, missing: list[str], unmatched: dict[str, list[str]], headers: list[str],
+                 message: str):
+        self.missing, self.unmatched, self.headers = missing, dict(unmatched), headers
+        super().__init__(message)
 
 
 @dataclass
@@ -86,6 +101,9 @@ class ImportResult:
     layers: dict[str, int] = field(default_factory=dict)
     #: the good rows to store, by layer (a children ledger also carries households)
     rows: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: columns not imported that look like contract columns: header -> likely columns, best
+    #: first. The CLI names them and stops; the app shows a mapping step.
+    unmatched: dict[str, list[str]] = field(default_factory=dict)
 
     def notice_texts(self, lang: str = "en") -> list[str]:
         """The notices in ``lang``."""
@@ -133,6 +151,7 @@ def map_columns(
     unmapped: list[str] = []
     id_card_cols: list[str] = []
     geom_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    allowed = allowed_columns(layer)
     for col in frame.columns:
         if col == geom_name or hdr.normalize_header(col) in REASON_HEADERS:
             continue
@@ -141,13 +160,14 @@ def map_columns(
                 id_card_cols.append(col)
             dropped_personal.append(col)
             continue
-        target = mapping.column_for(col, layer)
-        allowed = set(spec.column_names) | {hdr.LON, hdr.LAT, hdr.WKT} | set(_CARRIED.get(layer, ()))
-        if target == "kind" and hdr.normalize_header(col) in ("dlbm", "地类编码"):
-            target = "kind"
-        if target not in allowed:
+        found_match = mapping.match(col, layer, allowed)
+        if found_match is None:
             unmapped.append(col)
             continue
+        target = found_match.column
+        if found_match.how == "dbf":
+            notices.append((f"column {col!r} read as {target} (a shapefile's 10-character name)",
+                            f"列“{col}”按 {target} 读取（Shapefile 截短的字段名）"))
         if target in out.columns:
             notices.append((f"column {col!r} also means {target}; the first one is used",
                             f"列“{col}”同样对应 {target}，使用第一列"))
@@ -200,145 +220,141 @@ def map_columns(
     return out, notices, found
 
 
-def map_values(frame: pd.DataFrame, layer: str, mapping: hdr.Mapping) -> pd.DataFrame:
-    """Translate enumerated values (男 -> M, 是 -> true, 坑塘 -> pond, 1104 -> pond ...)."""
+def allowed_columns(layer: str) -> set[str]:
+    """The columns (and pseudo-columns) a file imported into ``layer`` may fill."""
+    return (set(LAYERS[layer].column_names) | {hdr.LON, hdr.LAT, hdr.WKT}
+            | set(_CARRIED.get(layer, ())) | ({hdr.BIRTH_DATE} if layer == "children" else set()))
+
+
+def map_values(frame: pd.DataFrame, layer: str, mapping: hdr.Mapping,
+               unknown: dict[str, int] | None = None) -> pd.DataFrame:
+    """Translate enumerated values (男 -> M, 是 -> true, 坑塘 -> pond, 1104 -> pond ...).
+
+    Values are looked up by :func:`geo.ingest.headers.normalize_value` (full-width, case and
+    spaces do not matter). A value that maps to nothing is kept as it is, so the checks
+    quarantine its row; ``unknown`` (when given) receives, per column, how many non-empty
+    values mapped to nothing.
+    """
     out = frame.copy()
-    spec = LAYERS[layer]
-    for col in spec.columns:
+    columns = list(LAYERS[layer].columns)
+    for carried in _CARRIED.get(layer, ()):
+        columns.append(LAYERS["households"].column(carried))
+    for col in columns:
         if col.name not in out.columns:
             continue
         table = dict(mapping.value_map(col.name, layer))
         if layer == "water_bodies" and col.name == "kind":
-            table.update({k.lower(): v for k, v in hdr.DLBM_WATER.items()})
+            table.update({hdr.normalize_value(k): v for k, v in hdr.DLBM_WATER.items()})
         if col.choices:
-            table.update({c.lower(): c for c in col.choices})
+            table.update({hdr.normalize_value(c): c for c in col.choices})
         if not table:
             continue
         text = out[col.name].astype("string").fillna("").str.strip()
         if col.multi:
             def _multi(v: str, t: dict = table) -> str:
                 parts = [p.strip() for p in _MULTI_SPLIT.split(v) if p.strip()]
-                return ";".join(t.get(p.lower(), p) for p in parts)
+                return ";".join(t.get(hdr.normalize_value(p), p) for p in parts)
 
-            out[col.name] = text.map(_multi).astype("string")
+            mapped = text.map(_multi).astype("string")
+            miss = text.map(lambda v, t=table: any(
+                hdr.normalize_value(p) not in t for p in _MULTI_SPLIT.split(v) if p.strip()))
         else:
-            lower = text.str.lower()
-            mapped = lower.map(table)
-            out[col.name] = mapped.where(mapped.notna(), text).astype("string")
+            keys = text.map(hdr.normalize_value)
+            found = keys.map(table)
+            mapped = found.where(found.notna(), text).astype("string")
+            miss = found.isna() & (text != "")
+        out[col.name] = mapped
+        if unknown is not None:
+            unknown[col.name] = int(miss.sum())
     return out
 
 
-# --- geometry -----------------------------------------------------------------------------------
+def unmapped_headers(raw: pd.DataFrame, layer: str, mapping: hdr.Mapping) -> list[str]:
+    """Headers of ``raw`` that match no column of ``layer`` and are not personal data, not a
+    quarantine reason, not skipped by the user: what a mapping step may offer."""
+    allowed = allowed_columns(layer)
+    geom = raw.geometry.name if isinstance(raw, gpd.GeoDataFrame) else None
+    out = []
+    for col in raw.columns:
+        if col == geom or hdr.normalize_header(col) in REASON_HEADERS:
+            continue
+        if mapping.is_personal(col, layer) or _is_id_card_header(col, mapping, layer):
+            continue
+        if hdr.header_keys(col)[0] in mapping.skip or mapping.match(col, layer, allowed) is not None:
+            continue
+        out.append(str(col))
+    return out
 
 
-def _geometry_from_columns(
-    frame: pd.DataFrame, raw: pd.DataFrame, system: str, path: Path
-) -> tuple[gpd.GeoSeries, list[Problem]]:
-    problems: list[Problem] = []
-    geoms = np.full(len(frame), None, dtype=object)
-    if hdr.WKT in frame.columns:
-        text = frame[hdr.WKT].astype("string").fillna("").str.strip()
-        parsed = shapely.from_wkt(text.replace("", None).to_numpy(dtype=object), on_invalid="ignore")
-        for i, (t, g) in enumerate(zip(text, parsed, strict=True)):
-            if t and g is None:
-                problems.append(Problem(frame.index[i], hdr.WKT, "bad_wkt"))
-        geoms = parsed
-        if system not in ("wgs84", "cgcs2000"):
-            ok = ~shapely.is_missing(geoms)
-            if system.startswith("EPSG:"):
-                series = gpd.GeoSeries(geoms, crs=system).to_crs(STORAGE_CRS)
-                geoms = series.to_numpy()
-            else:
-                geoms[ok] = geometry_to_wgs84(geoms[ok], system)
-    elif hdr.LON in frame.columns and hdr.LAT in frame.columns:
-        x_text = frame[hdr.LON].astype("string").fillna("").str.strip().str.rstrip("°")
-        y_text = frame[hdr.LAT].astype("string").fillna("").str.strip().str.rstrip("°")
-        x = pd.to_numeric(x_text, errors="coerce")
-        y = pd.to_numeric(y_text, errors="coerce")
-        for col, text, num in ((hdr.LON, x_text, x), (hdr.LAT, y_text, y)):
-            for idx in frame.index[(num.isna() & (text != "")).to_numpy()]:
-                problems.append(Problem(idx, col, "bad_coordinate", {"value": text[idx]}))
-        ok = (x.notna() & y.notna()).to_numpy()
-        if ok.any():
-            lon, lat = to_wgs84(x.to_numpy()[ok], y.to_numpy()[ok], system)
-            geoms[ok] = shapely.points(lon, lat)
-    else:
-        raise ValidationError(
-            f"{path}: no coordinates found: give lon/lat columns (经度/纬度), a WKT column "
-            f"or a spatial file; columns found: {', '.join(map(str, raw.columns))}"
-        )
-    return gpd.GeoSeries(geoms, index=frame.index, crs=STORAGE_CRS), problems
+def look_alikes(raw: pd.DataFrame, layer: str, mapping: hdr.Mapping,
+                taken: set[str]) -> dict[str, list[str]]:
+    """Columns of ``raw`` that matched nothing but look like a column of ``layer`` not yet
+    filled: header -> likely columns, best first (personal-data columns are never offered)."""
+    allowed = allowed_columns(layer) - taken
+    out: dict[str, list[str]] = {}
+    for col in unmapped_headers(raw, layer, mapping):
+        likely = mapping.suggest(col, layer, allowed)
+        if likely:
+            out[col] = likely
+    return out
 
 
-def _geometry_from_file(raw: gpd.GeoDataFrame, system: str, path: Path) -> gpd.GeoSeries:
-    geoms = raw.geometry
-    if geoms.crs is None:
-        if system.startswith("EPSG:"):
-            return geoms.set_crs(system).to_crs(STORAGE_CRS)
-        bounds = geoms.total_bounds
-        if len(geoms.dropna()) and not (-180 <= bounds[0] <= bounds[2] <= 180
-                                        and -90 <= bounds[1] <= bounds[3] <= 90):
-            raise ValidationError(
-                f"{path}: the file has no coordinate system (.prj) and its coordinates are not "
-                "longitude/latitude; give it with --coords EPSG:xxxx (e.g. EPSG:4527 for "
-                "CGCS2000 3-degree Gauss-Kruger zone 39)"
-            )
-        geoms = geoms.set_crs(STORAGE_CRS)
-    elif not geoms.crs.is_geographic:
-        geoms = geoms.to_crs(STORAGE_CRS)
-    else:
-        geoms = geoms.set_crs(STORAGE_CRS, allow_override=True)
-    if system in ("gcj02", "bd09"):
-        ok = geoms.notna().to_numpy()
-        values = geoms.to_numpy().copy()
-        values[ok] = geometry_to_wgs84(values[ok], system)
-        geoms = gpd.GeoSeries(values, index=geoms.index, crs=STORAGE_CRS)
-    return geoms
+def _ask_text(unmatched: dict[str, list[str]]) -> str:
+    if not unmatched:
+        return ""
+    parts = [f"{h} → {' / '.join(c)}" for h, c in unmatched.items()]
+    return " 可能对应 / may be: " + "; ".join(parts) + "."
 
 
-def _geometry_problems(layer: str, geoms: gpd.GeoSeries, area) -> list[Problem]:
-    spec = LAYERS[layer]
-    allowed: tuple[str, ...] = spec.geometry or ()
-    problems: list[Problem] = []
-    missing = geoms.isna() | geoms.is_empty
-    for idx in geoms.index[missing.to_numpy()]:
-        problems.append(Problem(idx, "geometry", "no_geometry"))
-    present = geoms[~missing]
-    if present.empty:
-        return problems
-    types = present.geom_type
-    wrong = ~types.isin(allowed)
-    for idx in types.index[wrong.to_numpy()]:
-        problems.append(Problem(idx, "geometry", "geometry_type",
-                                {"value": types[idx], "choices": ", ".join(allowed)}))
-    pts = present.representative_point()
-    found = coordinate_problems(pts.x, pts.y, area=area)
-    if "Point" not in allowed:
-        found = [p for p in found if p.code != "same_spot"]
-    return problems + found
+#: an enumerated column where more than this share of the values is unknown is not imported
+#: but asked about: the header matched, the content does not (a column of names under 看护人).
+UNKNOWN_VALUES_ASK = 0.5
+
+
+def _ask_about_unknown_values(frame: pd.DataFrame, raw: pd.DataFrame, layer: str,
+                              mapping: hdr.Mapping, unknown: dict[str, int],
+                              result: ImportResult) -> pd.DataFrame:
+    allowed = allowed_columns(layer)
+    for col, n in unknown.items():
+        filled = int((frame[col].astype("string").fillna("").str.strip() != "").sum())
+        if n < 3 or n <= UNKNOWN_VALUES_ASK * filled:
+            continue
+        header = next((str(h) for h in raw.columns
+                       if (m := mapping.match(h, layer, allowed)) is not None and m.column == col), col)
+        if hdr.header_keys(header)[0] in mapping.confirmed:
+            continue  # mapped on purpose: each unknown value quarantines its row
+        frame = frame.drop(columns=col)
+        result.unmatched[header] = [col]
+        result.notices.append((
+            f"column {header!r} not imported: {n} of its {filled} values are not known {col} "
+            f"values; confirm it with --map {header}={col} (unknown values are then quarantined), "
+            f"add the values to a --mapping file ([values.{col}]), or leave it out",
+            f"列“{header}”未导入：{filled} 个取值中有 {n} 个不是可识别的 {col} 取值；"
+            f"确认对应请用 --map {header}={col}（无法识别的取值所在行将被隔离），"
+            f"或在映射文件 [values.{col}] 中补充取值，或不导入该列"))
+    return frame
+
+
+def _birth_year_from_date(frame: pd.DataFrame, result: ImportResult) -> pd.DataFrame:
+    """``birth_year`` from a birth-date column (only the year is kept; the date is not stored)."""
+    from geo.store.dates import year_of
+
+    dates = frame.pop(hdr.BIRTH_DATE)
+    if "birth_year" in frame.columns:
+        return frame
+    frame["birth_year"] = dates.map(year_of).astype("string")
+    result.notices.append(("birth dates: only the year is kept (birth_year)",
+                           "出生日期仅保留年份（birth_year），完整日期不保存"))
+    return frame
 
 
 # --- the import ---------------------------------------------------------------------------------
 
 
-def _user_row(idx: Any, fmt: str) -> int:
+def _user_row(idx: Any, fmt: str, lines: dict[int, int] | None = None) -> int:
+    if lines and int(idx) in lines:
+        return lines[int(idx)]
     return int(idx) + (2 if fmt in ("csv", "xlsx") else 1)
-
-
-def _dataset_area(dataset: Dataset) -> tuple[float, float, float, float] | None:
-    boxes = []
-    for name in ("admin_units", "households", "water_bodies", "roads", "stations"):
-        if name in dataset:
-            frame = dataset[name]
-            if frame.crs is not None and not frame.crs.equals(STORAGE_CRS):
-                frame = frame.to_crs(STORAGE_CRS)
-            boxes.append(frame.total_bounds)
-    if not boxes:
-        return None
-    arr = np.array(boxes)
-    if not np.isfinite(arr).all():
-        return None
-    return (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())
 
 
 def prepare_import(
@@ -372,28 +388,44 @@ def prepare_import(
     if kind == "osm" or source.suffix.lower() in OSM:
         return _prepare_osm(kind, source, dataset=new, mode=mode, lang=lang, today=today)
     table = mapping if isinstance(mapping, hdr.Mapping) else hdr.read_mapping(mapping)
-    raw, fmt = read_table(source, sheet=sheet)
+    read = read_file(source, sheet=sheet)
+    raw, fmt = read.frame, read.fmt
     result = ImportResult(kind, source, rows_read=len(raw))
+    result.notices += read.notices
     frame, notices, found = map_columns(raw, kind, table, new.settings)
     result.notices += notices
     spec = LAYERS[kind]
+    result.unmatched.update(look_alikes(raw, kind, table, set(frame.columns)))
     missing = [c.name for c in spec.columns if c.required and c.name not in found]
     if missing and len(raw):
-        raise ValidationError(
-            f"{source}: no column for {', '.join(missing)} (required in {kind}); columns found: "
-            f"{', '.join(map(str, raw.columns))}. Rename the header or add it to a --mapping file"
+        raise ColumnsNeeded(
+            missing, result.unmatched, unmapped_headers(raw, kind, table),
+            f"{source}: 缺少必填列 {', '.join(missing)}（{kind}）/ no column for "
+            f"{', '.join(missing)} (required in {kind}); columns found: "
+            f"{', '.join(map(str, raw.columns))}.{_ask_text(result.unmatched)} Rename the header, "
+            "or map it: --map 表头=列名 (HEADER=COLUMN) or a --mapping file"
         )
-    frame = map_values(frame, kind, table)
-    where = _dataset_area(dataset) if isinstance(area, str) else area
-    problems: list[Problem] = []
+    where = dataset_area(dataset) if isinstance(area, str) else area
+    unknown: dict[str, int] = {}
+    frame = map_values(frame, kind, table, unknown)
+    frame = _ask_about_unknown_values(frame, raw, kind, table, unknown, result)
+    if hdr.BIRTH_DATE in frame.columns:
+        frame = _birth_year_from_date(frame, result)
+    problems: list[Problem] = [Problem(i.row, i.column or "line", i.code, i.params)
+                               for i in read.issues]
     geoms = None
     if spec.geometry:
         if isinstance(raw, gpd.GeoDataFrame) and hdr.LON not in frame.columns and hdr.WKT not in frame.columns:
-            geoms = _geometry_from_file(raw, system, source)
+            geoms = geometry_from_file(raw, system, source)
         else:
-            geoms, found_geo = _geometry_from_columns(frame, raw, system, source)
+            geoms, found_geo = geometry_from_columns(frame, raw, system, source)
             problems += found_geo
-        problems += _geometry_problems(kind, geoms, where)
+        geoms, fixed, notices = repair_geometry(geoms)
+        problems += fixed
+        result.notices += notices
+        shown = {p.row for p in problems if p.code in ("zero_area", "bad_feature")}
+        problems += [p for p in geometry_problems(kind, geoms, where)
+                     if not (p.code == "no_geometry" and p.row in shown)]
     same_file: dict[str, set[str]] = {}
     if kind == "children":
         households, hh_problems = _households_from_children(frame, system, source, dataset, today,
@@ -413,7 +445,7 @@ def prepare_import(
     checked, row_problems = validate_rows(kind, contract, dataset=dataset, today=today,
                                           same_file=same_file)
     problems += row_problems
-    return _finish(result, kind, raw, fmt, checked, geoms, problems, new, mode, lang)
+    return _finish(result, kind, raw, fmt, checked, geoms, problems, new, mode, lang, read.lines)
 
 
 def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
@@ -429,8 +461,8 @@ def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
     ids = frame["household_id"].astype("string").str.strip()
     first = frame[ids.notna() & (ids != "") & ~ids.duplicated()]
     cols = [c for c in ("household_id", "village_code", "caregiver") if c in first.columns]
-    geoms, problems = _geometry_from_columns(first, first, system, source)
-    problems += _geometry_problems("households", geoms, area)
+    geoms, problems = geometry_from_columns(first, first, system, source)
+    problems += geometry_problems("households", geoms, area)
     problems = [p for p in problems if p.code != "same_spot"]  # siblings share a home
     checked, found = validate_rows("households", first[cols], dataset=dataset, today=today)
     problems += [p for p in found if p.code != "duplicate_id"]
@@ -440,9 +472,14 @@ def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
     return out.reset_index(drop=True), problems
 
 
+#: columns outside the contract that an import keeps when the source has them: how roads meet
+#: (geo/reach/noding.py; OSM roads carry them)
+KEPT_COLUMNS: dict[str, tuple[str, ...]] = {"roads": ("junctions", "road_level")}
+
+
 def _finish(result: ImportResult, kind: str, raw: pd.DataFrame, fmt: str, checked: pd.DataFrame,
             geoms: gpd.GeoSeries | None, problems: list[Problem], new: Dataset, mode: str,
-            lang: str) -> ImportResult:
+            lang: str, lines: dict[int, int] | None = None) -> ImportResult:
     spec = LAYERS[kind]
     errors = [p for p in problems if p.severity == "error"]
     bad_idx = sorted({p.row for p in errors}, key=lambda i: int(i))  # type: ignore[call-overload]
@@ -456,6 +493,9 @@ def _finish(result: ImportResult, kind: str, raw: pd.DataFrame, fmt: str, checke
     result.quarantine = quarantine
     result.quarantined = len(quarantine)
     rows = checked.loc[good, spec.column_names].copy()
+    extra = [c for c in KEPT_COLUMNS.get(kind, ()) if c in raw.columns]
+    if extra and good.isin(raw.index).all():
+        rows[extra] = raw.loc[good, extra]
     if spec.geometry:
         assert geoms is not None
         rows = gpd.GeoDataFrame(rows, geometry=geoms.loc[good], crs=STORAGE_CRS)
@@ -470,7 +510,7 @@ def _finish(result: ImportResult, kind: str, raw: pd.DataFrame, fmt: str, checke
     result.layers = {kind: len(combined)}
     result.dataset = new
     for p in problems:
-        p.row = _user_row(p.row, fmt)
+        p.row = _user_row(p.row, fmt, lines)
     result.problems = sorted(problems, key=lambda p: (p.row, p.column))
     logger.info("import %s from %s: %s", kind, result.source.name, result.summary())
     return result
@@ -518,7 +558,7 @@ def _prepare_osm(kind: str, source: Path, *, dataset: Dataset, mode: str, lang: 
     for name, frame in raw_parts:
         spec = LAYERS[name]
         checked, problems = validate_rows(name, frame[spec.column_names], dataset=dataset, today=today)
-        problems += [p for p in _geometry_problems(name, frame.geometry, None)
+        problems += [p for p in geometry_problems(name, frame.geometry, None)
                      if p.code in ("no_geometry", "geometry_type")]
         sub = ImportResult(name, source)
         sub = _finish(sub, name, frame, "osm", checked, frame.geometry, problems, dataset, mode, lang)
@@ -553,11 +593,12 @@ def import_file(
     sheet: str | None = None,
     quarantine: str | Path | None = None,
     mode: str = "append",
-    mapping: str | Path | None = None,
+    mapping: str | Path | hdr.Mapping | None = None,
     lang: str = "en",
     today: date | None = None,
     user=None,
     force: bool = False,
+    unmatched: str = "skip",
 ) -> ImportResult:
     """Import ``source`` into the layer ``kind`` of the dataset ``into``, in one write.
 
@@ -576,8 +617,7 @@ def import_file(
     into
         The dataset GeoPackage (created when missing) or store URL.
     dataset
-        Ignored for the checks (they read the dataset inside the write); kept so callers that
-        have read it already need not change.
+        Ignored (the checks read the dataset inside the write); kept for callers.
     coords
         The coordinate system of the input: ``wgs84`` (default), ``cgcs2000``, ``gcj02``,
         ``bd09`` or ``EPSG:xxxx`` (:mod:`geo.store.coords`).
@@ -595,6 +635,11 @@ def import_file(
         Language of the reasons in the quarantine file: ``en`` or ``zh``.
     today
         The date dates must not pass (default: today).
+    unmatched
+        ``skip``: columns that match nothing are not imported (listed in a notice and in
+        ``result.unmatched``); ``ask``: when a column that matched nothing looks like a
+        contract column (``result.unmatched``), nothing is saved and a ValidationError names
+        those columns with their likely targets (the CLI's behaviour).
     user
         The :class:`geo.privacy.roles.User` importing (needs the ``import`` capability); the
         audit event names them (``None``: the local operator, logged without a name).
@@ -615,6 +660,7 @@ def import_file(
     StoreError
         The dataset cannot be written (disk full, read-only, locked, an output path refused).
     """
+    from geo.ingest.saving import references, store_rows
     from geo.privacy.audit import audit_event
     from geo.store.files import check_output
     from geo.store.stores import open_store
@@ -627,12 +673,18 @@ def import_file(
     check_output(qpath, datasets=[into], force=force, what="--quarantine")
     store = open_store(into)
     with store.write() as w:
-        refs = _references(w, kind)
+        refs = references(w, kind)
         area = w.extent(("admin_units", "households", "water_bodies", "roads", "stations"))
         result = prepare_import(kind, source, dataset=refs, coords=coords, sheet=sheet,
                                 mapping=mapping, mode=mode, lang=lang, today=today, area=area)
+        if unmatched == "ask" and result.unmatched:  # raising rolls the write back: nothing saved
+            raise ValidationError(
+                f"{source}: 以下列未能识别，可能对应数据规范中的列 / columns that match nothing but look "
+                f"like dataset columns:{_ask_text(result.unmatched).split(':', 1)[1]} Nothing was "
+                "imported. Map them with --map 表头=列名 (HEADER=COLUMN; HEADER=- to leave one out) or "
+                "a --mapping file, then import again / 请用 --map 指定对应关系后重新导入（HEADER=- 表示不导入）")
         assert result.dataset is not None
-        _store_rows(w, result, kind, mode)
+        store_rows(w, result, kind, mode)
         w.set_settings({k: v for k, v in result.dataset.settings.items() if k not in refs.settings})
         if result.quarantined:
             result.quarantine_path = write_quarantine(result.quarantine, qpath)
@@ -640,50 +692,6 @@ def import_file(
                                 f"{kind} from {Path(source).name}: {result.summary()}"))
     result.dataset = None
     return result
-
-
-def _references(w, kind: str) -> Dataset:
-    """What rows of ``kind`` are checked against, read inside the write: the referenced layers'
-    key columns (no geometry) and the dataset's settings."""
-    from geo.store.validate import reference_layers
-
-    need = reference_layers(kind)
-    for layer in ("households",) if kind == "children" else ():
-        for target, cols in reference_layers(layer).items():
-            need.setdefault(target, cols)
-    layers: dict[str, pd.DataFrame] = {}
-    for target, cols in need.items():
-        frame = w.read(target, cols)
-        if LAYERS[target].geometry:
-            frame = gpd.GeoDataFrame(
-                frame, geometry=gpd.GeoSeries([None] * len(frame), index=frame.index,
-                                              crs=STORAGE_CRS), crs=STORAGE_CRS)
-        layers[target] = frame
-    kv = w.read("dataset_settings", ["key", "value"])
-    settings = dict(zip(kv["key"].astype(str), kv["value"].fillna("").astype(str), strict=True))
-    return Dataset(layers, settings=settings)
-
-
-def _store_rows(w, result: ImportResult, kind: str, mode: str) -> None:
-    """Write the good rows of ``result`` and set its added/updated/unchanged counts."""
-    added = updated = unchanged = 0
-    for layer, rows in result.rows.items():
-        spec = LAYERS[layer]
-        if mode == "replace" and layer in (kind, "roads", "water_bodies") and (
-                layer == kind or kind == "osm"):
-            a, u, n = w.replace(layer, rows), 0, 0
-        elif spec.key is None:
-            a, u, n = w.append(layer, rows), 0, 0
-        elif spec.append_only:
-            a, n = w.insert_new(layer, rows)
-            u = 0
-        else:
-            a, u = w.upsert(layer, rows)
-            n = 0
-        if layer == kind or kind == "osm":
-            added, updated, unchanged = added + a, updated + u, unchanged + n
-        result.layers[layer] = w.count(layer)
-    result.added, result.updated, result.unchanged = added, updated, unchanged
 
 
 def empty_like(layer: str) -> pd.DataFrame:

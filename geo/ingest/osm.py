@@ -77,11 +77,28 @@ def water_kind(tags: dict[str, str], area_m2: float | None = None) -> str | None
     return None
 
 
+def road_level(tags: dict[str, str]) -> int:
+    """The vertical level of an OSM way: its ``layer`` tag, else +1 on a bridge, -1 in a tunnel, 0."""
+    raw = str(tags.get("layer", "")).split(";")[0].strip()
+    with contextlib.suppress(ValueError):
+        return int(float(raw))
+    if tags.get("bridge", "no") not in ("no", "", "None", "nan"):
+        return 1
+    if tags.get("tunnel", "no") not in ("no", "", "None", "nan"):
+        return -1
+    return 0
+
+
 def _road_rows(ids, tags_list, geoms) -> gpd.GeoDataFrame:
-    rows: dict[str, list] = {"road_id": [], "road_class": [], "oneway": [], "name": [], "geometry": []}
+    """Roads of the ways with a travelled ``highway`` value. ``area=yes`` ways (squares, the
+    outlines of pedestrian areas) are not roads, as pyrosm and OSMnx read them; OSM roads meet at
+    shared nodes only (``junctions = "nodes"``) and keep their level from ``layer``/``bridge``/
+    ``tunnel``."""
+    rows: dict[str, list] = {"road_id": [], "road_class": [], "oneway": [], "junctions": [],
+                             "road_level": [], "name": [], "geometry": []}
     for osm_id, tags, geom in zip(ids, tags_list, geoms, strict=True):
         cls = ROAD_CLASS.get(tags.get("highway", ""))
-        if cls is None or geom is None or geom.is_empty:
+        if cls is None or geom is None or geom.is_empty or tags.get("area") == "yes":
             continue
         if geom.geom_type == "MultiLineString":
             parts = list(geom.geoms)
@@ -94,9 +111,12 @@ def _road_rows(ids, tags_list, geoms) -> gpd.GeoDataFrame:
             rows["road_id"].append(f"osm_w{osm_id}" + (f"_{k}" if len(parts) > 1 else ""))
             rows["road_class"].append(cls)
             rows["oneway"].append(oneway)
+            rows["junctions"].append("nodes")
+            rows["road_level"].append(road_level(tags))
             rows["name"].append(tags.get("name"))
             rows["geometry"].append(part)
     frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS)
+    frame["road_level"] = frame["road_level"].astype("int64")
     return frame.drop(columns="name")
 
 
@@ -161,7 +181,8 @@ def _read_pbf(path: Path) -> dict[str, gpd.GeoDataFrame]:
         raise ValidationError("reading .osm.pbf files needs pyrosm (pip install pyrosm)") from exc
     try:
         osm = pyrosm.OSM(str(path))
-        roads = osm.get_network(network_type="all", extra_attributes=["junction", "name"])
+        roads = osm.get_network(network_type="all",
+                                extra_attributes=["junction", "name", "bridge", "tunnel", "layer", "area"])
         water = osm.get_data_by_custom_criteria(
             custom_filter={"natural": ["water"], "waterway": list(WATERWAY_KIND),
                            "landuse": list(LANDUSE_KIND)},
@@ -171,7 +192,7 @@ def _read_pbf(path: Path) -> dict[str, gpd.GeoDataFrame]:
     except Exception as exc:  # pyrosm raises plain exceptions on a corrupt file
         raise ValidationError(f"{path}: the file cannot be read: not a valid OSM PBF ({exc})") from exc
     keys = ("highway", "oneway", "junction", "name", "waterway", "natural", "water", "landuse",
-            "operator")
+            "operator", "bridge", "tunnel", "layer", "area")
     out = {}
     if roads is None or roads.empty:
         out["roads"] = _road_rows([], [], [])

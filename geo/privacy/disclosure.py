@@ -49,6 +49,7 @@ import pandas as pd
 from geo.privacy import _cells
 from geo.store import settings
 from geo.store.dataset import Dataset
+from geo.store.withheld import require_full
 
 logger = logging.getLogger(__name__)
 
@@ -251,6 +252,7 @@ def population_table(dataset: Dataset) -> pd.DataFrame:
     A unit's counts are those of the households whose village code starts with its code.
     Columns ``code`` and :data:`POPULATION` (int64).
     """
+    require_full(dataset, "households", "children", task="population counts")
     hh = dataset["households"]
     groups = child_group_counts(dataset)
     per_hh = groups.reindex(hh["household_id"].astype("string")).fillna(0).astype(np.int64)

@@ -115,6 +115,9 @@ CHILD_COLUMNS = (
 )
 #: Row keys that make a frame "one row per person or household".
 PERSONAL_KEYS = ("child_id", "household_id", "visit_id")
+#: Layers of people: a role view without all of their rows marks them ``withheld`` (counts of
+#: people are then computed on the full data and released, ``geo.store.dataset.require_full``).
+PERSONAL_LAYERS = ("households", "children", "visits")
 #: Columns of the planner's households: location and counts by group.
 GROUP_COUNTS = ("children", "left_behind", "in_difficulty", "under_6")
 _SECRET_SETTING = re.compile(r"salt|secret|password|passwd|token|hash|geomask_key", re.I)
@@ -395,6 +398,7 @@ def dataset_for(user: User, dataset: Dataset) -> Dataset:
         else:
             out[name] = scoped[name]  # an empty frame with the contract columns if missing
     out.role_view = user  # type: ignore[attr-defined]
+    out.withheld = frozenset(name for name in PERSONAL_LAYERS if matrix.get(name) != "all")
     logger.info("role view for %s: %s", user.label,
                 ", ".join(f"{n} {len(f):,}" for n, f in out.items() if len(f)))
     return out

@@ -3,6 +3,8 @@
 Modules, and the public functions a caller starts from:
 
 - ``roads``: ``network_for_dataset``, ``build_network``
+- ``noding``: ``node_lines`` (junctions of road layers digitised elsewhere)
+- ``health``: ``network_health``, ``near_misses``, ``dead_ends``, ``health_features``
 - ``network``: ``Network``, ``Snap``, ``snap_points``
 - ``access``: ``child_access``, ``household_access``, ``service_standards``, ``stations_of_level``
 - ``coverage``: ``coverage_by_unit``, ``coverage_summary``, ``service_areas``

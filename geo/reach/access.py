@@ -26,6 +26,7 @@ from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.errors import MissingLayerError, SettingsError
 from geo.store.schema import STATION_KIND_LEVEL, STATION_LEVELS
+from geo.store.withheld import require_full
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +198,7 @@ def child_access(
     unknown = [lv for lv in levels if lv not in std]
     if unknown:
         raise SettingsError(f"no service standard for station level(s) {unknown}")
+    require_full(dataset, "households", "children", task="station coverage")
     need = [name for name in ("households", "children") if name not in dataset]
     if need:
         raise MissingLayerError(need, "station coverage")
@@ -231,12 +233,16 @@ def child_access(
     out["child_id"] = out["child_id"].astype("string")
     out["household_id"] = out["household_id"].astype("string")
     out["covered"] = out["covered"].astype(bool)
+    if hsnap is not None:  # how many homes were joined past a road fragment, and how far
+        out.attrs["households_snap"] = hsnap.fragment_summary()
     if settings.log_summaries and len(children):
         parts = [
             f"{lv} {100 * out.loc[out['level'] == lv, 'covered'].mean():.1f}%" for lv in levels
         ]
         logger.info("coverage (%s): %d children; %s", metric, len(children), ", ".join(parts))
-    return out[ACCESS_COLUMNS]
+    final = out[ACCESS_COLUMNS]
+    final.attrs.update(out.attrs)
+    return final
 
 
 def _check_metric(metric: str | None) -> str:

@@ -21,6 +21,7 @@ from geo.reach.network import Network
 from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.schema import DIFFICULTY_CLASSES
+from geo.store.withheld import require_full
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def coverage_by_unit(dataset: Dataset, access: pd.DataFrame) -> pd.DataFrame:
         without a household location count as not covered; children whose household is
         unknown are left out.
     """
+    require_full(dataset, "children", "households", task="coverage by unit")
     children = dataset["children"]
     groups = child_groups(children)
     units = unit_codes(dataset).drop_duplicates("household_id")

@@ -20,6 +20,7 @@ import shapely
 from geo.reach.coverage import child_groups
 from geo.store import settings
 from geo.store.dataset import Dataset
+from geo.store.withheld import require_full
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ def gap_areas(
         Columns of :data:`GAP_COLUMNS` (``rank`` 1 = the worst gap of its level; ``village_code``
         the village most of its children live in), hexagons in the metric CRS.
     """
+    require_full(dataset, "households", "children", task="gap areas")
     size = float(settings.gap_hex_size_m if size_m is None else size_m)
     mds = dataset.metric()
     hh = mds["households"]

@@ -85,6 +85,13 @@ class Snap:
         The off-network leg: straight distance from the point to the joining point, metres.
     xy
         (k, 2) coordinates of the joining points.
+    past_fragment
+        Whether the point's nearest road was a fragment (a small component that reaches no
+        station, ``settings.road_fragment_max_nodes``) and it was joined to the nearest edge of
+        a larger component instead.
+    past_m
+        For those points, how much longer their leg is than to the fragment, metres (NaN
+        elsewhere).
     """
 
     edge: np.ndarray
@@ -94,6 +101,8 @@ class Snap:
     rest: np.ndarray
     offset: np.ndarray
     xy: np.ndarray
+    past_fragment: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    past_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __len__(self) -> int:
         return len(self.edge)
@@ -102,6 +111,14 @@ class Snap:
     def valid(self) -> np.ndarray:
         """Whether each point was joined (it had a geometry and the network has edges)."""
         return self.edge >= 0
+
+    def fragment_summary(self) -> dict:
+        """How many points were joined past a fragment, and how much further (metres)."""
+        past = self.past_fragment if len(self.past_fragment) == len(self) else np.zeros(len(self), bool)
+        gap = self.past_m[past] if past.any() else np.zeros(0)
+        return {"points": int(len(self)), "past_fragment": int(past.sum()),
+                "past_median_m": float(np.median(gap)) if len(gap) else 0.0,
+                "past_max_m": float(gap.max()) if len(gap) else 0.0}
 
 
 @dataclass
@@ -134,6 +151,8 @@ class Network:
     edge_oneway: np.ndarray
     edge_road: np.ndarray
     crs: object = None
+    #: what the junction step did (:mod:`geo.reach.noding`): counts of joined ends, split edges
+    junctions: dict = field(default_factory=dict)
     _graphs: dict = field(default_factory=dict, repr=False)
     _tree: object = field(default=None, repr=False)
 
@@ -206,9 +225,34 @@ class Network:
             self._tree = shapely.STRtree(segs)
         return self._tree  # type: ignore[return-value]
 
-    def snap_points(self, points) -> Snap:
+    def snap_points(self, points, *, past_fragments: bool = True) -> Snap:
         """Join points to the nearest point of the nearest edge (see :func:`snap_points`)."""
-        return snap_points(self, points)
+        return snap_points(self, points, past_fragments=past_fragments)
+
+    # --- components --------------------------------------------------------------------------
+    def components(self) -> np.ndarray:
+        """Connected component of each node (walking, i.e. ignoring one-way), largest = 0."""
+        if "components" not in self._graphs:
+            if self.n_nodes == 0:
+                self._graphs["components"] = np.zeros(0, dtype=np.int64)
+            else:
+                _, lab = csgraph.connected_components(self.graph("walk", "length"), directed=False)
+                sizes = np.bincount(lab)
+                rank = np.empty(len(sizes), dtype=np.int64)  # relabel by size, largest first
+                rank[np.argsort(-sizes, kind="stable")] = np.arange(len(sizes))
+                self._graphs["components"] = rank[lab]
+        return self._graphs["components"]
+
+    def fragment_edges(self, max_nodes: int | None = None) -> np.ndarray:
+        """Whether each edge lies on a fragment: a component other than the largest with fewer
+        than ``max_nodes`` nodes (``settings.road_fragment_max_nodes``)."""
+        limit = int(settings.road_fragment_max_nodes if max_nodes is None else max_nodes)
+        comp = self.components()
+        if self.n_edges == 0:
+            return np.zeros(0, dtype=bool)
+        sizes = np.bincount(comp)
+        frag_comp = (sizes < limit) & (np.arange(len(sizes)) > 0)
+        return frag_comp[comp[self.edge_u]]
 
     # --- shortest paths ----------------------------------------------------------------------
     def shortest_paths(
@@ -510,7 +554,7 @@ def _min_csr(
 # --- snapping ------------------------------------------------------------------------------
 
 
-def snap_points(network: Network, points) -> Snap:
+def snap_points(network: Network, points, *, past_fragments: bool = True) -> Snap:
     """Join points to the nearest point of the nearest edge of ``network``.
 
     Parameters
@@ -520,6 +564,11 @@ def snap_points(network: Network, points) -> Snap:
     points
         A GeoSeries / array of shapely Points, or an (k, 2) coordinate array, in the
         network's CRS (a GeoSeries in another CRS raises :class:`~geo.store.errors.CRSError`).
+    past_fragments
+        A point whose nearest edge lies on a fragment (:meth:`Network.fragment_edges`: a small
+        piece of road connected to nothing) is joined to the nearest edge of a larger component
+        instead, and counted in ``past_fragment`` / ``past_m``: from a fragment no station can
+        be reached, so the point would get no distance at all.
 
     Returns
     -------
@@ -547,6 +596,26 @@ def snap_points(network: Network, points) -> Snap:
         if len(ok):
             hit = tree.query_nearest(geoms[ok], all_matches=False)
             edge[ok[hit[0]]] = hit[1]
+    past = np.zeros(k, dtype=bool)
+    past_m = np.full(k, np.nan)
+    if past_fragments and network.n_edges and k:
+        frag = network.fragment_edges()
+        on_frag = np.flatnonzero((edge >= 0) & frag[np.maximum(edge, 0)])
+        if len(on_frag) and not frag.all():
+            main = np.flatnonzero(~frag)
+            if "main_tree" not in network._graphs:
+                segs = shapely.linestrings(
+                    np.stack([network.xy[network.edge_u[main]], network.xy[network.edge_v[main]]], axis=1)
+                )
+                network._graphs["main_tree"] = shapely.STRtree(segs)
+            before = tree.geometries.take(edge[on_frag])
+            hit = network._graphs["main_tree"].query_nearest(geoms[on_frag], all_matches=False)
+            near = main[hit[1]]
+            past[on_frag[hit[0]]] = True
+            after = network._graphs["main_tree"].geometries.take(hit[1])
+            past_m[on_frag[hit[0]]] = (shapely.distance(geoms[on_frag[hit[0]]], after)
+                                       - shapely.distance(geoms[on_frag[hit[0]]], before[hit[0]]))
+            edge[on_frag[hit[0]]] = near
     valid = edge >= 0
     e = np.where(valid, edge, 0)
     if network.n_edges:
@@ -569,7 +638,11 @@ def snap_points(network: Network, points) -> Snap:
     for arr in (along, rest, offset):
         arr[~valid] = np.inf
     proj[~valid] = np.nan
-    return Snap(edge=edge, u=u, v=v, along=along, rest=rest, offset=offset, xy=proj)
+    if network.n_edges and past.any() and settings.log_summaries:
+        logger.info("snap: %d of %d points joined past a road fragment (median %.0f m further)",
+                    int(past.sum()), k, float(np.nanmedian(past_m[past])))
+    return Snap(edge=edge, u=u, v=v, along=along, rest=rest, offset=offset, xy=proj,
+                past_fragment=past, past_m=past_m)
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -5,10 +5,14 @@
 the dataset's roads in its metric CRS.
 
 Model: the roads' vertices and end points are the nodes (coordinates equal to the millimetre
-are one node); two roads meet only where they share a vertex, so a road drawn across a river
-without a shared vertex does *not* connect, and rivers and canals are crossed only where a road
-(a bridge in the data) crosses them. Each straight segment between consecutive vertices is an
-edge with its length in metres, its road's class and ``oneway`` flag.
+are one node). Junctions are made first (:mod:`geo.reach.noding`): an end point on or within
+``settings.road_join_tolerance_m`` of another road is joined to it (its edge split there), while
+roads that merely cross mid-segment stay apart (over- and underpasses) unless their ``junctions``
+rule says the source is planar; OSM roads (``junctions = "nodes"``) meet at shared nodes only.
+So a road drawn across a river without touching the bank roads does *not* connect, and rivers
+and canals are crossed only where a road (a bridge in the data) crosses them. Each straight
+segment between consecutive vertices is an edge with its length in metres, its road's class and
+``oneway`` flag.
 """
 
 from __future__ import annotations
@@ -21,22 +25,36 @@ import pandas as pd
 import shapely
 
 from geo.reach.network import Network
+from geo.reach.noding import JUNCTION_RULES, node_lines
+from geo.store import settings
 from geo.store.dataset import Dataset
-from geo.store.errors import CRSError, MissingLayerError, ValidationError
+from geo.store.errors import CRSError, MissingLayerError, SettingsError, ValidationError
 
 logger = logging.getLogger(__name__)
 
 
-def build_network(roads: gpd.GeoDataFrame, *, precision_m: float = 0.001) -> Network:
+def build_network(
+    roads: gpd.GeoDataFrame,
+    *,
+    precision_m: float = 0.001,
+    tolerance_m: float | None = None,
+    junctions: str | None = None,
+) -> Network:
     """Build the routing network from road lines.
 
     Parameters
     ----------
     roads
         Lines (``LineString`` / ``MultiLineString``) in a metric CRS with columns
-        ``road_class`` and ``oneway`` (``road_id`` optional).
+        ``road_class`` and ``oneway`` (``road_id``, ``junctions`` and ``road_level`` optional).
     precision_m
         Vertices closer than this (after rounding) are one node, metres.
+    tolerance_m
+        End points within this distance of another road are joined to it
+        (``settings.road_join_tolerance_m`` when ``None``; 0 joins shared vertices only).
+    junctions
+        The junction rule of roads without a ``junctions`` value (``settings.road_junctions``
+        when ``None``; see :mod:`geo.reach.noding`).
 
     Returns
     -------
@@ -58,8 +76,23 @@ def build_network(roads: gpd.GeoDataFrame, *, precision_m: float = 0.001) -> Net
     else:
         parts, part_idx = shapely.get_parts(kept, return_index=True)
     road_rows = np.flatnonzero(keep)[part_idx]
-    coords, line_idx = shapely.get_coordinates(parts, return_index=True)
     n_lines = len(parts)
+    tol = float(settings.road_join_tolerance_m if tolerance_m is None else tolerance_m)
+    rule = str(settings.road_junctions if junctions is None else junctions)
+    if rule not in JUNCTION_RULES or not np.isfinite(tol) or tol < 0:
+        raise SettingsError(
+            f"road junctions must be one of {JUNCTION_RULES} and the join tolerance a distance >= 0, "
+            f"not {rule!r} / {tol!r}"
+        )
+    rules = _column(roads, "junctions", rule).astype(str).to_numpy(dtype=object)[road_rows]
+    unknown = sorted(set(rules) - set(JUNCTION_RULES))
+    if unknown:
+        raise ValidationError(f"roads: unknown junctions value(s) {unknown}; use one of {JUNCTION_RULES}")
+    layers = pd.to_numeric(_column(roads, "road_level", 0), errors="coerce").fillna(0)
+    layers = layers.to_numpy(dtype=float).astype(np.int64)[road_rows]
+    noded = node_lines(np.asarray(parts), rules=rules, layers=layers, tolerance=tol,
+                       precision=precision_m)
+    coords, line_idx = noded.coords, noded.line_idx
     if len(coords) == 0:
         empty = np.empty(0, dtype=np.int64)
         return Network(
@@ -99,9 +132,13 @@ def build_network(roads: gpd.GeoDataFrame, *, precision_m: float = 0.001) -> Net
         xy=xy, edge_u=a.astype(np.int64), edge_v=b.astype(np.int64), edge_length=length,
         edge_class=cls, edge_oneway=oneway, edge_road=rid, crs=roads.crs,
     )
+    net.junctions = {"moved_ends": noded.moved, "split_points": noded.inserted,
+                     "joined_crossings": noded.crossings, "tolerance_m": tol}
     logger.info(
-        "network: %d roads (%d lines) -> %d nodes, %d edges, %.1f km",
-        len(roads), n_lines, net.n_nodes, net.n_edges, length.sum() / 1000,
+        "network: %d roads (%d lines) -> %d nodes, %d edges, %.1f km; %d end points joined, "
+        "%d edges split, %d crossings joined",
+        len(roads), n_lines, net.n_nodes, net.n_edges, length.sum() / 1000, noded.moved,
+        noded.inserted, noded.crossings,
     )
     return net
 

@@ -3,13 +3,17 @@
 Modules, and the public functions a caller starts from:
 
 - ``dataset``: ``Dataset``, ``read_dataset``, ``write_dataset``, ``write_layers``, ``empty_layer``, ``coerce_layer``
+- ``withheld``: ``require_full`` (counts of people never on a role view)
 - ``schema``: ``Layer``, ``Column``
 - ``labels``: ``label``, ``layer_label``, ``column_label``, ``value_label``, ``weekday_label``, ``place_names``, ``place_text``, ``with_place_names``, ``label_values``, ``label_frame``, ``schema_words``, ``english_schema_words``
 - ``settings``: the defaults every analysis reads at call time
 - ``projection``: ``metric_crs_for``, ``is_metric``, ``check_same_crs``
 - ``coords``: ``to_wgs84``, ``geometry_to_wgs84``, ``wgs84_to_gcj02``, ``gcj02_to_wgs84``, ``wgs84_to_bd09``, ``bd09_to_wgs84``, ``distance_m``
+- ``codes``: ``normalize``, ``level_of``, ``short_form``, ``parent_of``, ``official_counties``, ``is_synthetic_county``, ``county_known``, ``synthetic_allowed``
+- ``dates``: ``parse_date``, ``parse_dates``, ``year_of``
+- ``geometry``: ``check_geometry``, ``repaired``, ``layer_geometry_problems``
 - ``validate``: ``dataset_problems``, ``validate_rows``, ``coordinate_problems``, ``Problem``
-- ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``
+- ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``, ``WithheldRowsError``, ``StoreError``
 - ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``, ``check_geopackage``, ``lock_path``
 - ``writer``: ``Store``, ``Writer``, ``AuditEvent`` (the write interface every store implements)
 - ``stores``: ``open_store``, ``is_url``, ``append``, ``replace``, ``upsert``

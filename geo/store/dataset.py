@@ -71,16 +71,13 @@ class Dataset(Mapping[str, pd.DataFrame]):
     metric_crs
         The metric CRS to use (a part of a larger area passes the whole area's, so that
         results of its parts and of the whole agree); default: see :attr:`metric_crs`.
+    withheld
+        Layers it does not hold in full (a role view's people): see ``geo.store.withheld``.
     """
 
-    def __init__(
-        self,
-        layers: Mapping[str, pd.DataFrame] | None = None,
-        *,
-        path: str | os.PathLike | None = None,
-        settings: Mapping[str, str] | None = None,
-        metric_crs=None,
-    ):
+    def __init__(self, layers: Mapping[str, pd.DataFrame] | None = None, *,
+                 path: str | os.PathLike | None = None, settings: Mapping[str, str] | None = None,
+                 metric_crs=None, withheld: Iterable[str] = ()):
         self._layers: dict[str, pd.DataFrame] = {}
         self.path = Path(path) if path else None
         self.settings: dict[str, str] = dict(settings or {})
@@ -89,6 +86,7 @@ class Dataset(Mapping[str, pd.DataFrame]):
         self._metric_frames: dict[str, pd.DataFrame] = {}
         self._metric_view: Dataset | None = None
         self._cache: dict[object, object] = {}
+        self.withheld = frozenset(withheld)
         for name, frame in (layers or {}).items():
             self[name] = frame
 
@@ -144,11 +142,11 @@ class Dataset(Mapping[str, pd.DataFrame]):
         """Return a new dataset of the same file and area holding ``layers`` (none by default).
 
         It keeps this dataset's path, settings (or ``settings``) and metric CRS, so a filtered
-        or edited dataset computes in the same CRS as the whole.
+        or edited dataset computes in the same CRS as the whole, and withholds what it withholds.
         """
         return Dataset(
             layers, path=self.path, settings=self.settings if settings is None else settings,
-            metric_crs=self._crs_if_known(),
+            metric_crs=self._crs_if_known(), withheld=self.withheld,
         )
 
     def holds(self, name: str) -> bool:
@@ -290,7 +288,8 @@ class _MetricView(Dataset):
     """
 
     def __init__(self, parent: Dataset):
-        super().__init__(path=parent.path, settings=parent.settings, metric_crs=parent.metric_crs)
+        super().__init__(path=parent.path, settings=parent.settings, metric_crs=parent.metric_crs,
+                         withheld=parent.withheld)
         self._parent = parent
         self._own: dict[str, pd.DataFrame] = {}
 
@@ -339,11 +338,11 @@ class _MetricView(Dataset):
 
     def __reduce__(self):
         # pickled (the app's cache): the plain dataset of the projected layers, projected now
-        return (_metric_copy, (self._layers, self.path, self.settings, self.metric_crs))
+        return (_metric_copy, (self._layers, self.path, self.settings, self.metric_crs, self.withheld))
 
 
-def _metric_copy(layers, path, settings, crs) -> Dataset:
-    return Dataset(layers, path=path, settings=settings, metric_crs=crs)
+def _metric_copy(layers, path, settings, crs, withheld=()) -> Dataset:
+    return Dataset(layers, path=path, settings=settings, metric_crs=crs, withheld=withheld)
 
 
 def _checked_metric(crs) -> pyproj.CRS:
@@ -436,18 +435,17 @@ def coerce_column(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
 def coerce_layer(
     name: str, frame: pd.DataFrame, *, where: str | None = None
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Bring ``frame`` to the contract of layer ``name``.
-
-    Returns the converted copy and the list of problems found (missing columns, values of
-    the wrong type, geometry of the wrong type, no CRS). Columns not in the contract are kept.
-    """
+    """Bring ``frame`` to the contract of layer ``name``: the converted copy and the problems
+    (missing required columns, values of the wrong type, geometry of the wrong type, no CRS).
+    Absent optional columns become empty; columns not in the contract are kept."""
     spec = ALL_LAYERS[name]
     label = where or name
     problems: list[str] = []
     out = frame.copy()
-    missing = [c for c in spec.column_names if c not in out.columns]
-    if missing:
-        problems.append(f"layer {label!r} lacks the column(s) {', '.join(missing)}")
+    for col in (c for c in spec.columns if c.name not in out.columns and not c.required):
+        out[col.name] = pd.Series(pd.NA, index=out.index, dtype="string")  # absent optional: empty
+    if missing := [c for c in spec.column_names if c not in out.columns]:
+        problems.append(f"layer {label!r} lacks the required column(s) {', '.join(missing)}")
         return out, problems
     for col in spec.columns:
         converted, bad = coerce_column(out[col.name], col.kind)

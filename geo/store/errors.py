@@ -72,3 +72,22 @@ class StoreError(ChildSafeError, OSError):
 
     def __str__(self) -> str:
         return f"{self.zh}\n{self.en}"
+
+
+class WithheldRowsError(ChildSafeError, RuntimeError):
+    """A count of people was asked of a role view that does not hold the people's rows.
+
+    Aggregates for roles that may not see children are computed on the scope's full data
+    (``geo.privacy.roles.analysis_view``) and then released by ``geo.privacy.disclosure``;
+    computed on a role view they would count nobody (a leader's staffing with no children).
+    """
+
+    def __init__(self, layers: Iterable[str], task: str):
+        self.layers = list(layers)
+        self.task = task
+        names = ", ".join(self.layers)
+        super().__init__(
+            f"{task}：需要在完整数据上计算后再按角色发布，当前数据是不含 {names} 明细的角色视图 / "
+            f"{task} counts people: compute it on the scope's full data and release it by role; "
+            f"this is a role view without the rows of {names}"
+        )

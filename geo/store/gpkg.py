@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -278,6 +279,18 @@ class GeoPackageWriter:
         cols = [c for c in spec.columns if c.name in present]
         values = [_column_values(stored[c.name], c.kind) for c in cols]
         names = [c.name for c in cols]
+        geo_name = stored.geometry.name if isinstance(stored, gpd.GeoDataFrame) else None
+        for extra in stored.columns:  # columns outside the contract the rows carry (e.g. junctions)
+            if extra in spec.column_names or extra == geo_name or str(extra).startswith("_"):
+                continue
+            col = stored[extra]
+            kind = ("bool" if pd.api.types.is_bool_dtype(col) else "int"
+                    if pd.api.types.is_integer_dtype(col) else "float"
+                    if pd.api.types.is_float_dtype(col) else "text")
+            if extra not in present:
+                self.con.execute(f"ALTER TABLE {_q(layer)} ADD COLUMN {_q(extra)} {_SQL_TYPE[kind]}")
+            values.append(_column_values(col, kind))
+            names.append(str(extra))
         geom = self._geom_column(layer) if spec.geometry else None
         bounds = None
         if geom is not None:

@@ -83,6 +83,12 @@ MAP_LABELS: dict[str, Pair] = {
     "station_township": ("乡镇工作站", "Township stations"),
     "station_village": ("村级阵地", "Village stations"),
     "station_school": ("学校", "Schools"),
+    "road_health": ("道路网络问题", "Road network problems"),
+    "fragment": ("孤立路段（未连通）", "Road fragment (connected to nothing)"),
+    "near_miss": ("近接未连的路端", "Road end nearly meeting a road"),
+    "unconnected": ("近接未连的路端（两侧不连通）", "Road end nearly meeting an unconnected road"),
+    "nodes": ("节点数", "Nodes"),
+    "gap_m": ("间隙（米）", "Gap (m)"),
 }
 
 # --- columns -----------------------------------------------------------------------------------
@@ -150,6 +156,8 @@ COLUMN_LABELS: dict[str, Pair] = {
     "road_id": ("道路编号", "Road"),
     "road_class": ("道路等级", "Road class"),
     "oneway": ("单行", "One-way"),
+    "junctions": ("路口规则", "Junction rule"),
+    "road_level": ("道路层位（桥 1、隧道 −1）", "Road level (bridge 1, tunnel −1)"),
     "directors": ("儿童主任（人）", "Directors"),
     # visits, inspections, audit
     "visit_id": ("走访编号", "Visit"),
@@ -232,6 +240,8 @@ COLUMN_LABELS: dict[str, Pair] = {
     "status": ("状态", "Status"),
     "days_overdue": ("逾期天数", "Days overdue"),
     "due_in_days": ("距到期（天）", "Due in (days)"),
+    "due": ("到期日期", "Due on"),
+    "window": ("到期时段", "When due"),
     "flags": ("提示", "Flags"),
     "report_police": ("需报告公安", "Report to police"),
     "overdue": ("逾期", "Overdue"),
@@ -421,6 +431,9 @@ VALUE_LABELS: dict[str, Pair] = {
 #: values that read differently in one column (``caregiver`` ``none`` is nobody, not a kit).
 COLUMN_VALUE_LABELS: dict[str, dict[str, Pair]] = {
     "caregiver": {"none": ("无人照料", "Nobody")},
+    "junctions": {"ends": ("端点在容差内相接", "Ends join within the tolerance"),
+                  "crossings": ("交叉处也相接（平面数据）", "Crossings join too (planar data)"),
+                  "nodes": ("仅共享节点相接（OSM）", "Shared nodes only (OSM)")},
     "station_level": {
         "county": ("县级机构", "County institutions"), "township": ("乡镇级阵地", "Township stations"),
         "village": ("村级阵地", "Village stations"), "school": ("学校", "Schools"),

@@ -21,6 +21,12 @@ demo_dataset: Path = data_dir / "demo_county.gpkg"
 language: str = "zh"
 #: the county's time zone: times are stored in UTC and shown (and written to tables) in it.
 local_timezone: str = "Asia/Shanghai"
+#: division codes (geo/store/codes.py, docs/import.md "Codes"): allow synthetic county codes
+#: (city part 81-89/91-99 or county part 99, never assigned officially) in every dataset; the
+#: demo dataset allows them through its own setting. Off: a real county's data is checked.
+allow_synthetic_codes: bool = False
+#: county codes to accept besides the shipped official list (divisions created after its date).
+extra_county_codes: tuple[str, ...] = ()
 #: log a one-line summary at the end of public functions.
 log_summaries: bool = True
 #: threads for the vectorised geometry passes that release the GIL (exposure pairs).
@@ -91,6 +97,22 @@ service_standard: dict[str, tuple[float, str]] = {
 }
 #: "network" (along roads) or "euclidean" (straight line) distances for coverage.
 coverage_metric: str = "network"
+#: road junctions (geo/reach/roads.py; docs/design-notes.md): how roads without a ``junctions``
+#: value meet: "ends" (an end point on or within ``road_join_tolerance_m`` of another road joins
+#: it; roads crossing mid-segment stay apart: over- and underpasses), "crossings" (also every
+#: crossing on the same ``layer``: for layers known to be planar) or "nodes" (only shared
+#: vertices, as OpenStreetMap draws junctions; OSM imports set it per road).
+road_junctions: str = "ends"
+#: digitising tolerance of a road end point, metres (assumption: land-survey road layers are
+#: drawn to about 0.1-0.5 m; 1 m joins their near misses, not two roads a lane apart).
+road_join_tolerance_m: float = 1.0
+#: a road component with fewer nodes than this (and not the largest) is a fragment: points snap
+#: past it to the nearest larger component (assumption: real OSM fragments have 2-11 nodes; a
+#: village's own road net has more).
+road_fragment_max_nodes: int = 50
+#: network health: an end point within this distance of another road, but beyond the join
+#: tolerance, is a near miss worth checking (assumption).
+road_near_miss_m: float = 10.0
 #: service areas: concave-hull ratio (shapely, 0 = tightest) and a drawing buffer, metres (assumption).
 service_area_hull_ratio: float = 0.3
 service_area_buffer_m: float = 100.0

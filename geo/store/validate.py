@@ -9,8 +9,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from geo.store import codes
 from geo.store.coords import distance_m
 from geo.store.dataset import Dataset, coerce_column
+from geo.store.dates import EARLIEST, parse_dates
+from geo.store.geometry import layer_geometry_problems
 from geo.store.schema import LAYERS
 
 
@@ -48,6 +51,41 @@ def dataset_problems(dataset: Dataset) -> list[str]:
             if dup.any():
                 problems.append(f"{name}.{spec.key}: {int(dup.sum())} duplicate id(s)")
     problems += _reference_problems(dataset)
+    problems += _division_code_problems(dataset)
+    for name, spec in LAYERS.items():
+        if spec.geometry and name in dataset:
+            problems += layer_geometry_problems(name, dataset[name])
+    return problems
+
+
+def _division_code_problems(ds: Dataset) -> list[str]:
+    """Codes of the wrong form or level, broken hierarchy, counties not in the official list."""
+    if "admin_units" not in ds or ds["admin_units"].empty:
+        return []
+    units = ds["admin_units"]
+    code = units["code"].astype("string").fillna("")
+    level = units["level"].astype("string").fillna("")
+    parent = units["parent_code"].astype("string").fillna("")
+    found = code.map(codes.level_of)
+    problems = []
+    levelled = level.isin(list(codes.DIGITS))
+    want = level.map(lambda v: codes.DIGITS.get(v, 0))
+    wrong = levelled & ((found != level) | (code.str.len() != want))
+    if wrong.any():
+        problems.append(f"admin_units.code: {int(wrong.sum())} code(s) not of their level's form "
+                        f"(6/9/12 digits): {', '.join(code[wrong].head(3))}")
+    own_parent = code.map(lambda c: codes.parent_of(c) or "")
+    broken = level.isin(["township", "village"]) & (parent != "") & (parent != own_parent)
+    if broken.any():
+        sample = ", ".join(code[broken].head(3))
+        problems.append(f"admin_units.parent_code: {int(broken.sum())} code(s) whose parent code is "
+                        f"not their own parent ({sample})")
+    synthetic = codes.synthetic_allowed(ds.settings)
+    counties = sorted({c[:6] for c in code if codes.level_of(c)})
+    unknown = [c for c in counties if not codes.county_known(c, synthetic_ok=synthetic)]
+    if unknown:
+        problems.append(f"admin_units.code: county code(s) not in the official list "
+                        f"({codes.COUNTY_LIST['as_of']}): {', '.join(unknown[:5])}")
     return problems
 
 
@@ -99,9 +137,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate_id": ("the id {value!r} already appears in row {other}",
                      "编号“{value}”与第 {other} 行重复"),
     "village_code": ("{value!r} is not a 12-digit village code", "“{value}”不是12位村代码"),
-    "admin_code": ("{value!r} has {n} digits; a {level} code has {want}",
-                   "“{value}”为{n}位，{level}级代码应为{want}位"),
+    "admin_code": ("{value!r} has {n} digits; a {level} code has {want} (or 12 with zeros)",
+                   "“{value}”为{n}位，{level}级代码应为{want}位（或补零至12位）"),
+    "code_level": ("{value!r} is a {found} code, not a {level} code",
+                   "“{value}”是{found}级代码，不是{level}级代码"),
+    "code_hierarchy": ("parent code {value!r} is not the parent of {code} (its parent is {parent})",
+                       "上级代码“{value}”与代码 {code} 不符（应为 {parent}）"),
+    "parent_missing": ("the township {value} of {code} is not among the admin units",
+                       "{code} 所属乡镇 {value} 不在行政区划表中"),
+    "unknown_county": ("county code {county} is not in the official list of county-level "
+                       "divisions (as of {as_of})",
+                       "县级代码 {county} 不在官方县级行政区划代码表中（截至 {as_of}）"),
     "future_date": ("{value} is in the future", "日期 {value} 晚于今天"),
+    "too_old": ("{value} is before {earliest}: probably a typing error",
+                "日期 {value} 早于 {earliest}，疑似录入错误"),
+    "date_bad": ("{value!r} is not a date (write 2024-01-05, 2024/1/5 or 2024年1月5日)",
+                 "“{value}”不是日期（请写作 2024-01-05、2024/1/5 或 2024年1月5日）"),
+    "date_ambiguous": ("{value!r}: day and month (or the century) cannot be told apart; "
+                       "write it year first, e.g. 2024-01-05",
+                       "“{value}”无法区分日和月（或年份不完整），请按年-月-日填写，如 2024-01-05"),
+    "date_partial": ("{value!r} is not a whole date (year, month and day are needed)",
+                     "“{value}”不是完整日期（须有年、月、日）"),
     "age": ("birth year {value} gives age {age}; children are 0-17",
             "出生年份 {value} 对应年龄 {age} 岁，不在0-17岁之间"),
     "negative": ("{value} is negative", "{value} 为负数"),
@@ -120,6 +176,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "（{lon}, {lat}）距数据集范围 {km:.0f} 公里，超出范围"),
     "same_spot": ("{n} rows at the same spot ({lon}, {lat})", "{n} 行位于同一位置（{lon}, {lat}）"),
     "not_mapped": ("a value that cannot be mapped", "无法识别的取值"),
+    "repaired_geometry": ("the polygon crosses itself: repaired (shapely make_valid); check it",
+                          "多边形自相交，已自动修复（make_valid），请核对"),
+    "zero_area": ("the polygon has no area (its points lie on a line or on one spot)",
+                  "多边形面积为零（各点共线或重合）"),
+    "bad_line_fields": ("line {line} has {n} fields, the header has {want}",
+                        "第 {line} 行有 {n} 个字段，表头只有 {want} 个"),
+    "unclosed_quote": ("line {line} opens a quote (\") that never closes",
+                       "第 {line} 行的引号（\"）未闭合"),
+    "line_encoding": ("line {line} is not in the file's encoding (UTF-8); it looks like GBK: "
+                      "save the whole file as CSV UTF-8",
+                      "第 {line} 行不是文件的编码（UTF-8），疑似 GBK：请将整个文件另存为 CSV UTF-8"),
+    "bad_feature": ("feature {line}: its geometry cannot be built (e.g. a ring that does not "
+                    "close)", "第 {line} 个要素的几何图形无法构建（如多边形未闭合）"),
+    "excel_digits": ("{value} (cell {cell}) is a number of more than 15 digits: Excel kept only "
+                     "15, the rest are lost. Format the column as Text (文本) and type the ids again",
+                     "{value}（单元格 {cell}）是超过15位的数字，Excel 只保留15位，其余已丢失；"
+                     "请将该列设为“文本”格式后重新录入"),
+    "sci_notation": ("{value!r} is a number in scientific notation (Excel shortened an id or "
+                     "code): the digits are lost; format the column as Text and retype it",
+                     "“{value}”为科学计数法（Excel 截短了编号或代码），数字已丢失；"
+                     "请将该列设为“文本”后重新录入"),
     "dlbm_not_water": ("land class (DLBM) {value} is not open water (1101-1104A, 1107)",
                        "地类编码 {value} 不是水域（1101-1104A、1107）"),
 }
@@ -132,6 +209,9 @@ AREA_MARGIN_KM = 50.0
 _TARGETS_ZH = {"households": "户（households）", "children": "儿童（children）",
                "water_bodies": "水体（water_bodies）", "safety_kits": "设施（safety_kits）",
                "admin_units": "村（admin_units）"}
+
+
+_LEVELS_ZH = {"county": "县", "township": "乡镇", "village": "村"}
 
 
 @dataclass
@@ -155,14 +235,14 @@ class Problem:
         params = dict(self.params)
         if lang == "zh" and "target" in params:
             params["target"] = _TARGETS_ZH.get(params["target"], params["target"])
+        if lang == "zh":
+            for key in ("level", "found"):
+                if key in params:
+                    params[key] = _LEVELS_ZH.get(params[key], params[key])
         try:
             return template.format(**params)
         except (KeyError, ValueError, IndexError):
             return template
-
-
-def _digits_message(level: str) -> int:
-    return {"county": 6, "township": 9, "village": 12}[level]
 
 
 def validate_rows(
@@ -204,15 +284,30 @@ def validate_rows(
     out = frame.copy()
     present = set(frame.columns) if present is None else present
     problems: list[Problem] = []
+    if layer == "admin_units" and "code" in out.columns:  # the level follows from a valid code
+        level = out["level"] if "level" in out.columns else pd.Series(pd.NA, index=out.index)
+        empty = level.isna() | (level.astype("string").str.strip() == "")
+        derived = out["code"].map(lambda c: codes.level_of(codes.clean(c)))
+        out["level"] = level.astype("object").where(~empty, derived)
     for col in spec.columns:
         if col.name not in out.columns:
             out[col.name] = pd.Series(pd.NA, index=out.index, dtype="string")
         raw = out[col.name]
-        converted, bad = coerce_column(raw, col.kind)
-        for idx in raw.index[bad.to_numpy()]:
-            problems.append(Problem(idx, col.name, f"type_{col.kind}", {"value": str(raw[idx])}))
+        if col.kind == "date" and not pd.api.types.is_datetime64_any_dtype(raw):
+            converted, why = parse_dates(raw)
+            bad = why.notna()
+            for idx in raw.index[bad.to_numpy()]:
+                problems.append(Problem(idx, col.name, f"date_{why[idx]}", {"value": str(raw[idx])}))
+        else:
+            converted, bad = coerce_column(raw, col.kind)
+            for idx in raw.index[bad.to_numpy()]:
+                problems.append(Problem(idx, col.name, f"type_{col.kind}", {"value": str(raw[idx])}))
         out[col.name] = converted
         values = converted
+        if col.kind == "text" and _is_id_column(col.name, spec.key):
+            text = values.dropna().astype(str)
+            for idx in text.index[text.str.fullmatch(_SCIENTIFIC).to_numpy()]:
+                problems.append(Problem(idx, col.name, "sci_notation", {"value": text[idx]}))
         if col.required:
             empty = values.isna() & ~bad
             for idx in values.index[empty.to_numpy()]:
@@ -236,12 +331,17 @@ def validate_rows(
             for idx in values.index[future.to_numpy()]:
                 problems.append(Problem(idx, col.name, "future_date",
                                         {"value": values[idx].strftime("%Y-%m-%d")}))
+            old = values.notna() & (values < pd.Timestamp(EARLIEST))
+            for idx in values.index[old.to_numpy()]:
+                problems.append(Problem(idx, col.name, "too_old",
+                                        {"value": values[idx].strftime("%Y-%m-%d"),
+                                         "earliest": EARLIEST.isoformat()}))
         if col.kind == "int" and col.name in ("capacity", "directors"):
             neg = values.notna() & (values < 0)
             for idx in values.index[neg.fillna(False).to_numpy()]:
                 problems.append(Problem(idx, col.name, "negative", {"value": int(values[idx])}))
     problems += _key_problems(spec.key, out)
-    problems += _code_problems(layer, out)
+    problems += _code_problems(layer, out, dataset)
     if layer == "children":
         years = out["birth_year"]
         age = today.year - years
@@ -257,6 +357,14 @@ def validate_rows(
     return out, problems
 
 
+#: an id or code Excel wrote in scientific notation (``1.10101E+17``): its digits are lost.
+_SCIENTIFIC = r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+"
+
+
+def _is_id_column(name: str, key: str | None) -> bool:
+    return name == key or name.endswith(("_id", "_code")) or name == "code"
+
+
 def _key_problems(key: str | None, frame: pd.DataFrame) -> list[Problem]:
     if key is None:
         return []
@@ -269,27 +377,72 @@ def _key_problems(key: str | None, frame: pd.DataFrame) -> list[Problem]:
             for idx in ids.index[dup.to_numpy()]]
 
 
-def _code_problems(layer: str, frame: pd.DataFrame) -> list[Problem]:
-    problems = []
+def _code_problems(layer: str, frame: pd.DataFrame, dataset: Dataset | None) -> list[Problem]:
+    """Read division codes into their stored form (in ``frame``) and check them.
+
+    Errors: not a 6/9/12-digit code, a code of another level, a parent code that is not the
+    code's own parent. Warnings: a county not in the official list (unless synthetic codes are
+    allowed), a village whose township is not among the admin units.
+    """
+    problems: list[Problem] = []
+    synthetic = codes.synthetic_allowed(dataset.settings if dataset is not None else None)
+
+    def county_check(idx: object, col: str, value: str) -> None:
+        if not codes.county_known(value, synthetic_ok=synthetic):
+            problems.append(Problem(idx, col, "unknown_county",
+                                    {"value": value, "county": value[:6],
+                                     "as_of": codes.COUNTY_LIST["as_of"]}, severity="warning"))
+
     if layer in ("households", "child_directors"):
-        codes = frame["village_code"].dropna().astype(str)
-        for idx in codes.index[~codes.str.fullmatch(r"\d{12}").to_numpy()]:
-            problems.append(Problem(idx, "village_code", "village_code", {"value": codes[idx]}))
+        col = "village_code"
+        for idx, raw in frame[col].items():
+            value, why = codes.normalize(raw, "village")
+            if not value:
+                continue
+            frame.at[idx, col] = value
+            if why is not None:
+                found = codes.level_of(value)
+                problems.append(Problem(idx, col, "village_code" if why == "not_a_code" else "code_level",
+                                        {"value": str(raw), "found": found, "level": "village"}))
+            else:
+                county_check(idx, col, value)
     if layer == "admin_units":
-        levels = frame["level"]
-        for col in ("code", "parent_code"):
-            codes = frame[col].astype("string")
-            for idx in codes.index[codes.notna().to_numpy()]:
-                value, level = str(codes[idx]), levels[idx]
-                if col == "parent_code":
-                    level = {"village": "township", "township": "county"}.get(level)
-                if level not in ("county", "township", "village"):
+        known = set(frame["code"].dropna().astype(str))
+        if dataset is not None and "admin_units" in dataset:
+            known |= set(dataset["admin_units"]["code"].dropna().astype(str))
+        known = {codes.short_form(codes.clean(c)) for c in known}
+        for idx in frame.index:
+            level = frame.at[idx, "level"]
+            raw = frame.at[idx, "code"]
+            value, why = codes.normalize(raw, level if level in codes.DIGITS else None)
+            if not value:
+                continue
+            frame.at[idx, "code"] = value
+            if level not in codes.DIGITS:
+                continue
+            if why is not None:
+                want = codes.DIGITS[level]
+                problems.append(Problem(idx, "code", "admin_code" if why == "not_a_code" else "code_level",
+                                        {"value": str(raw), "n": len(codes.clean(raw)), "level": level,
+                                         "want": want, "found": codes.level_of(value)}))
+                continue
+            county_check(idx, "code", value)
+            parent = codes.parent_of(value)
+            given = codes.clean(frame.at[idx, "parent_code"])
+            if level == "county":
+                continue  # a county's parent (a city or province) is not checked
+            if not given:
+                frame.at[idx, "parent_code"] = parent  # the parent follows from the code
+            else:
+                pvalue, _ = codes.normalize(given)
+                frame.at[idx, "parent_code"] = pvalue
+                if pvalue != parent:
+                    problems.append(Problem(idx, "parent_code", "code_hierarchy",
+                                            {"value": given, "code": value, "parent": parent}))
                     continue
-                want = _digits_message(level)
-                if not value.isdigit() or len(value) != want:
-                    problems.append(Problem(idx, col, "admin_code",
-                                            {"value": value, "n": len(value), "level": level,
-                                             "want": want}))
+            if level == "village" and parent not in known:
+                problems.append(Problem(idx, "parent_code", "parent_missing",
+                                        {"value": parent, "code": value}, severity="warning"))
     return problems
 
 

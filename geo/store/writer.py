@@ -17,7 +17,7 @@ never a mix. Writing costs the rows written, never a copy of the dataset.
         added, updated = w.upsert("households", rows)
 
 Rows are frames with a layer's contract columns (SCHEMA.md); spatial rows may be in any CRS and
-are stored in EPSG:4326. Columns outside the contract are not stored.
+are stored in EPSG:4326. Columns outside the contract the rows carry are stored as text.
 """
 
 from __future__ import annotations

@@ -20,8 +20,10 @@ import shapely
 from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.errors import MissingLayerError
+from geo.store.geometry import repaired
 from geo.store.progress import stage
 from geo.store.schema import KIT_ITEMS
+from geo.store.withheld import require_full
 from geo.water.hotspots import hotspots
 from geo.water.kits import kit_status
 from geo.water.risk import (
@@ -141,6 +143,7 @@ def water_sites(
     """
     if "water_bodies" not in dataset:
         raise MissingLayerError(["water_bodies"], "the water-safety analysis")
+    require_full(dataset, "households", "children", task="the water-safety analysis")
     as_of = reference_date(dataset, as_of)
     steps = 5
     with stage("projecting", 1, steps):
@@ -148,7 +151,8 @@ def water_sites(
         for name in USED_LAYERS:
             ds[name]  # each used layer projected once, here
     with stage("cutting water into sites", 2, steps):
-        sites = sites_from_water(ds["water_bodies"], max_length=max_length)
+        # waters drawn elsewhere: a self-intersecting pond is repaired, one of no area left out
+        sites = sites_from_water(repaired(ds["water_bodies"]), max_length=max_length)
     with stage("checking kits", 3, steps):
         status = kit_status(
             sites, ds["safety_kits"], water=ds["water_bodies"], inspections=ds["inspections"],

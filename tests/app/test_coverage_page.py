@@ -28,6 +28,9 @@ def test_page_shows_coverage_and_map(monkeypatch, county_file):
     values = {m.label: m.value for m in at.metric}
     assert values["Village stations"] == "40.0%"  # a, b of five children within 2 km on foot
     assert values["Township stations"] == "0.0%"
+    # the road network's health: one 6 km road, nothing to fix
+    assert (values["Components"], values["Fragments"], values["Near misses"]) == ("1", "0", "0")
+    assert values["Homes nearest a fragment"] == "0"
     args = map_args(at)
     assert args["returned_objects"] == []
     # the coverage table: both villages at the village level

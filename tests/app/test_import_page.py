@@ -91,3 +91,49 @@ def test_uploaded_files_do_not_stay_on_disk(monkeypatch, county_file, tmp_path):
     at = _run(monkeypatch, county_file)
     assert not at.exception
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+LOOK_ALIKE = ("户编号,村代码,照护人员类别,经度,纬度\n"
+              f"h1,{VILLAGE},祖父母,117.27,31.86\n"
+              f"h2,{VILLAGE},父母,117.28,31.87\n").encode()
+
+
+def test_look_alike_columns_get_a_mapping_step(monkeypatch, county_file):
+    """A header that only looks like caregiver is asked about: the likely column is preselected,
+    importing waits until the mapping is applied, and then the column is imported."""
+    monkeypatch.setenv("CHILDSAFE_DATASET", str(county_file))
+    at = AppTest.from_function(_page, default_timeout=90)
+    at.session_state["dataset_path"] = str(county_file)
+    at.session_state["lang"] = "en"
+    at.session_state["import_kind"] = "households"
+    at.session_state["import_files"] = [("hh.csv", LOOK_ALIKE)]
+    at.run()
+    assert not at.exception, at.exception
+    assert at.button(key="import_go").disabled
+    assert any("Confirm the column mapping" in w.value for w in at.warning)
+    at.button(key="import_map_apply").click().run()  # the preselected likely column, applied
+    assert not at.exception, at.exception
+    assert at.session_state["import_mapping"] == {"照护人员类别": "caregiver"}
+    assert not at.button(key="import_go").disabled
+    at.button(key="import_go").click().run()
+    assert not at.exception, at.exception
+    hh = read_dataset(county_file)["households"].set_index("household_id")
+    assert hh.loc["h1", "caregiver"] == "grandparents" and hh.loc["h2", "caregiver"] == "parents"
+
+
+def test_a_required_column_under_an_unknown_header_is_asked_for(monkeypatch, county_file):
+    data = ("户主编码号,村代码,经度,纬度\n" f"h7,{VILLAGE},117.27,31.86\n").encode()
+    monkeypatch.setenv("CHILDSAFE_DATASET", str(county_file))
+    at = AppTest.from_function(_page, default_timeout=90)
+    at.session_state["dataset_path"] = str(county_file)
+    at.session_state["lang"] = "en"
+    at.session_state["import_kind"] = "households"
+    at.session_state["import_files"] = [("hh.csv", data)]
+    at.run()
+    assert not at.exception, at.exception
+    assert any("household_id" in e.value for e in at.error)
+    at.button(key="import_map_apply").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["import_mapping"] == {"户主编码号": "household_id"}
+    at.button(key="import_go").click().run()
+    assert "h7" in set(read_dataset(county_file)["households"]["household_id"])

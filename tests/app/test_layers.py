@@ -199,8 +199,11 @@ def test_role_views_get_counts_not_households(tiny_dataset):
     leader = dataset_for(User("lead", "leader", ""), tiny_dataset)
     assert "households" not in leader and "children" not in leader
     assert overview.household_modes(leader) == ("village", "hexagon")
-    # 3 children, 1 left-behind: below the small-count threshold, so suppressed for a leader
-    assert overview._people(leader) == (0, 0)
+    # 3 children, 1 left-behind: below the small-count threshold, so hidden for a leader (NaN,
+    # shown as "—"), never a made-up 0
+    assert all(v != v for v in overview._people(leader))
+    officer = dataset_for(User("safe", "safety_officer", ""), tiny_dataset)
+    assert all(v != v for v in overview._people(officer))  # receives no counts of people
     circles = aggregate_features(leader["area_counts"], admin_units=leader["admin_units"], lang="en")
     assert len(circles["features"]) == 1
     assert "Households: *" in circles["features"][0]["properties"]["_tip"]
@@ -218,3 +221,26 @@ def test_min_zoom_gate_script():
     group = min_zoom(folium.FeatureGroup("points").add_to(m), 14)
     html = _html(m)
     assert "map.getZoom() < 14" in html and group.get_name() in html
+
+
+def test_road_health_overlay_draws_fragments_and_near_misses():
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from geo.reach.health import health_features
+    from geo.reach.roads import build_network
+    from layers.road_health import legend_items as health_legend
+    from layers.road_health import road_health_features
+
+    lines = [[(0, 0), (250, 0), (500, 0), (750, 0), (1000, 0)], [(300, 2), (300, 300)],
+             [(2000, 500), (2010, 500), (2020, 500)]]
+    roads = gpd.GeoDataFrame({"road_id": ["a", "b", "c"], "road_class": ["rural"] * 3, "oneway": [False] * 3},
+                             geometry=[LineString(c) for c in lines], crs="EPSG:32650")
+    data = road_health_features(health_features(build_network(roads)), lang="en")
+    kinds = sorted(f["geometry"]["type"] for f in data["features"])
+    assert kinds == ["LineString", "LineString", "Point"]
+    tips = " ".join(f["properties"]["_tip"] for f in data["features"])
+    assert "Road fragment" in tips and "Gap (m)" in tips and "2.0" in tips
+    zh = road_health_features(health_features(build_network(roads)), lang="zh")
+    assert "孤立路段" in " ".join(f["properties"]["_tip"] for f in zh["features"])
+    assert [row[1] for row in health_legend("zh")][0] == "孤立路段（未连通）"

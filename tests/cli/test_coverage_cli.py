@@ -30,6 +30,8 @@ def test_coverage_writes_layers(dataset_file, tmp_path):
     assert r.exit_code == 0, r.output
     summary = json.loads(r.output)
     assert summary["levels"]["village"] == {"covered": 2, "children": 5, "share": 0.4}
+    # no road fragments here: every household joined its nearest road
+    assert summary["households_snap"]["past_fragment"] == 0 and summary["households_snap"]["points"] >= 4
     layers = set(pyogrio.list_layers(out)[:, 0])
     assert {"child_access", "coverage_by_unit", "service_areas", "gap_areas"} <= layers
     acc = pyogrio.read_dataframe(out, layer="child_access")

@@ -51,3 +51,31 @@ def test_every_command_has_help():
         sub = runner.invoke(cli, [name, "--help"])
         assert sub.exit_code == 0, (name, sub.output)
         assert "Usage" in sub.output
+
+
+def test_info_reports_the_road_networks_health(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point
+
+    from geo.store.dataset import Dataset, empty_layer
+
+    lines = [[(500000, 3500000), (500500, 3500000), (501000, 3500000)],   # main road
+             [(500300, 3500002), (500300, 3500300)],                     # 2 m short: a near miss
+             [(503000, 3500500), (503010, 3500500), (503020, 3500500)]]  # a fragment
+    roads = gpd.GeoDataFrame({"road_id": ["a", "b", "c"], "road_class": ["rural"] * 3,
+                              "oneway": [False] * 3},
+                             geometry=[LineString(c) for c in lines], crs="EPSG:32650").to_crs(4326)
+    homes = empty_layer("households")
+    homes = gpd.GeoDataFrame(
+        {c: [None] for c in homes.columns if c != "geometry"},
+        geometry=gpd.GeoSeries([Point(503010, 3500510)], crs="EPSG:32650").to_crs(4326),
+        crs=4326).assign(household_id="h1", village_code="340121100201")
+    ds = Dataset({"roads": roads, "households": homes})
+    path = write_dataset(ds, tmp_path / "roads.gpkg")
+    res = CliRunner().invoke(cli, ["info", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    h = json.loads(res.output)["road_network"]
+    assert h["components"] == 3 and h["fragments"] == 2 and h["near_misses"] == 1
+    assert h["households"] == 1 and h["homes_on_fragments"] == 1
+    text = CliRunner().invoke(cli, ["info", str(path)]).output
+    assert "near misses 1" in text and "fragments 2" in text and "homes nearest a fragment 1 of 1" in text

@@ -253,3 +253,29 @@ def test_overdue_by_village():
 def test_default_on_is_today():
     ds = _ds([_child("c1", last_contact=dt.date.today(), last_home_visit=dt.date.today())])
     assert visit_schedule(ds)["status"].iloc[0] == "ok"
+
+
+def test_visit_list_puts_police_then_high_risk_then_most_overdue_first():
+    from geo.field.visits import visit_list
+
+    day = pd.Timestamp("2026-11-04")  # a Wednesday: this week runs to Sunday 11-08
+    sched = pd.DataFrame({
+        "child_id": ["late_std", "police", "late_high", "this_week", "next_week", "later"],
+        "village_code": ["v"] * 6,
+        "tier": ["standard", "standard", "high_risk", "standard", "standard", "standard"],
+        "next_contact_due": pd.to_datetime(["2026-10-01", "2026-12-01", "2026-11-01", "2026-11-08",
+                                            "2026-11-15", "2026-11-16"]),
+        "next_visit_due": pd.to_datetime(["2026-12-30"] * 6),
+        "status": ["overdue", "ok", "overdue", "due_soon", "ok", "ok"],
+        "days_overdue": pd.array([34, 0, 3, 0, 0, 0], dtype="Float64"),
+        "flags": ["", "alone_no_guardian", "", "", "", ""],
+        "report_police": [False, True, False, False, False, False],
+    })
+    out = visit_list(sched, day.date(), preset="national")
+    assert out["child_id"].tolist() == ["police", "late_high", "late_std", "this_week", "next_week", "later"]
+    assert out["urgency"].tolist() == [1, 2, 3, 4, 5, 6]
+    window = dict(zip(out["child_id"], out["window"], strict=True))
+    assert window == {"police": "ok", "late_high": "overdue", "late_std": "overdue",
+                      "this_week": "due_this_week", "next_week": "due_next_week", "later": "ok"}
+    assert out.set_index("child_id").loc["late_std", "due_in_days"] == -34
+    assert out.set_index("child_id").loc["this_week", "due"] == pd.Timestamp("2026-11-08")

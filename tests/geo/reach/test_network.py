@@ -71,10 +71,14 @@ def test_river_with_one_bridge_makes_the_far_bank_far(river_roads):
 
 def test_the_ford_line_is_not_connected(river_roads):
     net = build_network(river_roads)
-    ford = net.snap_points([Point(500, 300)])
+    ford = net.snap_points([Point(500, 300)], past_fragments=False)
     dist, source = net.nearest_source(net.snap_points([Point(0, 0)]))
     d, _ = net.point_weights(ford, dist)
     assert np.isinf(d[0])
+    # the ford is a fragment (2 nodes): by default a point on it joins the north bank, 100 m away
+    past = net.snap_points([Point(500, 300)])
+    assert past.past_fragment[0] and past.past_m[0] == pytest.approx(100)
+    assert net.point_weights(past, dist)[0][0] == pytest.approx(100 + 1300 + 200 + 1800)
 
 
 def test_oneway_is_honoured_for_driving_only():

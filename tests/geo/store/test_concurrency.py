@@ -31,7 +31,7 @@ pytestmark = pytest.mark.xdist_group("store_concurrency")  # one runner: they ti
 
 def _base(path: Path, *, children: int = 0) -> Path:
     villages = gpd.GeoDataFrame(
-        {"code": ["341122100001"], "name": ["一村"], "level": ["village"], "parent_code": ["t1"]},
+        {"code": ["341122100001"], "name": ["一村"], "level": ["village"], "parent_code": ["341122100"]},
         geometry=[shapely.box(116.0, 32.0, 117.0, 33.0)], crs=4326)
     hh = gpd.GeoDataFrame({"household_id": ["h0"], "village_code": ["341122100001"], "caregiver": ["none"]},
                           geometry=[shapely.Point(116.5, 32.5)], crs=4326)

@@ -90,7 +90,7 @@ def test_missing_column_and_wrong_type_are_named_together(tmp_path):
     with pytest.raises(DatasetError) as err:
         read_dataset(path)
     msg = str(err.value)
-    assert "'stations' lacks the column(s) level, capacity" in msg
+    assert "'stations' lacks the required column(s) level" in msg
     assert "'birth_year'" in msg and "not of type int" in msg
     assert "'left_behind'" in msg
 
