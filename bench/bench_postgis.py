@@ -79,11 +79,16 @@ def main() -> None:
         os.environ["PGPASSWORD"] = server.password  # the URLs below carry no password
         rows += bench_scale("1 (demo county)", DEMO, server.url("bench_scale1", with_password=False),
                             args.runs, work)
+        write(rows, load0, args.runs, done=args.skip_50)  # each scale is written as measured
         if not args.skip_50:
             if not args.province.exists():
                 subprocess.run([CLI, "-q", "demo", "--scale", "50", "--out", str(args.province)], check=True)
             rows += bench_scale("50 (province)", args.province, server.url("bench_scale50", with_password=False),
                                 max(1, args.runs - 1), work)
+            write(rows, load0, args.runs, done=True)
+
+
+def write(rows: list[str], load0: float, runs: int, *, done: bool) -> None:
     load1 = os.getloadavg()[0]
     text = "\n".join([
         "# PostGIS store: benchmark",
@@ -98,11 +103,12 @@ def main() -> None:
         *rows,
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores shared; load average {load0:.1f} at start,",
-        f"{load1:.1f} at the end. Runs: {args.runs} at scale 1, {max(1, args.runs - 1)} at scale 50.",
+        f"{load1:.1f} at the end. Runs: {runs} at scale 1, {max(1, runs - 1)} at scale 50."
+        + ("" if done else " Scale 50: still running when this was written."),
         "",
     ])
     OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT}")
+    print(f"wrote {OUT}", flush=True)
 
 
 if __name__ == "__main__":

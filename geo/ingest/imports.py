@@ -46,6 +46,7 @@ from geo.ingest.readers import OSM, read_file
 from geo.store.coords import normalize_system
 from geo.store.dataset import Dataset, empty_layer, read_dataset, write_dataset
 from geo.store.errors import ValidationError
+from geo.store.location import is_url
 from geo.store.projection import STORAGE_CRS
 from geo.store.schema import LAYERS
 from geo.store.validate import Problem, validate_rows
@@ -638,17 +639,15 @@ def import_file(
     ValidationError
         The file cannot be read at all (nothing is changed).
     """
+    if is_url(into):  # a postgresql:// URL: read and write in one locked server transaction
+        return _import_to_server(kind, source, str(into), quarantine=quarantine, user=user, unmatched=unmatched,
+                                 coords=coords, sheet=sheet, mode=mode, mapping=mapping, lang=lang, today=today)
     into = Path(into)
     if dataset is None:
         dataset = read_dataset(into) if into.exists() else Dataset(path=into)
     result = prepare_import(kind, source, dataset=dataset, coords=coords, sheet=sheet,
                             mapping=mapping, mode=mode, lang=lang, today=today)
-    if unmatched == "ask" and result.unmatched:
-        raise ValidationError(
-            f"{source}: 以下列未能识别，可能对应数据规范中的列 / columns that match nothing but look "
-            f"like dataset columns:{_ask_text(result.unmatched).split(':', 1)[1]} Nothing was "
-            "imported. Map them with --map 表头=列名 (HEADER=COLUMN; HEADER=- to leave one out) or "
-            "a --mapping file, then import again / 请用 --map 指定对应关系后重新导入（HEADER=- 表示不导入）")
+    _refuse_unmatched(result, source, unmatched)
     if result.quarantined:
         qpath = Path(quarantine) if quarantine else default_quarantine_path(Path(source))
         result.quarantine_path = write_quarantine(result.quarantine, qpath)
@@ -662,6 +661,38 @@ def import_file(
         write_dataset(result.dataset, into)
     result.dataset.path = into
     return result
+
+
+def _import_to_server(kind: str, source, url: str, *, quarantine, user, unmatched: str,
+                      **options) -> ImportResult:
+    """:func:`import_file` into PostGIS: lock, read, write the changed layers, audit: one transaction."""
+    from geo.privacy.roles import require
+    from geo.store.pg_security import Event
+    from geo.store.postgis import PostgisStore
+
+    if user is not None:
+        require(user, "import")
+    with PostgisStore(url).write() as w:
+        dataset = w.dataset()
+        result = prepare_import(kind, source, dataset=dataset, **options)
+        _refuse_unmatched(result, source, unmatched)
+        assert result.dataset is not None
+        w.write_changes(dataset, result.dataset)
+        if result.quarantined:
+            qpath = Path(quarantine) if quarantine else default_quarantine_path(Path(source))
+            result.quarantine_path = write_quarantine(result.quarantine, qpath)
+        name = getattr(user, "username", "") if user is not None else ""
+        w.set_audit(Event(name, "import", f"{kind} from {Path(source).name}: {result.summary()}"))
+    return result
+
+
+def _refuse_unmatched(result: ImportResult, source, unmatched: str) -> None:
+    if unmatched == "ask" and result.unmatched:
+        raise ValidationError(
+            f"{source}: 以下列未能识别，可能对应数据规范中的列 / columns that match nothing but look "
+            f"like dataset columns:{_ask_text(result.unmatched).split(':', 1)[1]} Nothing was "
+            "imported. Map them with --map 表头=列名 (HEADER=COLUMN; HEADER=- to leave one out) or "
+            "a --mapping file, then import again / 请用 --map 指定对应关系后重新导入（HEADER=- 表示不导入）")
 
 
 def empty_like(layer: str) -> pd.DataFrame:

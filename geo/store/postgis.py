@@ -601,6 +601,22 @@ class PgWriter:
                                             (iso_date, str(value), iso_date)).rowcount)
         return changed
 
+    def dataset(self) -> Dataset:
+        """The whole dataset as stored now, read inside the write (under its lock)."""
+        present = _tables(self.con, self._target, readable=True)
+        layers = {n: self.read(n) for n in ALL_LAYERS if n in present and n != "dataset_settings"}
+        kv = self.read("dataset_settings")
+        settings = dict(zip(kv["key"].astype(str), kv["value"].fillna("").astype(str), strict=True))
+        return Dataset(layers, path=self._target.location, settings=settings)
+
+    def write_changes(self, before: Dataset, after: Dataset) -> None:
+        """Write the layers of ``after`` that are not those of ``before`` (a new frame), and its
+        changed settings."""
+        for name, frame in after._layers.items():
+            if name in ALL_LAYERS and frame is not before._layers.get(name):
+                self.replace(name, frame)
+        self.set_settings({k: v for k, v in after.settings.items() if before.settings.get(k) != v})
+
     def set_audit(self, event) -> None:
         """The audit event this write records at its commit (replaces the one given to ``write``)."""
         self.event = event
