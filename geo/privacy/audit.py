@@ -21,7 +21,7 @@ import pandas as pd
 
 from geo.store.dataset import Dataset, read_dataset, write_dataset
 from geo.store.errors import PermissionDenied
-from geo.store.sqlite import connect, dataset_lock, transaction
+from geo.store.sqlite import connect, dataset_lock, refuse_url, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +151,7 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike, *, user, action: str
         raise PermissionDenied(
             "this dataset is a role view (part of the data); saving it would delete the rest"
         )
+    refuse_url(path)  # a PostGIS dataset is written with its own transactions, never rewritten
     path = Path(path)
     with dataset_lock(path):
         out = dataset.copy()

@@ -19,7 +19,7 @@ Modules, and the public functions a caller starts from:
 - ``geometry``: ``check_geometry``, ``repaired``, ``layer_geometry_problems``
 - ``validate``: ``dataset_problems``, ``validate_rows``, ``coordinate_problems``, ``Problem``
 - ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``, ``WithheldRowsError``
-- ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``
+- ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``, ``refuse_url``
 - ``progress``: ``stage``, ``report``, ``set_reporter``
 
 The rule of the house: ``store`` imports nothing else of ``geo``; see docs/architecture.md.

@@ -220,7 +220,7 @@ def write_dataset(
     if is_url(path):  # a postgresql:// URL: the PostGIS store, one transaction
         from geo.store.postgis import write_dataset as write_pg
 
-        return write_pg(dataset, str(path), settings=settings)  # type: ignore[return-value]
+        return write_pg(dataset, str(path), settings=settings, whole=include_empty)  # type: ignore[return-value]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     ds = dataset if isinstance(dataset, Dataset) else Dataset(dataset)

@@ -635,8 +635,17 @@ def read_dataset(url: str, *, layers: Iterable[str] | None = None) -> Dataset:
     return PostgisStore(url).read(layers)
 
 
-def write_dataset(dataset, url: str, *, settings: Mapping[str, str] | None = None) -> str:
-    """Replace the PostGIS dataset at ``url`` by ``dataset`` in one transaction; returns the URL."""
+def write_dataset(dataset, url: str, *, settings: Mapping[str, str] | None = None, whole: bool = True) -> str:
+    """Replace the PostGIS dataset at ``url`` by ``dataset`` in one transaction; returns the URL.
+
+    ``whole=False`` (result layers, ``write_layers``) is refused: results go to a GeoPackage,
+    never over a county's server dataset.
+    """
+    if not whole:
+        raise DatasetError(redact(url), [
+            "结果文件请写入 GeoPackage（.gpkg），不能写入服务器数据集 / results are written to a GeoPackage "
+            "(.gpkg), never over a server dataset",
+        ])
     PostgisStore(url).write_dataset(dataset, settings=settings)
     logger.info("wrote %s", redact(url))
     return url

@@ -14,6 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from geo.store.errors import DatasetError
+from geo.store.location import is_url, shown
+
+
+def refuse_url(path: object) -> None:
+    """Raise the clear message for a command that needs a GeoPackage, given a PostGIS URL."""
+    if is_url(path):
+        raise DatasetError(shown(str(path)), [
+            "此命令尚不支持 PostGIS 数据集；可先用 childsafe copy 复制为 GeoPackage / this command does not "
+            "work on a PostGIS dataset yet; copy it to a GeoPackage with childsafe copy",
+        ])
 
 
 @contextlib.contextmanager
@@ -40,6 +50,7 @@ def dataset_lock(path: str | os.PathLike) -> Iterator[None]:
 
 def connect(path: str | os.PathLike) -> sqlite3.Connection:
     """Open the dataset GeoPackage for a small transaction (it must exist)."""
+    refuse_url(path)
     path = Path(path)
     if not path.is_file():
         raise DatasetError(path, ["the file does not exist"])
@@ -66,6 +77,7 @@ def transaction(
     row_factory
         Set as the connection's ``row_factory`` (e.g. :class:`sqlite3.Row`); ``None`` keeps tuples.
     """
+    refuse_url(path)
     with dataset_lock(path):
         con = connect(path)
         try:

@@ -128,3 +128,13 @@ def test_eight_concurrent_importers_all_land(pg_url):
     events = ds["audit_log"]
     assert (events["action"] == "import").sum() == 8
     assert sorted(events["user"]) == sorted(f"worker{w}" for w in range(8))
+
+
+def test_results_never_go_over_the_server_dataset(pg_url):
+    from geo.store.dataset import write_layers
+
+    write_dataset(two_villages(), pg_url)
+    result = gpd.GeoDataFrame({"x": [1]}, geometry=gpd.points_from_xy([117], [31.6]), crs="EPSG:4326")
+    with pytest.raises(DatasetError, match="GeoPackage"):
+        write_layers(pg_url, {"water_sites": result})
+    assert len(read_dataset(pg_url)["households"]) == 8
