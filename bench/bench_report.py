@@ -47,7 +47,13 @@ def run_report(dataset: Path, out: Path, extra: list[str]) -> tuple[float, float
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def time_page(dataset: Path, runs: int) -> tuple[float, list[float], list[float], int]:
+ANY_DRAWN_JS = ("() => { if (typeof L === 'undefined') return 0; const m = window.map || Object.values(window)"
+                ".find(v => v instanceof L.Map); if (!m) return 0; let n = 0; m.eachLayer(l => { if (l instanceof "
+                "L.Path) n++; }); return n; }")
+
+
+def time_page(dataset: Path, runs: int, page: str = "progress",
+              drawn_js: str = DRAWN_JS) -> tuple[float, list[float], list[float], int]:
     """(cold first seconds, warm seconds, returning seconds, polygons drawn) of the Progress page.
 
     Cold: the server's first navigation (indicators computed). Warm: a fresh browser context each
@@ -81,12 +87,12 @@ def time_page(dataset: Path, runs: int) -> tuple[float, list[float], list[float]
         nonlocal drawn
         pg = ctx.new_page()
         t = time.perf_counter()
-        pg.goto(url.rstrip("/") + "/progress")
+        pg.goto(url.rstrip("/") + "/" + page)
         pg.wait_for_selector(MAP_FRAME, state="attached", timeout=600_000)
         frame = pg.query_selector(MAP_FRAME).content_frame()
-        frame.wait_for_function(DRAWN_JS, timeout=600_000, polling=50)
+        frame.wait_for_function(drawn_js, timeout=600_000, polling=50)
         took = time.perf_counter() - t
-        drawn = int(frame.evaluate(DRAWN_JS))
+        drawn = int(frame.evaluate(drawn_js))
         assert not external, external
         pg.close()
         return took
@@ -146,6 +152,12 @@ def main() -> None:
             rows.append(("1", "Progress page, headless Chromium, to choropleth drawn", f"{statistics.median(warm):.1f} s warm",
                          f"cold {cold:.1f} s; returning browser {statistics.median(back):.1f} s; warm runs "
                          f"{', '.join(f'{w:.1f}' for w in warm)}; {n} polygons (townships)", "< 3 s warm"))
+            write()
+            # the overview map in the same run: the app's other map page, as a yardstick of the load
+            cold, warm, back, n = time_page(demo, args.runs, page="", drawn_js=ANY_DRAWN_JS)
+            rows.append(("1", "reference: Overview page (bench_map.py's bar: < 5 s), same run",
+                         f"{statistics.median(warm):.1f} s warm", f"cold {cold:.1f} s; returning browser "
+                         f"{statistics.median(back):.1f} s; warm runs {', '.join(f'{w:.1f}' for w in warm)}", ""))
             write()
             if prov is not None:
                 cold, warm, back, n = time_page(prov, args.runs)

@@ -63,3 +63,7 @@ def two_villages_path(tmp_path) -> Path:
     path = tmp_path / "county.gpkg"
     write_dataset(two_villages(), path)
     return path
+
+
+# the throwaway PostgreSQL + PostGIS cluster of the PostGIS store's tests (tests/pg.py)
+from pg import pg_server, pg_url  # noqa: E402, F401

@@ -25,6 +25,8 @@ COMMAND_MODULES = [
     "geo.cli.visits",
     "geo.cli.patrol",
     "geo.cli.report",
+    "geo.cli.copying",
+    "geo.cli.server",
 ]
 
 

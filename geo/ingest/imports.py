@@ -49,6 +49,7 @@ from geo.ingest.readers import OSM, read_file
 from geo.store.coords import normalize_system
 from geo.store.dataset import Dataset, empty_layer
 from geo.store.errors import ValidationError
+from geo.store.location import is_url
 from geo.store.projection import STORAGE_CRS
 from geo.store.schema import LAYERS
 from geo.store.validate import Problem, validate_rows
@@ -602,64 +603,36 @@ def import_file(
 ) -> ImportResult:
     """Import ``source`` into the layer ``kind`` of the dataset ``into``, in one write.
 
-    The dataset's write lock is taken first; the rows are then checked against the dataset as
-    stored (ids they refer to, its area, its pseudonym salt, read inside the transaction, so no
-    other writer can change them before the commit), and only the good rows are written, with
-    one ``import`` event in the audit log, in the same transaction (:mod:`geo.store.writer`).
+    The write lock is taken first; rows are checked against what is read inside the transaction
+    (ids, area, salt) and only good rows are written, with one ``import`` event (geo.store.writer).
 
     Parameters
     ----------
-    kind
-        A contract layer (``households``, ``children``, ``water_bodies`` ...) or ``osm``
-        (roads and water from a local ``.osm``/``.osm.pbf`` extract).
-    source
-        CSV, XLSX, GeoJSON, Shapefile, GeoPackage, or OSM XML/PBF.
-    into
-        The dataset GeoPackage (created when missing) or store URL.
-    dataset
-        Ignored (the checks read the dataset inside the write); kept for callers.
-    coords
-        The coordinate system of the input: ``wgs84`` (default), ``cgcs2000``, ``gcj02``,
-        ``bd09`` or ``EPSG:xxxx`` (:mod:`geo.store.coords`).
-    sheet
-        The XLSX sheet or GeoPackage layer (default: the first).
+    kind, source
+        A contract layer or ``osm``; CSV, XLSX, GeoJSON, Shapefile, GeoPackage or OSM XML/PBF.
+    into, dataset
+        The dataset GeoPackage (created when missing) or ``postgresql://`` URL; ``dataset`` is
+        ignored (the checks read the dataset inside the write).
+    coords, sheet, mapping, lang, today
+        As :func:`prepare_import` (``wgs84``/``cgcs2000``/``gcj02``/``bd09``/``EPSG:xxxx``; the
+        sheet or layer; a header/value mapping; the language of the reasons; the latest date).
     quarantine
-        Where bad rows go (default: beside ``source``, see :func:`default_quarantine_path`);
-        refused when it is the dataset or another ChildSafe dataset (unless ``force``).
+        Where bad rows go (default beside ``source``); never over a dataset unless ``force``.
     mode
-        ``append`` (ids decide: a known id replaces the stored row; append-only tables keep
-        their stored records) or ``replace`` (the layer becomes the file's good rows).
-    mapping
-        A user header/value mapping file (:func:`geo.ingest.headers.read_mapping`).
-    lang
-        Language of the reasons in the quarantine file: ``en`` or ``zh``.
-    today
-        The date dates must not pass (default: today).
+        ``append`` (a known id replaces the stored row; append-only tables keep theirs) or
+        ``replace`` (the layer becomes the file's good rows).
     unmatched
-        ``skip``: columns that match nothing are not imported (listed in a notice and in
-        ``result.unmatched``); ``ask``: when a column that matched nothing looks like a
-        contract column (``result.unmatched``), nothing is saved and a ValidationError names
-        those columns with their likely targets (the CLI's behaviour).
+        ``skip`` (columns matching nothing are left out, in a notice) or ``ask`` (nothing is
+        saved while a column looks like a contract column; the CLI's behaviour).
     user
-        The :class:`geo.privacy.roles.User` importing (needs the ``import`` capability); the
-        audit event names them (``None``: the local operator, logged without a name).
-    force
-        Write the quarantine file even over a ChildSafe dataset (never over ``into`` itself).
-
-    Returns
-    -------
-    ImportResult
-        Counts with ``rows_read == imported + quarantined``, problems, notices, paths; ``layers``
-        holds the stored row counts of the layers written. ``dataset`` is ``None`` (read the
-        dataset again to see it).
-
-    Raises
-    ------
-    ValidationError
-        The file cannot be read at all (nothing is changed).
-    StoreError
-        The dataset cannot be written (disk full, read-only, locked, an output path refused).
+        The :class:`geo.privacy.roles.User` importing (needs ``import``); named in the event.
+    Returns the :class:`ImportResult` (``rows_read == imported + quarantined``; ``layers``: stored
+    row counts; ``dataset`` is ``None``). Raises ValidationError (an unreadable file) or
+    StoreError (disk full, read-only, locked, an output refused); the dataset is then unchanged.
     """
+    if is_url(into):  # a postgresql:// URL: read and write in one locked server transaction
+        return _import_to_server(kind, source, str(into), quarantine=quarantine, user=user, unmatched=unmatched,
+                                 coords=coords, sheet=sheet, mode=mode, mapping=mapping, lang=lang, today=today)
     from geo.ingest.saving import references, store_rows
     from geo.privacy.audit import audit_event
     from geo.store.files import check_output
@@ -677,12 +650,7 @@ def import_file(
         area = w.extent(("admin_units", "households", "water_bodies", "roads", "stations"))
         result = prepare_import(kind, source, dataset=refs, coords=coords, sheet=sheet,
                                 mapping=mapping, mode=mode, lang=lang, today=today, area=area)
-        if unmatched == "ask" and result.unmatched:  # raising rolls the write back: nothing saved
-            raise ValidationError(
-                f"{source}: 以下列未能识别，可能对应数据规范中的列 / columns that match nothing but look "
-                f"like dataset columns:{_ask_text(result.unmatched).split(':', 1)[1]} Nothing was "
-                "imported. Map them with --map 表头=列名 (HEADER=COLUMN; HEADER=- to leave one out) or "
-                "a --mapping file, then import again / 请用 --map 指定对应关系后重新导入（HEADER=- 表示不导入）")
+        _refuse_unmatched(result, source, unmatched)  # raising rolls the write back
         assert result.dataset is not None
         store_rows(w, result, kind, mode)
         w.set_settings({k: v for k, v in result.dataset.settings.items() if k not in refs.settings})
@@ -692,6 +660,38 @@ def import_file(
                                 f"{kind} from {Path(source).name}: {result.summary()}"))
     result.dataset = None
     return result
+
+
+def _import_to_server(kind: str, source, url: str, *, quarantine, user, unmatched: str,
+                      **options) -> ImportResult:
+    """:func:`import_file` into PostGIS: lock, read, write the changed layers, audit: one transaction."""
+    from geo.privacy.roles import require
+    from geo.store.pg_security import Event
+    from geo.store.postgis import PostgisStore
+
+    if user is not None:
+        require(user, "import")
+    with PostgisStore(url).write() as w:
+        dataset = w.dataset()
+        result = prepare_import(kind, source, dataset=dataset, **options)
+        _refuse_unmatched(result, source, unmatched)
+        assert result.dataset is not None
+        w.write_changes(dataset, result.dataset)
+        if result.quarantined:
+            qpath = Path(quarantine) if quarantine else default_quarantine_path(Path(source))
+            result.quarantine_path = write_quarantine(result.quarantine, qpath)
+        name = getattr(user, "username", "") if user is not None else ""
+        w.set_audit(Event(name, "import", f"{kind} from {Path(source).name}: {result.summary()}"))
+    return result
+
+
+def _refuse_unmatched(result: ImportResult, source, unmatched: str) -> None:
+    if unmatched == "ask" and result.unmatched:
+        raise ValidationError(
+            f"{source}: 以下列未能识别，可能对应数据规范中的列 / columns that match nothing but look "
+            f"like dataset columns:{_ask_text(result.unmatched).split(':', 1)[1]} Nothing was "
+            "imported. Map them with --map 表头=列名 (HEADER=COLUMN; HEADER=- to leave one out) or "
+            "a --mapping file, then import again / 请用 --map 指定对应关系后重新导入（HEADER=- 表示不导入）")
 
 
 def empty_like(layer: str) -> pd.DataFrame:

@@ -2,8 +2,13 @@
 
 Modules, and the public functions a caller starts from:
 
-- ``dataset``: ``Dataset``, ``read_dataset``, ``write_dataset``, ``write_layers``, ``empty_layer``, ``coerce_layer``
+- ``dataset``: ``Dataset``, ``read_dataset``, ``write_dataset``, ``write_layers``, ``empty_layer``, ``coerce_layer`` (a GeoPackage path, or a ``postgresql://`` URL for PostGIS)
 - ``withheld``: ``require_full`` (counts of people never on a role view)
+- ``frames``: ``Dataset``, ``empty_layer``, ``coerce_layer``, ``coerce_column`` (a dataset in memory)
+- ``postgis``: ``PostgisStore``, ``read_dataset``, ``write_dataset``, ``parse_url`` (one schema per county on a PostgreSQL server)
+- ``pg_security``: ``grant_area_login``, ``revoke_area_login``, ``secure`` (PostgreSQL row-level security by area)
+- ``location``: ``is_url``, ``redact``, ``shown`` (a path or a URL; never a password shown)
+- ``copying``: ``copy_dataset`` (GeoPackage ↔ PostGIS, every table)
 - ``schema``: ``Layer``, ``Column``
 - ``labels``: ``label``, ``layer_label``, ``column_label``, ``value_label``, ``weekday_label``, ``place_names``, ``place_text``, ``with_place_names``, ``label_values``, ``label_frame``, ``schema_words``, ``english_schema_words``
 - ``settings``: the defaults every analysis reads at call time
@@ -14,7 +19,7 @@ Modules, and the public functions a caller starts from:
 - ``geometry``: ``check_geometry``, ``repaired``, ``layer_geometry_problems``
 - ``validate``: ``dataset_problems``, ``validate_rows``, ``coordinate_problems``, ``Problem``
 - ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``, ``WithheldRowsError``, ``StoreError``
-- ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``, ``check_geopackage``, ``lock_path``
+- ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``, ``check_geopackage``, ``lock_path``, ``refuse_url``
 - ``writer``: ``Store``, ``Writer``, ``AuditEvent`` (the write interface every store implements)
 - ``stores``: ``open_store``, ``is_url``, ``append``, ``replace``, ``upsert``
 - ``gpkg``: ``GeoPackageStore``, ``GeoPackageWriter``, ``geometry_blobs``, ``blob_envelope``, ``gpkg_time``

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from geo.store.errors import DatasetError, StoreError
 from geo.store.files import LOCK_TIMEOUT, fault, remove_stale_temps, wait_message
+from geo.store.location import is_url, shown
 from geo.store.progress import report
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,15 @@ def _me() -> str:
 
 def _default_timeout() -> float:
     return float(os.environ.get("CHILDSAFE_LOCK_TIMEOUT", LOCK_TIMEOUT))
+
+
+def refuse_url(path: object) -> None:
+    """Raise the clear message for a command that needs a GeoPackage, given a PostGIS URL."""
+    if is_url(path):
+        raise DatasetError(shown(str(path)), [
+            "此命令尚不支持 PostGIS 数据集；可先用 childsafe copy 复制为 GeoPackage / this command does not "
+            "work on a PostGIS dataset yet; copy it to a GeoPackage with childsafe copy",
+        ])
 
 
 @contextlib.contextmanager
@@ -156,6 +166,7 @@ def connect(path: str | os.PathLike) -> sqlite3.Connection:
     Stale temp files of crashed writers beside it are removed. The connection waits up to the
     lock timeout for other programs' SQLite locks and syncs every commit to the disk.
     """
+    refuse_url(path)
     path = Path(path)
     check_geopackage(path)
     remove_stale_temps(path)  # a hot journal SQLite rolls back itself at this read-write open
@@ -187,6 +198,7 @@ def transaction(
     timeout
         Seconds to wait for another writer (default ``CHILDSAFE_LOCK_TIMEOUT``).
     """
+    refuse_url(path)
     with dataset_lock(path, timeout=timeout):
         con = connect(path)
         try:
