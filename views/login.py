@@ -77,11 +77,19 @@ def render_login(path: Path) -> None:
         try:
             user = authenticate(path, username.strip(), password, via="app")
         except PermissionDenied as exc:
-            st.error(tr("登录失败：", "Sign-in failed: ") + str(exc))
+            st.error(tr("登录失败：", "Sign-in failed: ") + in_language(str(exc)))
             return
         st.session_state[AUTH_KEY] = {"path": str(path.resolve()), "user": user,
                                       "seen": time.time()}
         st.rerun()
+
+
+def in_language(message: str) -> str:
+    """The part of a bilingual engine message (``中文 / English``) in the UI language."""
+    zh, sep, en = message.partition(" / ")
+    if not sep:
+        return message
+    return zh if lang() == "zh" else en
 
 
 def _account_box(user: User) -> None:

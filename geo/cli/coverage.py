@@ -142,8 +142,13 @@ def stations(dataset: str, level: str, new: int | None, target: float | None, ca
     click.echo(f"covered after  {res.covered_after:,.0f} of {res.children:,} ({100 * res.share_after:.1f}%)")
     click.echo(f"objective {res.objective:,.1f}  bound {res.bound:,.1f}  gap {100 * res.gap:.2f}%  "
                f"status {res.status} ({res.method})")
+    from geo.store.labels import place_names, place_text
+
+    names = place_names(ds["admin_units"])
     for r in res.proposed.itertuples():
-        click.echo(f"  {r.order:>3}  {r.candidate_id:<14} {r.source:<15} +{r.children_newly_covered:,.0f} children")
+        click.echo(f"  {r.order:>3}  {place_text(r.village_code, names):<20} road {r.nearest_road} "
+                   f"({r.road_distance_m:,.0f} m)  {r.lon:.6f},{r.lat:.6f}  "
+                   f"+{r.children_newly_covered:,.0f} children")
 
 
 def _count(value) -> int | None:

@@ -244,10 +244,13 @@ def authenticate(path: str | os.PathLike, username: str, password: str, *,
     if outcome != "login":
         if outcome == "login_locked":
             raise PermissionDenied(
+                f"账户 {username!r} 连续 {settings.max_failed_logins} 次登录失败，已锁定；"
+                f"请 {settings.lockout_minutes:g} 分钟后再试，或请管理员解锁 / "
                 f"the account {username!r} is locked after {settings.max_failed_logins} failed "
                 f"sign-ins; try again in {settings.lockout_minutes:g} minutes or ask an admin"
             )
-        raise PermissionDenied("wrong user name or password, or the account is disabled")
+        raise PermissionDenied("用户名或密码错误，或账户已停用 / "
+                               "wrong user name or password, or the account is disabled")
     assert row is not None  # outcome "login" is only reached with the user's row
     return User(username, str(row["role"]), str(row["scope"] or ""))
 

@@ -10,5 +10,6 @@ Modules, and the public functions a caller starts from:
 - ``coverage``: ``coverage_by_unit``, ``coverage_summary``, ``service_areas``
 - ``gaps``: ``gap_areas``, ``vulnerability``
 - ``siting``: ``site_stations``, ``SitingResult``, ``read_candidates``
+- ``places``: ``place_of``
 - ``allocation``: ``MaximalCovering``, ``SetCovering``, ``coverage_matrix``, ``lagrangian_bound``
 """

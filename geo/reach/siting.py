@@ -35,6 +35,7 @@ from scipy.spatial import cKDTree
 from geo.reach.access import _check_metric, child_access, service_standards
 from geo.reach.allocation import MaximalCovering, SetCovering, coverage_matrix
 from geo.reach.network import Network, Snap, _min_csr
+from geo.reach.places import place_of
 from geo.reach.roads import network_for_dataset
 from geo.store import settings
 from geo.store.dataset import Dataset
@@ -54,7 +55,9 @@ class SitingResult:
     ----------
     proposed
         New stations in pick order: ``order``, ``candidate_id``, ``source`` (``village_centre``,
-        ``road_node`` or ``user``), ``level``, ``children_newly_covered``; points, metric CRS.
+        ``road_node`` or ``user``), ``level``, ``children_newly_covered`` (the coverage gain of
+        each site) and where it is (``geo.reach.places.PLACE_COLUMNS``: village, township,
+        nearest road, lon/lat); points, metric CRS.
     children
         Children counted (those with a household record).
     covered_before, covered_after
@@ -443,6 +446,9 @@ def site_stations(
     )
     for c in ("candidate_id", "source", "level"):
         proposed[c] = proposed[c].astype("string")
+    places = place_of(mds, proposed)  # village, township, nearest road, lon/lat of each site
+    for c in places.columns:
+        proposed[c] = places[c].to_numpy()
     after = float(weights[model.covered].sum()) if len(sel) else covered
     if new is not None and model.problem.capacity is not None:
         after = float(model.objective)

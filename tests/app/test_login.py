@@ -76,7 +76,9 @@ def test_dataset_with_accounts_asks_to_sign_in(county):
 def test_wrong_password_is_refused_and_logged(county):
     at = _run(AppTest.from_file(APP, default_timeout=60))
     at = _sign_in(at, "root", "wrong password")
-    assert at.error and "wrong user name or password" in at.error[0].value
+    # the Chinese UI says it in Chinese (the engine's message is 中文 / English)
+    assert at.error and "用户名或密码错误" in at.error[0].value
+    assert "wrong" not in at.error[0].value
     assert "auth" not in at.session_state
     log = read_audit(county)
     assert list(log["action"])[-1] == "login_failed"
@@ -99,9 +101,9 @@ def test_lock_out_after_repeated_failures(county, monkeypatch):
     at = _run(AppTest.from_file(APP, default_timeout=60))
     for _ in range(3):
         at = _sign_in(at, "dirA", "bad password")
-    assert "locked" in at.error[0].value
+    assert "已锁定" in at.error[0].value
     at = _sign_in(at, "dirA", PASSWORD)  # even the right password, while locked
-    assert "locked" in at.error[0].value and "auth" not in at.session_state
+    assert "已锁定" in at.error[0].value and "auth" not in at.session_state
     assert "login_locked" in set(read_audit(county)["action"])
 
 
