@@ -73,3 +73,5 @@ def province_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("province") / "province.gpkg"
     write_demo(make_demo(seed=5, scale=0.15, counties=3), path)
     return path
+# the throwaway PostgreSQL + PostGIS cluster of the PostGIS store's tests (tests/pg.py)
+from pg import pg_server, pg_url  # noqa: E402, F401

@@ -37,6 +37,7 @@ def patrol(dataset: str, teams: int, shift_hours: float, bases: tuple[str, ...],
     """Plan patrol routes through the riskiest water sites; write patrol_routes and patrol_stops."""
     from geo.field.patrols import plan_patrols, routes_to_gpx
     from geo.store.dataset import write_layers
+    from geo.store.files import check_output
 
     ds = open_dataset(dataset, analysis=True)
     routes, stops, plan = plan_patrols(ds, teams=teams, shift_hours=shift_hours, bases=list(bases),
@@ -47,7 +48,7 @@ def patrol(dataset: str, teams: int, shift_hours: float, bases: tuple[str, ...],
         folder = Path(gpx_dir)
         folder.mkdir(parents=True, exist_ok=True)
         for t in routes["team"]:
-            f = folder / f"team_{int(t)}.gpx"
+            f = check_output(folder / f"team_{int(t)}.gpx", datasets=[dataset], what="--gpx")
             f.write_text(routes_to_gpx(routes, stops, team=int(t)), encoding="utf-8")
             files.append(str(f))
     summary = {

@@ -356,5 +356,8 @@ def write_demo(dataset: Dataset, path: str | os.PathLike) -> Path:
 
     GDAL stamps each layer with the time of writing; here it is the demo's reference date.
     """
+    from geo.store.files import check_output
+
+    check_output(path, what="demo --out")  # an existing dataset is refused (unless --force)
     with _fixed_gdal_date():
         return write_dataset(dataset, path)

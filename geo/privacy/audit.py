@@ -4,9 +4,10 @@ Entries go to the dataset's append-only ``audit_log`` table, one SQLite transact
 (the file is never rewritten for an event). Admins read it in the app (``views/admin.py``) and
 with ``childsafe audit``; nothing in the app edits or deletes entries.
 
-Writers of the whole dataset file replace it (``write_dataset`` renames a new file over the old
-one), which would drop events appended meanwhile: :func:`save_dataset` holds the dataset's lock
-file, takes ``users``, ``audit_log`` and secret settings from the file on disk, then writes.
+Every change is one write of the dataset's store with its event in the same transaction
+(:func:`audit_event` passed to :meth:`geo.store.writer.Store.write`); :func:`save_dataset`
+replaces the layers an edited dataset holds in one such write, never touching ``users``, the
+``audit_log`` or secret settings.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.store.dataset import Dataset, read_dataset, write_dataset
+from geo.store.dataset import Dataset
 from geo.store.errors import PermissionDenied
-from geo.store.sqlite import connect, dataset_lock, transaction
+from geo.store.sqlite import connect
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +86,35 @@ def _user_name(user) -> str:
     return getattr(user, "username", None) or str(user)
 
 
+def audit_event(user, action: str, detail: str = ""):
+    """The :class:`geo.store.writer.AuditEvent` of ``user`` doing ``action`` (checked)."""
+    from geo.store.writer import AuditEvent
+
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    return AuditEvent(_user_name(user), action, str(detail))
+
+
+def insert_event(con: sqlite3.Connection, user, action: str, detail: str = "") -> None:
+    """Insert one audit entry on ``con``, inside the caller's transaction (its change and its
+    event commit together, or neither does)."""
+    event = audit_event(user, action, detail)
+    ensure_table(con, "audit_log", _AUDIT_COLUMNS)
+    con.execute('INSERT INTO audit_log ("at", "user", "action", "detail") VALUES (?, ?, ?, ?)',
+                (to_gpkg_time(now_utc()), event.user, event.action, event.detail))
+
+
 def log_event(path: str | os.PathLike, user, action: str, detail: str = "") -> None:
-    """Append one entry to the ``audit_log`` of the dataset at ``path``.
+    """Append one entry to the ``audit_log`` of the dataset at ``path`` (one write of its own).
+
+    A change and its event belong in one transaction: writers pass :func:`audit_event` to
+    :meth:`geo.store.writer.Store.write` instead; this is for events without a change (sign-in,
+    a view of personal data, an export).
 
     Parameters
     ----------
     path
-        The dataset GeoPackage.
+        The dataset GeoPackage (or store URL).
     user
         A :class:`geo.privacy.roles.User`, a user name, or ``None``.
     action
@@ -99,15 +122,12 @@ def log_event(path: str | os.PathLike, user, action: str, detail: str = "") -> N
     detail
         What was done (layer, rows, file, role), never a password or personal record.
     """
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}")
-    with transaction(path) as con:
-        ensure_table(con, "audit_log", _AUDIT_COLUMNS)
-        con.execute(
-            'INSERT INTO audit_log ("at", "user", "action", "detail") VALUES (?, ?, ?, ?)',
-            (to_gpkg_time(now_utc()), _user_name(user), action, str(detail)),
-        )
-    logger.debug("audit: %s %s %s", _user_name(user), action, detail)
+    from geo.store.stores import open_store
+
+    event = audit_event(user, action, detail)
+    with open_store(path).write(audit=event):
+        pass
+    logger.debug("audit: %s %s %s", event.user, action, detail)
 
 
 def read_audit(path: str | os.PathLike) -> pd.DataFrame:
@@ -131,9 +151,10 @@ def read_audit(path: str | os.PathLike) -> pd.DataFrame:
 
 def save_dataset(dataset: Dataset, path: str | os.PathLike, *, user, action: str = "edit",
                  detail: str = "") -> Path:
-    """Write ``dataset`` over the file ``path`` on behalf of ``user`` and log it.
+    """Store the layers ``dataset`` holds into the dataset at ``path`` for ``user``, and log it.
 
-    The accounts (``users``), the ``audit_log`` and secret settings are taken from the file on
+    One write of the store (one transaction, not a rewrite of the file): each layer the dataset
+    holds replaces the stored one, the event is recorded with it. The accounts (``users``), the ``audit_log`` and secret settings are taken from the file on
     disk, never from ``dataset`` (so a stale copy cannot undo a password change or drop events,
     and the app cannot edit the log). A non-admin role view is refused: saving it would delete
     what the role does not see.
@@ -151,20 +172,16 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike, *, user, action: str
         raise PermissionDenied(
             "this dataset is a role view (part of the data); saving it would delete the rest"
         )
-    path = Path(path)
-    with dataset_lock(path):
-        out = dataset.copy()
-        settings = dict(dataset.settings)
-        if path.exists():
-            kept = ("users", "audit_log", "indicator_snapshots", "spot_checks", "patrol_checks")
-            disk = read_dataset(path, layers=[*kept, "dataset_settings"])
-            for name in kept:
-                if disk.holds(name):
-                    out[name] = disk[name]
-                elif out.holds(name):
-                    del out[name]
-            settings = {**disk.settings, **settings}
-        out.settings = settings
-        write_dataset(out, path)
-    log_event(path, user, action, detail)
-    return path
+    from geo.store.schema import ALL_LAYERS
+    from geo.store.stores import open_store
+
+    kept = ("users", "audit_log", "indicator_snapshots", "spot_checks", "patrol_checks")
+    secret = ("pseudonym_salt",)  # a stored salt is never changed (ids made with it stay valid)
+    with open_store(path).write(audit=audit_event(user, action, detail)) as w:
+        for name in dataset:
+            if name in kept or name == "dataset_settings" or name not in ALL_LAYERS:
+                continue
+            w.replace(name, dataset[name])
+        stored = w.ids("dataset_settings", "key", secret)
+        w.set_settings({k: v for k, v in dataset.settings.items() if k not in stored})
+    return Path(path)

@@ -343,7 +343,9 @@ def write_table(out: str | os.PathLike, tables: pd.DataFrame | Mapping[str, pd.D
     ValidationError
         An unknown suffix, or several tables for one CSV file.
     """
-    out = Path(out)
+    from geo.store.files import check_output
+
+    out = check_output(out)  # never over a dataset (unless --force)
     fmt = (fmt or out.suffix).lower()
     if fmt not in FORMATS:
         raise ValidationError(f"tables are written as {', '.join(FORMATS)}, not {fmt or 'no suffix'!r}")

@@ -471,6 +471,18 @@ _REFERENCES = [
 ]
 
 
+def reference_layers(layer: str) -> dict[str, list[str]]:
+    """The layers (and their columns) the references of ``layer``'s rows are checked against."""
+    out: dict[str, list[str]] = {}
+    for name, _col, target, key, _always in _REFERENCES:
+        if name == layer:
+            cols = out.setdefault(target, [])
+            for col in (key, "level") if target == "admin_units" else (key,):
+                if col not in cols:
+                    cols.append(col)
+    return out
+
+
 def _row_reference_problems(
     layer: str, frame: pd.DataFrame, dataset: Dataset | None, same_file: dict[str, set[str]]
 ) -> list[Problem]:
