@@ -36,6 +36,8 @@ import shapely
 
 from geo.store.dataset import Dataset, coerce_layer, read_dataset
 from geo.store.errors import DatasetError
+from geo.store.location import is_url
+from geo.store.postgis import parse_url
 from geo.store.projection import STORAGE_CRS, metric_crs_for
 from geo.store.schema import ALL_LAYERS
 
@@ -86,6 +88,18 @@ def _county_rows(path: Path) -> list[tuple[str, str, tuple[float, float, float, 
         raise DatasetError(path, [f"cannot read its admin_units ({exc})"]) from exc
     finally:
         con.close()
+    return _rows_out(rows)
+
+
+def _server_rows(url: str) -> list[tuple[str, str, tuple[float, float, float, float] | None]]:
+    """Code, name and extent of the county rows of a PostGIS dataset."""
+    units = read_dataset(url, layers=["admin_units"])["admin_units"]
+    units = units[(units["level"] == "county").to_numpy()].sort_values("code")
+    return _rows_out([(c, n, *(g.bounds if g is not None and not g.is_empty else (None,) * 4))
+                      for c, n, g in zip(units["code"], units["name"].fillna(""), units.geometry, strict=True)])
+
+
+def _rows_out(rows) -> list[tuple[str, str, tuple[float, float, float, float] | None]]:
     out = []
     for code, name, *box in rows:
         bounds = None if box[0] is None else (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
@@ -123,6 +137,12 @@ def partitions(path: str | os.PathLike) -> list[Partition]:
             seen[code] = f
             out.append(Partition(code, name, str(f), "file", bounds))
         return sorted(out, key=lambda part: part.code)
+    if is_url(path):  # a PostGIS dataset: one schema, split by county code like a file
+        rows = _server_rows(str(path))
+        if len(rows) <= 1:
+            code, name, bounds = rows[0] if rows else (parse_url(str(path)).schema, "", None)
+            return [Partition(code, name, str(path), "file", bounds)]
+        return [Partition(code, name, str(path), "split", bounds) for code, name, bounds in rows]
     if not p.exists():
         raise DatasetError(p, ["文件不存在 / the file does not exist"])
     rows = _county_rows(p)
