@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+import types
 
 import pandas as pd
 import pyogrio
@@ -22,10 +24,20 @@ def client():
     import dask
     from distributed import Client, LocalCluster
 
-    # a loaded machine starts worker processes slowly
-    with dask.config.set({"distributed.comm.timeouts.connect": "120s"}), LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as c:
-        yield c
+    # A Streamlit AppTest run earlier in this test process leaves its page script as __main__,
+    # which spawned worker processes would re-run (NameError '__args'): start them from a plain
+    # __main__, as the childsafe command does.
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        # a loaded machine starts worker processes slowly
+        with dask.config.set({"distributed.comm.timeouts.connect": "120s"}), \
+                LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                             silence_logs=logging.ERROR) as cluster, Client(cluster) as c:
+            yield c
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def _same_results(a, b):
