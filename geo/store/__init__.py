@@ -12,7 +12,7 @@ Modules, and the public functions a caller starts from:
 - ``schema``: ``Layer``, ``Column``
 - ``labels``: ``label``, ``layer_label``, ``column_label``, ``value_label``, ``weekday_label``, ``place_names``, ``place_text``, ``with_place_names``, ``label_values``, ``label_frame``, ``schema_words``, ``english_schema_words``
 - ``settings``: the defaults every analysis reads at call time
-- ``projection``: ``metric_crs_for``, ``is_metric``, ``check_same_crs``
+- ``projection``: ``metric_crs_for``, ``is_metric``, ``check_same_crs``, ``union_bounds``
 - ``coords``: ``to_wgs84``, ``geometry_to_wgs84``, ``wgs84_to_gcj02``, ``gcj02_to_wgs84``, ``wgs84_to_bd09``, ``bd09_to_wgs84``, ``distance_m``
 - ``codes``: ``normalize``, ``level_of``, ``short_form``, ``parent_of``, ``official_counties``, ``is_synthetic_county``, ``county_known``, ``synthetic_allowed``
 - ``dates``: ``parse_date``, ``parse_dates``, ``year_of``
@@ -21,7 +21,7 @@ Modules, and the public functions a caller starts from:
 - ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``, ``WithheldRowsError``, ``StoreError``
 - ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``, ``check_geopackage``, ``lock_path``, ``refuse_url``
 - ``writer``: ``Store``, ``Writer``, ``AuditEvent`` (the write interface every store implements)
-- ``stores``: ``open_store``, ``is_url``, ``append``, ``replace``, ``upsert``
+- ``stores``: ``open_store``, ``append``, ``replace``, ``upsert``
 - ``gpkg``: ``GeoPackageStore``, ``GeoPackageWriter``, ``geometry_blobs``, ``blob_envelope``, ``gpkg_time``
 - ``files``: ``check_output``, ``is_childsafe_dataset``, ``temp_beside``, ``replace_durably``, ``remove_stale_temps``, ``stale_temps``, ``file_mode``, ``fault``, ``holders``
 - ``progress``: ``stage``, ``report``, ``set_reporter``

@@ -33,6 +33,7 @@ import shapely
 
 from geo.store.dataset import Dataset, read_dataset, to_storage, write_dataset
 from geo.store.files import file_mode
+from geo.store.projection import union_bounds
 from geo.store.schema import ALL_LAYERS
 from geo.store.sqlite import dataset_lock, fault, transaction
 from geo.store.writer import AuditEvent, chunks
@@ -246,10 +247,7 @@ class GeoPackageWriter:
                                    "WHERE lower(table_name)=lower(?)", (layer,)).fetchone()
             if row and None not in row:
                 boxes.append(row)
-        if not boxes:
-            return None
-        arr = np.array(boxes, dtype=float)
-        return (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())
+        return union_bounds(boxes)
 
     # writing
     def _index(self, layer: str, key: str) -> None:

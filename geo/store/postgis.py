@@ -44,7 +44,7 @@ import shapely
 from geo.store.errors import DatasetError
 from geo.store.frames import Dataset, coerce_layer, empty_layer
 from geo.store.location import redact
-from geo.store.projection import STORAGE_CRS
+from geo.store.projection import STORAGE_CRS, union_bounds
 from geo.store.schema import ALL_LAYERS, LAYERS
 
 logger = logging.getLogger(__name__)
@@ -519,10 +519,7 @@ class PgWriter:
             ).format(g=sql.Identifier(GEOMETRY_COLUMN), t=self._ident(layer))).fetchone()
             if row and None not in row:
                 boxes.append(row)
-        if not boxes:
-            return None
-        arr = np.array(boxes, dtype=float)
-        return (arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())
+        return union_bounds(boxes)
 
     def append(self, layer: str, rows: pd.DataFrame) -> int:
         """Insert ``rows`` as they are (no key check)."""

@@ -12,19 +12,15 @@ from pathlib import Path
 import pandas as pd
 
 from geo.store.gpkg import GeoPackageStore
+from geo.store.location import is_url
 from geo.store.writer import AuditEvent, Store
-
-
-def is_url(target: object) -> bool:
-    """Whether ``target`` names a server database (``postgresql://`` or ``postgres://``)."""
-    return str(target).startswith(("postgresql://", "postgres://"))
 
 
 def open_store(target: str | os.PathLike | Store) -> Store:
     """The store of a dataset given as a GeoPackage path or a ``postgresql://`` URL."""
     if not isinstance(target, (str, os.PathLike)):
         return target
-    if is_url(target):
+    if is_url(str(target)):
         from geo.store import postgis  # type: ignore[attr-defined]
 
         return postgis.PostgisStore(str(target))  # type: ignore[no-any-return]
