@@ -12,9 +12,10 @@ st.set_page_config(page_title="ChildSafe Map 童安地图", page_icon=_common.ap
 
 with st.sidebar:
     st.session_state.setdefault("lang", "zh")
-    st.radio("语言 / Language", ["zh", "en"], key="lang", horizontal=True,
+    st.radio("语言 / Language", ["zh", "en"], key="lang", horizontal=True, on_change=_common.relabel_widgets,
              format_func=lambda v: "中文" if v == "zh" else "English")
     _common.sidebar()
+_common.widget_words()  # Streamlit's upload widget in Chinese
 
 user = login.gate()  # sign-in form until signed in; the demo banner for a dataset without accounts
 pages = [

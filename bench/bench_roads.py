@@ -206,19 +206,37 @@ def build_times(paths: list[Path]) -> list[dict]:
             walls.append(time.perf_counter() - t0)
             cpus.append(time.process_time() - c0)
         rows.append({"dataset": path.name, "roads": len(roads), "nodes": net.n_nodes,
-                     "edges": net.n_edges, "wall_s": round(float(np.median(walls)), 2),
-                     "cpu_s": round(float(np.median(cpus)), 2), "junctions": net.junctions})
+                     "edges": net.n_edges, "wall_s": round(float(np.median(walls)), 3),
+                     "cpu_s": round(float(np.median(cpus)), 3),
+                     "junctions": getattr(net, "junctions", None)})
     return rows
+
+
+def before_times(src: Path, paths: list[Path]) -> list[dict]:
+    """:func:`build_times` of another source tree (e.g. ``git archive`` of the previous main), in
+    a subprocess so its ``geo`` is imported instead of this one."""
+    import subprocess
+
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); sys.path.insert(1, sys.argv[2]);"
+            "from pathlib import Path; import bench_roads as b; sys.path.insert(0, sys.argv[1]);"
+            "print(json.dumps(b.build_times([Path(p) for p in sys.argv[3:]]), default=str))")
+    out = subprocess.run([sys.executable, "-c", code, str(src), str(ROOT / "bench"), *map(str, paths)],
+                         capture_output=True, text=True, check=True, cwd=str(src))
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--province", type=Path, default=Path("/tmp/childsafe-bench/province50.gpkg"))
     ap.add_argument("--skip-build", action="store_true")
+    ap.add_argument("--before", type=Path, default=None,
+                    help="a source tree of the previous network builder (git archive main geo)")
     args = ap.parse_args()
     h = helsinki()
     s = survey_twin()
-    b = [] if args.skip_build else build_times([ROOT / "data" / "demo_county.gpkg", args.province])
+    paths = [ROOT / "data" / "demo_county.gpkg", args.province]
+    b = [] if args.skip_build else build_times(paths)
+    old = before_times(args.before, paths) if args.before and not args.skip_build else []
     print(json.dumps({"helsinki": h, "survey": s, "build": b}, indent=1, default=str))
     lines = [
         "# Road networks as they come (issue 13 §1)", "",
@@ -257,6 +275,10 @@ def main() -> None:
                   "|---|---|---|---|---|---|"]
         lines += [f"| {r['dataset']} | {r['roads']:,} | {r['nodes']:,} | {r['edges']:,} | "
                   f"{r['wall_s']} s | {r['cpu_s']} s |" for r in b]
+        lines += [f"| {r['dataset']}, before (shared vertices only) | {r['roads']:,} | {r['nodes']:,} | "
+                  f"{r['edges']:,} | {r['wall_s']} s | {r['cpu_s']} s |" for r in old]
+        lines += ["", "Medians of 3 builds; CPU seconds count because the machine is shared. The "
+                  "junction step of the new build: " + "; ".join(f"{r['dataset']} {r['junctions']}" for r in b)]
         lines.append("")
     OUT.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {OUT}")

@@ -13,7 +13,8 @@ from layers._geo import feature_collection, geojson_layer, to_map_frame, tooltip
 #: covered share classes (upper bounds) and their colours, red (few covered) to green.
 SHARE_BREAKS = (0.25, 0.5, 0.75, 0.9, 1.0001)
 SHARE_COLOURS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
-DENSITY_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
+#: uncovered-children hexagons: pinks to plum, apart from the choropleth's red-to-green shares
+DENSITY_COLOURS = ("#fde0dd", "#fa9fb5", "#f768a1", "#c51b8a", "#7a0177")
 _NO_DATA = "#bdbdbd"
 
 _TEXT = {
@@ -127,13 +128,35 @@ def density_layer(gaps: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True
     """Return uncovered children as a hexagon density (:func:`geo.reach.gaps.gap_areas` cells)."""
     fr = to_map_frame(gaps)
     n = fr["children"].to_numpy(float) if len(fr) else np.empty(0)
-    breaks = np.quantile(n, [0.2, 0.4, 0.6, 0.8]) if len(n) else np.empty(0)
-    cls = np.searchsorted(breaks, n, side="right") if len(n) else np.empty(0, int)
+    breaks = density_breaks(n)
+    cls = np.searchsorted(breaks, np.nan_to_num(n), side="right") if len(n) else np.empty(0, int)
     styles = [{"color": DENSITY_COLOURS[c], "weight": 0, "fillColor": DENSITY_COLOURS[c], "fillOpacity": 0.65}
               for c in cls]
     tips = [tooltip_html(text("density", lang), [(text("children", lang), ch)])
             for ch in _shown(fr, ["children"])["children"]]
     return geojson_layer(text("density", lang), feature_collection(fr, styles, tips), show=show)
+
+
+def density_breaks(children) -> np.ndarray:
+    """The class limits of the density hexagons: quintiles of the shown counts."""
+    n = np.asarray(children, dtype=float)
+    n = n[np.isfinite(n)]
+    return np.quantile(n, [0.2, 0.4, 0.6, 0.8]) if len(n) else np.empty(0)
+
+
+def density_legend_items(gaps: pd.DataFrame, lang: str = "zh") -> list[tuple[str, str, str]]:
+    """Legend rows of :func:`density_layer`: one per class, with its range of uncovered children."""
+    breaks = density_breaks(gaps["children"] if len(gaps) else [])
+    if not len(breaks):
+        return []
+    unit = "名儿童" if lang == "zh" else "children"
+    edges = [0.0, *breaks.tolist()]
+    rows = []
+    for i, colour in enumerate(DENSITY_COLOURS):
+        label = f"> {edges[-1]:.0f} {unit}" if i == len(DENSITY_COLOURS) - 1 else (
+            f"{edges[i]:.0f}–{edges[i + 1]:.0f} {unit}")
+        rows.append((colour, label, "area"))
+    return rows
 
 
 def gaps_layer(gaps: gpd.GeoDataFrame, *, top: int = 20, lang: str = "zh", show: bool = True) -> folium.FeatureGroup:
@@ -149,13 +172,25 @@ def gaps_layer(gaps: gpd.GeoDataFrame, *, top: int = 20, lang: str = "zh", show:
     return geojson_layer(text("gaps", lang), feature_collection(fr, styles, tips), show=show)
 
 
-def proposed_layer(proposed: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True) -> folium.FeatureGroup:
-    """Return proposed new stations (:func:`geo.reach.siting.site_stations`) as numbered markers."""
+def proposed_layer(proposed: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True,
+                   names: dict[str, str] | None = None) -> folium.FeatureGroup:
+    """Return proposed new stations (:func:`geo.reach.siting.site_stations`) as numbered markers.
+
+    ``names`` (code -> name, ``geo.store.labels.place_names``) puts the village in the tooltip.
+    """
+    from geo.store.labels import column_label, place_text
+
     fr = to_map_frame(proposed)
     styles = [{"color": "#000000", "weight": 2, "fillColor": "#ffeb3b", "fillOpacity": 1.0, "radius": 9}
               for _ in range(len(fr))]
-    tips = [tooltip_html(f"{text('order', lang)} {o}", [(text("gain", lang), g)])
-            for o, g in zip(fr["order"], fr["children_newly_covered"], strict=True)]
+    tips = []
+    for _, row in fr.iterrows():
+        rows = [(text("gain", lang), row["children_newly_covered"])]
+        if "village_code" in fr.columns:
+            rows.insert(0, (column_label("village_name", lang), place_text(row["village_code"], names or {})))
+        if "lon" in fr.columns:
+            rows.append((f"{column_label('lon', lang)}, {column_label('lat', lang)}", f"{row['lon']:.6f}, {row['lat']:.6f}"))
+        tips.append(tooltip_html(f"{text('order', lang)} {row['order']}", rows))
     return geojson_layer(text("proposed", lang), feature_collection(fr, styles, tips), show=show)
 
 

@@ -11,12 +11,14 @@ from geo.store.schema import STATION_KIND_LEVEL
 from layers import features_layer, point_legend
 from layers._geo import feature_collection, to_map_frame, tooltip_html
 
-#: colour per kind group (the usual level of the kind, DOMAIN.md §4).
+#: colour per kind group (the usual level of the kind, DOMAIN.md §4): blues and brown, so that no
+#: colour means two things on one map (green/orange/red are the kits' status, layers/kits.py;
+#: purple the households).
 COLOURS: dict[str, str] = {
-    "county": "#b71c1c",
-    "township": "#e65100",
-    "village": "#2e7d32",
-    "school": "#4527a0",
+    "county": "#1a237e",
+    "township": "#1976d2",
+    "village": "#4fc3f7",
+    "school": "#6d4c41",
 }
 _RADIUS = {"county": 9, "township": 8, "village": 6, "school": 6}
 

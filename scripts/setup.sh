@@ -31,6 +31,17 @@ if [ -n "$need_apt" ]; then
 fi
 if [ "$want" = test ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  # GDAL's validate_gpkg.py for the store tests (pure Python; its GDAL bindings are not needed)
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "gdal-utils>=3.8"
+  # the PostGIS store's tests start a throwaway PostgreSQL cluster (tests/pg.py)
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 ||
+     ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
+    echo "setup: installing Debian's postgresql and postgis for the PostGIS store's tests" >&2
+    sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+      postgresql postgresql-postgis >/dev/null
+  fi
   if [ ! -x /usr/bin/chromium ]; then
     echo "setup: installing Debian's chromium for the browser tests" >&2
     sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"

@@ -63,3 +63,15 @@ def two_villages_path(tmp_path) -> Path:
     path = tmp_path / "county.gpkg"
     write_dataset(two_villages(), path)
     return path
+
+
+@pytest.fixture(scope="session")
+def province_path(tmp_path_factory) -> Path:
+    """A small three-county province (the demo generator, 0.05 standard county each)."""
+    from geo.demo.make import make_demo, write_demo
+
+    path = tmp_path_factory.mktemp("province") / "province.gpkg"
+    write_demo(make_demo(seed=5, scale=0.15, counties=3), path)
+    return path
+# the throwaway PostgreSQL + PostGIS cluster of the PostGIS store's tests (tests/pg.py)
+from pg import pg_server, pg_url  # noqa: E402, F401

@@ -29,7 +29,8 @@ ALLOWED: dict[str, set[str]] = {
     "field": {"store", "privacy", "reach", "water"},
     "demo": {"store"},
     "report": {"store", "privacy", "reach", "water", "field"},
-    "cli": {"store", "privacy", "ingest", "reach", "water", "field", "demo", "report"},
+    "distributed": {"store", "privacy", "reach", "water", "field", "demo", "report"},
+    "cli": {"store", "privacy", "ingest", "reach", "water", "field", "demo", "report", "distributed"},
 }
 SCREEN = ("streamlit", "streamlit_folium", "folium", "branca", "views", "layers")
 MAX_LINES = 700

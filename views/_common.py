@@ -43,6 +43,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit_folium import st_folium
 
+from geo.store import settings
 from geo.store.dataset import Dataset, read_dataset
 from geo.store.errors import ChildSafeError
 from layers import assets as _assets
@@ -191,17 +192,36 @@ def download_button(label: str, data: bytes, filename: str, *, key: str, what: s
                        key=key, on_click=log_download, args=(what, filename))
 
 
-def download_bytes(tables, fmt: str = ".xlsx", *, labels=None) -> bytes:
+def download_bytes(tables, fmt: str = ".xlsx", *, labels=None, admin_units=None) -> bytes:
     """A page download (``.xlsx`` or ``.csv``) through the one table writer, watermarked.
 
     ``tables`` is a frame or sheet name -> frame, as released for the current user; text
-    stays text (no formulas), numbers numbers, dates dates, hidden cells empty and noted;
-    headers in the UI language (``labels``: see ``geo.privacy.tables.header_label``).
+    stays text (no formulas), numbers numbers, dates dates, hidden cells empty and noted.
+    Headers and values are in the UI language from ``geo.store.labels`` (``labels`` overrides
+    headers: see ``geo.privacy.tables.header_label``); with ``admin_units``, village and
+    township names go next to their codes.
     """
+    from geo.privacy.disclosure import SUPPRESSED
     from geo.privacy.tables import table_bytes, watermark_text
+    from geo.store.labels import column_label, label_values, with_place_names
 
-    return table_bytes(tables, fmt, lang=lang(), labels=labels,
-                       watermark=watermark_text(current_user(), lang=lang()))
+    language = lang()
+    frames = tables if isinstance(tables, dict) else {"table": tables}
+
+    def words(frame: pd.DataFrame) -> pd.DataFrame:
+        out = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
+        if admin_units is not None:
+            out = with_place_names(out, admin_units, township=True)
+        out = out.copy()
+        for col in out.columns:
+            if col != SUPPRESSED:  # the note names columns: it stays as the writer reads it
+                out[col] = label_values(out[col], language, str(col))
+        return out
+
+    labelled = {name: words(frame) for name, frame in frames.items()}
+    return table_bytes(labelled if isinstance(tables, dict) else labelled["table"], fmt, lang=language,
+                       labels=labels or (lambda name, lg: column_label(name, lg) if column_label(name, lg) != name else None),
+                       watermark=watermark_text(current_user(), lang=language))
 
 
 def _log_personal_view(path: Path, user, view: Dataset) -> None:
@@ -242,6 +262,53 @@ def sidebar() -> None:
     if st.session_state[BASEMAP_KEY] == "amap":
         st.caption(tr("高德底图为 GCJ-02 坐标，图层已自动纠偏显示。",
                       "AMap tiles are in GCJ-02: overlays are shifted to match."))
+
+
+def relabel_widgets() -> None:
+    """After a language switch, give every widget its value again (the language radio's ``on_change``).
+
+    Streamlit keeps a radio's or dropdown's choice in the browser as the *shown* text of the option
+    (中文); once the words change to English that text matches no option and the radio shows
+    nothing chosen. Setting each kept value again makes Streamlit send it in the new words.
+    Widgets whose value cannot be set (buttons, uploads) are left as they are.
+    """
+    from streamlit.errors import StreamlitAPIException
+
+    def choice(value) -> bool:  # what a radio, dropdown or multiselect holds (option keys); not a
+        # button's bool, a number or a date (shown the same in both languages)
+        if isinstance(value, list | tuple):
+            return all(isinstance(v, str) for v in value)
+        return isinstance(value, str)
+
+    for key in list(st.session_state.keys()):
+        if key == "lang" or str(key).startswith(("_", "$$")):
+            continue
+        try:
+            value = st.session_state[key]
+            if choice(value):
+                st.session_state[key] = value
+        except (StreamlitAPIException, KeyError):
+            continue
+
+
+def widget_words() -> None:
+    """Streamlit's own words of the upload widget in the UI language (Streamlit has no Chinese).
+
+    The button's "Upload" and the "50MB per file" line are replaced by CSS (the text nodes are
+    hidden, the Chinese shown in their place); ``app.py`` calls this on every run.
+    """
+    if lang() != "zh":
+        return
+    limit = int(st.get_option("server.maxUploadSize") or settings.max_upload_mb)
+    limit = min(limit, int(settings.max_upload_mb))
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(f"""<style>
+{zone} button [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+{zone} button [data-testid="stMarkdownContainer"] p::after {{ content: "选择文件"; font-size: 0.875rem; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{
+  content: "可将文件拖放到此处 · 每个文件不超过 {limit} MB"; font-size: 0.875rem; }}
+</style>""")
 
 
 @st.cache_resource(show_spinner=False)

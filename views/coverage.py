@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
 from geo.privacy.disclosure import MARK, display_frame, scope_totals
 from geo.store import settings
 from geo.store.errors import ChildSafeError
-from geo.store.labels import label
+from geo.store.labels import label, label_frame
 from views import _common
 from views.session import lang, tr
 
@@ -134,7 +136,7 @@ def render() -> None:
         _health_section(health)
     _siting_tool(ds, level, metric, net)
     _map(ds, table, res["areas"], gaps, level, health)
-    _table(table, gaps, level)
+    _table(table, gaps, level, ds["admin_units"])
 
 
 def _count(value) -> str:
@@ -172,11 +174,54 @@ def _siting_tool(ds, level: str, metric: str, net) -> None:
             c[1].metric(tr("覆盖（后）", "Covered after"), f"{res.share_after:.1%}",
                         delta=f"+{res.covered_after - res.covered_before:,.0f}")
             c[2].metric(tr("新站点", "New stations"), f"{len(res.proposed)}")
-            c[3].metric(tr("求解状态", "Status"), res.status, help=tr(
+            c[3].metric(tr("求解状态", "Status"), label(res.status, lang()), help=tr(
                 f"目标 {res.objective:,.1f}，界 {res.bound:,.1f}，差距 {100 * res.gap:.2f}%",
                 f"objective {res.objective:,.1f}, bound {res.bound:,.1f}, gap {100 * res.gap:.2f}%"))
-            shown = res.proposed.drop(columns="geometry").copy()
-            st.dataframe(shown, hide_index=True, width="stretch")
+            _proposals(ds, res)
+
+
+#: the columns of a proposed site shown and downloaded, in order (place first, then the gain).
+PROPOSAL_COLUMNS = ["order", "village_code", "township_code", "children_newly_covered", "nearest_road",
+                    "road_class", "road_distance_m", "lon", "lat", "source", "candidate_id", "level"]
+
+
+def proposals_gpkg(proposed, layer: str = "proposed_stations") -> bytes:
+    """The proposed sites as a GeoPackage (EPSG:4326), for a GIS or a phone's map app."""
+    import tempfile
+
+    from geo.store.dataset import write_layers
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "proposed.gpkg"
+        write_layers(path, {layer: proposed.to_crs("EPSG:4326")})
+        return path.read_bytes()
+
+
+def _proposals(ds, res) -> None:
+    """The proposed sites: where each is (village, township, road, coordinates), its gain, downloads."""
+    proposed = _common.role_result("proposed_stations", res.proposed)
+    cols = [c for c in PROPOSAL_COLUMNS if c in proposed.columns]
+    units = ds["admin_units"]
+    shown = label_frame(display_frame(pd.DataFrame(proposed).drop(columns="geometry")), lang(),
+                        admin_units=units, columns=cols)
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.caption(tr("每个拟建站点：所在村和乡镇、最近道路及距离、经纬度（WGS-84）和新增覆盖的儿童数；"
+                  "地图上以黄色编号点标出。",
+                  "Each proposed site: its village and township, the nearest road and how far, "
+                  "longitude/latitude (WGS-84) and the children it newly covers; yellow numbered "
+                  "points on the map."))
+    d = st.columns(2)
+    table = pd.DataFrame(proposed).drop(columns="geometry")
+    with d[0]:
+        _common.download_button(tr("下载拟建站点（Excel）", "Download proposed sites (Excel)"),
+                                _common.download_bytes({tr("拟建站点", "proposed"): table[[
+                                    *cols, *[c for c in table.columns if c == "suppressed"]]]},
+                                    admin_units=units),
+                                "proposed_stations.xlsx", key="coverage_proposed_xlsx", what="proposed stations")
+    with d[1]:
+        _common.download_button(tr("下载拟建站点（GeoPackage）", "Download proposed sites (GeoPackage)"),
+                                proposals_gpkg(proposed), "proposed_stations.gpkg",
+                                key="coverage_proposed_gpkg", what="proposed stations (GeoPackage)")
 
 
 def _map(ds, table, areas, gaps, level: str, health: dict | None = None) -> None:
@@ -195,8 +240,11 @@ def _map(ds, table, areas, gaps, level: str, health: dict | None = None) -> None
     groups.append(stations_layer(ds["stations"], lang=language))
     stored = st.session_state.get("coverage_siting_result")
     if stored and stored[0] == level and len(stored[1].proposed):
-        groups.append(cov_layers.proposed_layer(stored[1].proposed, lang=language))
-    sections = [(tr("村", "Villages"), cov_layers.legend_items(language))]
+        from geo.store.labels import place_names
+
+        groups.append(cov_layers.proposed_layer(_common.role_result("proposed_stations", stored[1].proposed),
+                                                lang=language, names=place_names(ds["admin_units"])))
+    sections = [(tr("覆盖率（村）", "Covered share (villages)"), cov_layers.legend_items(language))]
     if health is not None and len(health["features"]):
         from layers.road_health import legend_items as health_legend
         from layers.road_health import road_health_layer
@@ -204,23 +252,24 @@ def _map(ds, table, areas, gaps, level: str, health: dict | None = None) -> None
         groups.append(road_health_layer(health["features"], lang=language, show=False))
         sections.append((label("road_health", language), health_legend(language)))
     m = _common.base_map(ds)
-    Legend(tr("覆盖率", "Covered share"), sections).add_to(m)
+    sections.insert(1, (cov_layers.text("density", language), cov_layers.density_legend_items(lv_gaps, language)))
+    Legend(tr("图例", "Legend"), sections).add_to(m)
     _common.show_map(m, groups, key="coverage_map", height=560)
 
 
-def _table(table, gaps, level: str) -> None:
+def _table(table, gaps, level: str, ds_units=None) -> None:
     st.subheader(tr("覆盖统计表", "Coverage table"))
     unit_names = {"village": tr("村", "Village"), "township": tr("乡镇", "Township"), "county": tr("县", "County")}
     unit = st.radio(tr("单位", "Unit"), ("village", "township", "county"), horizontal=True, key="coverage_unit",
                     format_func=unit_names.get)
     rows = table[(table["level"] == unit) & (table["station_level"] == level)]
-    st.dataframe(display_frame(rows), hide_index=True, width="stretch")
+    st.dataframe(label_frame(display_frame(rows), lang()), hide_index=True, width="stretch")
     if "suppressed" in table.columns and table["suppressed"].fillna("").ne("").any():
         st.caption(tr(f"{MARK}：小数保护，已隐藏（由其他数值也推算不出）。",
                       f"{MARK}: hidden to protect small counts (nor can it be worked out from the others)."))
-    st.download_button(tr("下载覆盖统计（CSV）", "Download coverage table (CSV)"),
-                       _common.download_bytes(table, ".csv"), file_name="coverage_by_unit.csv",
-                       mime="text/csv", key="coverage_download")
+    _common.download_button(tr("下载覆盖统计（Excel）", "Download coverage table (Excel)"),
+                            _common.download_bytes({tr("覆盖统计", "coverage"): table}),
+                            "coverage_by_unit.xlsx", key="coverage_download", what="coverage by unit")
     st.subheader(tr("覆盖缺口（按脆弱性排序）", "Gap areas (ranked by vulnerability)"))
     lv = gaps[gaps["station_level"] == level].drop(columns="geometry").head(50)
-    st.dataframe(display_frame(lv), hide_index=True, width="stretch")
+    st.dataframe(label_frame(display_frame(lv), lang(), admin_units=ds_units), hide_index=True, width="stretch")

@@ -38,15 +38,35 @@ _COORDS = {"wgs84": ("WGS-84（GPS）", "WGS-84 (GPS)"), "cgcs2000": ("CGCS2000�
            "bd09": ("BD-09（百度）", "BD-09 (Baidu)"), "epsg": ("EPSG 代码（投影坐标）", "EPSG code (projected)")}
 
 
-def _stage(files: list[tuple[str, bytes]], folder: Path) -> Path | None:
-    """Write the uploaded files to ``folder`` (private, removed after the run); return the main file."""
-    main = None
+def main_files(files: list[tuple[str, bytes]]) -> list[str]:
+    """The names among ``files`` that can be imported themselves (not shapefile sidecars)."""
+    return [Path(name).name for name, _ in files if Path(name).suffix.lower() in TABULAR + SPATIAL + OSM]
+
+
+def _stage(files: list[tuple[str, bytes]], folder: Path, main_name: str | None = None) -> Path | None:
+    """Write the uploaded files to ``folder`` (private, removed after the run); return the main file.
+
+    ``main_name`` picks the file to import when several could be (default: the last uploaded).
+    """
     for name, data in files:
         safe = Path(name).name  # never a path from the browser
         (folder / safe).write_bytes(data)
-        if Path(safe).suffix.lower() in TABULAR + SPATIAL + OSM and main is None:
-            main = folder / safe
-    return main
+    mains = main_files(files)
+    if not mains:
+        return None
+    return folder / (main_name if main_name in mains else mains[-1])
+
+
+def _pick_main(files: list[tuple[str, bytes]]) -> str | None:
+    """With several importable files uploaded (an earlier upload kept by the widget), ask which one."""
+    mains = main_files(files)
+    if len(mains) <= 1:
+        return mains[0] if mains else None
+    st.warning(tr(f"已上传 {len(mains)} 个可导入的文件（之前上传的文件仍在列表中）：请选择要检查和导入的文件，"
+                  "不需要的可在上方点 × 移除。",
+                  f"{len(mains)} importable files are uploaded (an earlier upload is still listed): choose "
+                  "the one to check and import, and remove the others with × above."))
+    return st.selectbox(tr("要导入的文件", "File to import"), mains, index=len(mains) - 1, key="import_main")
 
 
 def _options() -> tuple[str, str, str | None, str]:
@@ -164,15 +184,16 @@ def render() -> None:
     if not files or not _common.checked_uploads(files, UPLOAD_KINDS):
         return
     # the uploaded ledger may hold personal data: it lives on disk only during this run
+    chosen = _pick_main(files)
     with tempfile.TemporaryDirectory(prefix="childsafe-import-") as folder:
-        _check_and_import(files, Path(folder), user, kind, system, sheet, mode)
+        _check_and_import(files, Path(folder), user, kind, system, sheet, mode, chosen)
 
 
 def _check_and_import(files, folder: Path, user, kind: str, system: str, sheet: str | None,
-                      mode: str) -> None:
+                      mode: str, chosen: str | None = None) -> None:
     from geo.privacy.roles import can
 
-    main = _stage(files, folder)
+    main = _stage(files, folder, chosen)
     if main is None:
         st.warning(tr("未找到可导入的文件。", "No importable file among the uploads."))
         return

@@ -97,6 +97,14 @@ def render_login(path: Path) -> None:
         st.rerun()
 
 
+def in_language(message: str) -> str:
+    """The part of a bilingual engine message (``中文 / English``) in the UI language."""
+    zh, sep, en = message.partition(" / ")
+    if not sep:
+        return message
+    return zh if lang() == "zh" else en
+
+
 def _account_box(user: User) -> None:
     label = ROLE_LABELS[user.role][0 if lang() == "zh" else 1]
     with st.sidebar:

@@ -59,10 +59,27 @@ def _stored_plan():
     return stored[1]
 
 
-def stop_sheet(stops: pd.DataFrame, sites: pd.DataFrame, water: pd.DataFrame, start: dt.time) -> pd.DataFrame:
-    """Stops with the water's name and kind, missing kit items and the clock time of arrival."""
+def stop_sheet(stops: pd.DataFrame, sites: pd.DataFrame, water: pd.DataFrame, start: dt.time,
+               ds=None) -> pd.DataFrame:
+    """Stops with the water's name and kind, missing kit items and the clock time of arrival.
+
+    With the dataset ``ds``, each stop also gets its place (``place``: village and township
+    names, from ``geo.reach.places.place_of``) and ``lon``/``lat``, so a team can find it.
+    """
     info = sites[["site_id", "water_id", "kind", "missing_items"]].drop_duplicates("site_id")
-    out = pd.DataFrame(stops.drop(columns="geometry", errors="ignore")).merge(info, on="site_id", how="left")
+    plain = pd.DataFrame(stops.drop(columns="geometry", errors="ignore"))
+    if ds is not None and hasattr(stops, "geometry") and len(stops):
+        from geo.reach.places import place_of
+        from geo.store.labels import place_names
+
+        where = place_of(ds, stops)
+        names = place_names(ds["admin_units"])
+        plain["place"] = [
+            "".join(x for x in (names.get(str(t), "") if pd.notna(t) else "",
+                                names.get(str(v), "") if pd.notna(v) else "") if x) or (str(v) if pd.notna(v) else "")
+            for v, t in zip(where["village_code"], where["township_code"], strict=True)]
+        plain["lon"], plain["lat"] = where["lon"].to_numpy(), where["lat"].to_numpy()
+    out = plain.merge(info, on="site_id", how="left")
     names = (water[["water_id", "name"]].drop_duplicates("water_id") if "name" in water
              else pd.DataFrame({"water_id": [], "name": []}))
     out = out.merge(names, on="water_id", how="left")
@@ -85,9 +102,12 @@ def route_sheet_html(team: int, base: str, sheet: pd.DataFrame, *, shift: str, l
         missing = [_ITEM_ZH.get(i, i) for i in str(r.missing_items or "").split(";") if i and i != "<NA>"]
         name = "" if pd.isna(r.name) else str(r.name)
         kind = label(str(r.kind), "zh") if isinstance(r.kind, str) else ""
+        place = str(getattr(r, "place", "") or "")
+        if getattr(r, "lon", None) is not None and pd.notna(r.lon):
+            place = f"{place} {r.lat:.5f},{r.lon:.5f}".strip()
         rows.append(
             "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
-                int(r.order), r.site_id, f"{name} {kind}".strip(), r.arrive,
+                int(r.order), r.site_id, place, f"{name} {kind}".strip(), r.arrive,
                 "、".join(missing) if missing else "齐全", "")) + "<td class='box'>□ 有 □ 无</td></tr>")
     when = day.isoformat() if day else "____年__月__日"
     return f"""<!DOCTYPE html>
@@ -112,7 +132,7 @@ td.box {{ white-space: nowrap; }}
 <div class="meta"><span>日期：{html.escape(when)}</span><span>出发点：{html.escape(str(base))}</span>
 <span>时段：{html.escape(shift)}</span><span>点位：{n} 个</span>
 <span>里程：{length_km:.1f} 公里</span><span>预计用时：{duration_min:.0f} 分钟</span></div>
-<table><thead><tr><th>序号</th><th>点位编号</th><th>水域名称/类型</th><th>预计到达</th>
+<table><thead><tr><th>序号</th><th>点位编号</th><th>所在村（乡镇）· 纬度,经度</th><th>水域名称/类型</th><th>预计到达</th>
 <th>缺少的“四个一”</th><th>发现问题/处置</th><th>儿童在水边</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
 <div class="note">到达每个点位：查看警示牌、救生圈、救生绳、救生杆和防护栏；提醒、制止、劝离靠近或进入水域的儿童
@@ -137,11 +157,6 @@ def check_table(stops: pd.DataFrame, gpx: bytes, team: int | None, *, coords: st
     result = check_track(stops, moved, team=team)
     return result, track_flags(stops, moved, routes=routes, team=team, coords=coords,
                                raw_track=raw)
-
-
-def _highlight(row: pd.Series) -> list[str]:
-    flagged = row.get("_status") in ("skipped", "too_fast")
-    return ["background-color: #ffcdd2" if flagged else "" for _ in row.index]
 
 
 def excel_bytes(table: pd.DataFrame, sheet: str) -> bytes:
@@ -220,7 +235,7 @@ def _plan_results(ds, sites, plan) -> None:
                  hide_index=True, width="stretch")
     from geo.field.patrols import routes_to_gpx
 
-    sheet = stop_sheet(stops, sites, ds["water_bodies"], plan["start"])
+    sheet = stop_sheet(stops, sites, ds["water_bodies"], plan["start"], ds=ds)
     end = (dt.datetime.combine(dt.date(2000, 1, 1), plan["start"])
            + dt.timedelta(hours=plan["shift_hours"])).strftime("%H:%M")
     shift_text = f"{plan['start'].strftime('%H:%M')}–{end}"
@@ -235,10 +250,14 @@ def _plan_results(ds, sites, plan) -> None:
         base = f"{r.base} {names.get(str(r.base), '')}".strip()
         page = route_sheet_html(team, base, sheet[sheet["team"] == team], shift=shift_text,
                                 length_km=r.length_m / 1000, duration_min=r.duration_min)
-        cols[1].download_button(tr("路线单（打印）", "Route sheet (print)"), page.encode("utf-8"),
-                                f"patrol_team_{team}.html", "text/html", key=f"patrols_sheet_{team}")
-        cols[2].download_button("GPX", routes_to_gpx(routes, stops, team=team).encode("utf-8"),
-                                f"patrol_team_{team}.gpx", "application/gpx+xml", key=f"patrols_gpx_{team}")
+        with cols[1]:
+            _common.download_button(tr("路线单（打印）", "Route sheet (print)"), page.encode("utf-8"),
+                                    f"patrol_team_{team}.html", key=f"patrols_sheet_{team}",
+                                    what=f"route sheet team {team}")
+        with cols[2]:
+            _common.download_button("GPX", routes_to_gpx(routes, stops, team=team).encode("utf-8"),
+                                    f"patrol_team_{team}.gpx", key=f"patrols_gpx_{team}",
+                                    what=f"route GPX team {team}", mime="application/gpx+xml")
 
 
 def _schedule_section(sites) -> None:
@@ -278,22 +297,20 @@ def _schedule_section(sites) -> None:
                   "Frequency by risk band: top 10% weekly on school days, daily in the summer holiday; more "
                   "in the flood season, weekends and public holidays; after school on school days, afternoon "
                   "to evening on days off (DOMAIN §3; rules in docs/field-work.md)."))
-    shown = table.assign(date=table["date"].dt.strftime("%Y-%m-%d"), risk=table["risk"].round(1))
-    view = shown.rename(columns={
-        "date": tr("日期", "Date"), "weekday": tr("星期", "Weekday"), "day_kind": tr("类型", "Day"),
-        "reasons": tr("加密原因", "Why more"), "weight": tr("权重", "Weight"),
-        "window_start": tr("开始", "From"), "window_end": tr("结束", "To"), "team": tr("组", "Team"),
-        "n_sites": tr("点位数", "Sites"), "capacity": tr("容量", "Capacity"),
-        "over_capacity": tr("超容量", "Over capacity"), "risk": tr("风险", "Risk"),
-        "site_ids": tr("点位", "Site ids")})
-    st.dataframe(view, hide_index=True, width="stretch")
+    shown = table.assign(risk=table["risk"].round(1))
+    from geo.store.labels import label_frame
+
+    # weekdays by name (星期三, not "2"), day kinds and reasons in words (上学日), dates as dates
+    st.dataframe(_common.screen_table(label_frame(shown, lang())), hide_index=True, width="stretch")
     d = st.columns(2)
-    d[0].download_button(tr("下载日历（CSV）", "Download calendar (CSV)"), _common.download_bytes(shown, ".csv"),
-                         "patrol_schedule.csv", "text/csv", key="patrols_sched_csv")
-    d[1].download_button(tr("下载日历（Excel）", "Download calendar (Excel)"), excel_bytes(shown, "patrol_schedule"),
-                         "patrol_schedule.xlsx",
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         key="patrols_sched_xlsx")
+    with d[0]:
+        _common.download_button(tr("下载日历（CSV）", "Download calendar (CSV)"),
+                                _common.download_bytes(shown, ".csv"), "patrol_schedule.csv",
+                                key="patrols_sched_csv", what="patrol calendar")
+    with d[1]:
+        _common.download_button(tr("下载日历（Excel）", "Download calendar (Excel)"),
+                                excel_bytes(shown, tr("巡查日历", "patrol_schedule")), "patrol_schedule.xlsx",
+                                key="patrols_sched_xlsx", what="patrol calendar")
 
 
 def _check_section(plan) -> None:
@@ -337,16 +354,19 @@ def _check_section(plan) -> None:
         st.warning(tr("该轨迹有漏巡或速度过快的点位（标红），请核实。",
                       "This track skips sites or passes them too fast (red rows): follow up."))
     i = 0 if lang() == "zh" else 1
+    flagged = result["status"].astype(str).isin(["skipped", "too_fast"]).to_numpy()
+    never = tr("未经过", "not passed")
     view = pd.DataFrame({
         tr("顺序", "Order"): result["order"], tr("点位", "Site"): result["site_id"],
         tr("状态", "Status"): result["status"].map(lambda s: _STATUS_TEXT.get(s, (s, s))[i]),
         tr(f"经过时间（{settings.local_timezone}）", f"Passed at ({settings.local_timezone})"):
-            result["passed_at_local"].dt.strftime("%H:%M:%S"),
+            result["passed_at_local"].dt.strftime("%H:%M:%S").fillna(never),
         tr("距离（米）", "Distance (m)"): result["distance_m"].round(0),
         tr("附近最低速度（km/h）", "Slowest nearby (km/h)"): result["speed_kmh"].round(1),
-        "_status": result["status"].astype(str),
     })
-    styled = view.style.apply(_highlight, axis=1).hide(axis="columns", subset=["_status"])
+    red = pd.DataFrame("", index=view.index, columns=view.columns)
+    red.loc[flagged, :] = "background-color: #ffcdd2"
+    styled = view.style.apply(lambda _: red, axis=None).format(na_rep="—")
     st.dataframe(styled, hide_index=True, width="stretch")
 
 

@@ -133,8 +133,8 @@ def _visit_list(ds, sched: pd.DataFrame, vl: pd.DataFrame, on: dt.date, note: st
     shown = cols[1].radio(tr("显示", "Show"), LIST_FILTERS, key="visits_filter", horizontal=True,
                           format_func=filter_labels.__getitem__)
     rows = vl if village == "all" else vl[vl["village_code"] == village]
-    if shown == "todo":
-        rows = rows[rows["window"] != "ok"]
+    if shown == "todo":  # police reports are always to do, whenever the next visit is due
+        rows = rows[(rows["window"] != "ok") | rows["report_police"].astype(bool)]
     elif shown != "all":
         rows = rows[rows["window"] == shown]
     st.caption(tr("按紧急程度排序：需报告公安的在前，其次高风险等级、逾期天数、到期日期。",
@@ -149,7 +149,8 @@ def _visit_list(ds, sched: pd.DataFrame, vl: pd.DataFrame, on: dt.date, note: st
     d = st.columns(2)
     with d[0]:
         _common.download_button(tr("下载走访名单（Excel）", "Download the visit list (Excel)"),
-                                _common.download_bytes({tr("走访名单", "visits"): vl[VISIT_LIST_COLUMNS]}),
+                                _common.download_bytes({tr("走访名单", "visits"): vl[VISIT_LIST_COLUMNS]},
+                                                       admin_units=ds["admin_units"]),
                                 f"visits-{on:%Y%m%d}.xlsx", key="visits_list_xlsx", what="visit list")
     with d[1]:
         _common.download_button(tr("打印版走访名单（HTML，用浏览器打印）", "Printable visit list (HTML, print from the browser)"),

@@ -62,7 +62,7 @@ def _filters(sites: pd.DataFrame, ds) -> tuple[pd.DataFrame, int]:
     )
     chosen_kinds = c2.multiselect(tr("水域类型", "Kind of water"), kinds, key="water_kinds",
                                   placeholder=tr("全部类型", "All kinds"),
-                                  format_func=lambda k: label(k, lang()))
+                                  format_func={k: label(k, lang()) for k in kinds}.__getitem__)
     top = int(c3.number_input(tr("前 N 名", "Top N"), min_value=1, max_value=10_000, value=20, key="water_top"))
     out = sites
     if chosen_towns:
@@ -72,16 +72,26 @@ def _filters(sites: pd.DataFrame, ds) -> tuple[pd.DataFrame, int]:
     return out, top
 
 
-def ranked_table(sites: pd.DataFrame, top: int) -> pd.DataFrame:
-    """The ``top`` riskiest of ``sites`` with the list's columns, headers in the UI language."""
+def ranked_rows(sites: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The ``top`` riskiest of ``sites`` with the list's columns (identifiers: for downloads)."""
     table = sites.sort_values("risk_rank").head(top)[[c for c in TABLE_COLUMNS if c in sites]].copy()
     table["risk"] = table["risk"].round(3)
+    return pd.DataFrame(table)
+
+
+def ranked_table(sites: pd.DataFrame, top: int) -> pd.DataFrame:
+    """:func:`ranked_rows` for the screen: values and headers in the UI language (渠道, not canal)."""
+    from geo.store.labels import label_values
+
+    table = ranked_rows(sites, top)
+    for col in table.columns:
+        table[col] = label_values(table[col], lang(), col)
     return table.rename(columns={c: column_text(c) for c in table.columns})
 
 
 def excel_bytes(table: pd.DataFrame) -> bytes:
-    """The table as an .xlsx download (the one table writer: no formulas, watermarked)."""
-    return _common.download_bytes({"water_sites": table}, ".xlsx")
+    """:func:`ranked_rows` as an .xlsx download (the one table writer: labelled, watermarked)."""
+    return _common.download_bytes({tr("水域点位", "water_sites"): table}, ".xlsx")
 
 
 def _site_id_from_click(clicked) -> str | None:
@@ -178,14 +188,14 @@ def render() -> None:
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
-    status = sites["kit_status"].value_counts()
-    c = st.columns(4)
-    c[0].metric(tr("水域点位", "Water sites"), f"{len(sites):,}")
+    headline = st.container()  # drawn after the filters: the figures are those of the filtered sites
+    shown, top = _filters(sites, ds)
+    status = shown["kit_status"].value_counts()
+    c = headline.columns(4)
+    c[0].metric(tr("水域点位", "Water sites"), f"{len(shown):,}")
     c[1].metric(tr("“四个一”齐全", "Complete kits"), f"{int(status.get('complete', 0)):,}")
     c[2].metric(tr("缺“四个一”", "Without any kit"), f"{int(status.get('none', 0)):,}")
-    c[3].metric(tr("热点点位", "Hot-spot sites"), f"{int((sites['gi_bin'] > 0).sum()):,}")
-
-    shown, top = _filters(sites, ds)
+    c[3].metric(tr("热点点位", "Hot-spot sites"), f"{int((shown['gi_bin'] > 0).sum()):,}")
     language = lang()
     groups = [
         site_layers.water_sites_layer(shown, lang=language),
@@ -198,6 +208,9 @@ def render() -> None:
     if plan is not None:
         groups.append(_proposed_layer(plan, language))
     m = _common.base_map(ds)
+    if len(shown) < len(sites) and len(shown) and shown.geometry.notna().any():
+        x0, y0, x1, y1 = shown.to_crs("EPSG:4326").total_bounds  # zoom to the chosen townships
+        m.fit_bounds([[float(y0), float(x0)], [float(y1), float(x1)]])
     Legend(label("legend", language), [
         (tr("水域点位", "Water sites"), site_layers.legend_items(language)),
         (tr("热点分析", "Hot spots"), hotspot_layers.legend_items(language)),
@@ -208,9 +221,10 @@ def render() -> None:
     st.subheader(tr("风险排名", "Ranked sites"))
     table = ranked_table(shown, top)
     st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button(tr("下载 Excel", "Download Excel"), excel_bytes(table), file_name="water_sites.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="water_excel")
+    _common.download_button(tr(f"下载完整排名（Excel，{len(shown):,} 个点位）",
+                               f"Download the whole ranking (Excel, {len(shown):,} sites)"),
+                            excel_bytes(ranked_rows(shown, len(shown))), "water_sites.xlsx",
+                            key="water_excel", what="water ranking")
 
     st.subheader(tr("点位详情", "Site details"))
     options = list(shown.sort_values("risk_rank")["site_id"].head(max(top, 1)).astype(str))

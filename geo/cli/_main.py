@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 
@@ -24,6 +25,8 @@ COMMAND_MODULES = [
     "geo.cli.visits",
     "geo.cli.patrol",
     "geo.cli.report",
+    "geo.cli.copying",
+    "geo.cli.server",
 ]
 
 
@@ -137,11 +140,64 @@ def site_group(group: click.Group) -> click.Group:
     return found
 
 
+#: options of a command that name a file (or folder) it writes
+_OUTPUTS = {"out": "--out", "gpx_dir": "--gpx", "quarantine": "--quarantine"}
+#: arguments and options that name the dataset(s) a command works on
+_DATASETS = ("dataset", "into", "datasets")
+
+
+def _guard_outputs(cmd: click.Command) -> None:
+    """Give a command that writes files ``--force`` and refuse outputs that are its dataset.
+
+    Before the command runs, each output path is checked with
+    :func:`geo.store.files.check_output` against the command's own dataset (refused even with
+    ``--force``) and any other ChildSafe dataset (refused unless ``--force``); the writers check
+    again with the same rule, so a folder output (``--gpx``) is covered file by file.
+    """
+    outs = [p.name for p in cmd.params if p.name in _OUTPUTS]
+    if not outs or cmd.callback is None:
+        return
+    own = any(p.name == "force" for p in cmd.params)
+    if not own:
+        cmd.params.append(click.Option(
+            ["--force"], is_flag=True,
+            help="Write outputs even over another ChildSafe dataset (never over this command's own)."))
+    inner = cmd.callback
+
+    @functools.wraps(inner)
+    def run(*args, **kwargs):
+        from geo.store.files import check_output, overwrite_allowed
+
+        force = bool(kwargs["force"] if own else kwargs.pop("force", False))
+        datasets: list = []
+        for name in _DATASETS:
+            value = kwargs.get(name)
+            datasets += list(value) if isinstance(value, (list, tuple)) else [value]
+        for name in outs:
+            value = kwargs.get(name)
+            if value and name != "gpx_dir":
+                check_output(value, datasets=datasets, force=force, what=_OUTPUTS[name])
+        with overwrite_allowed(force):
+            return inner(*args, **kwargs)
+
+    cmd.callback = run
+
+
+def _all_commands(group: click.Group):
+    for cmd in group.commands.values():
+        if isinstance(cmd, click.Group):
+            yield from _all_commands(cmd)
+        else:
+            yield cmd
+
+
 def _register_all() -> None:
     import importlib
 
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(cli)
+    for cmd in _all_commands(cli):
+        _guard_outputs(cmd)
 
 
 _register_all()

@@ -7,10 +7,9 @@ import json
 import click
 
 from geo.cli._main import open_dataset, role_result, site_group
+from geo.cli.cluster import cluster_options, partitioned, run_budget, run_partitioned
+from geo.distributed.tasks import COVERAGE_LAYERS as _USED_LAYERS  # what coverage and siting read
 from geo.privacy.disclosure import scope_totals
-
-# the layers coverage and siting read (the rest of a dataset is not needed)
-_USED_LAYERS = ("admin_units", "households", "children", "stations", "roads")
 
 _LEVELS = ("village", "township", "county", "school")
 
@@ -21,33 +20,36 @@ def register(group: click.Group) -> None:
 
 
 @click.command()
-@click.argument("dataset", type=click.Path(dir_okay=False))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result GeoPackage to write.")
+@click.argument("dataset", type=click.Path())
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="Result GeoPackage to write (a folder of county results with --workers).")
 @click.option("--metric", type=click.Choice(["network", "euclidean"]), default=None,
               help="Distances along roads or straight (default: settings.coverage_metric, network).")
 @click.option("--level", "levels", multiple=True, type=click.Choice(_LEVELS),
               help="Station level(s) to assess (repeatable; default: all with a service standard).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
-def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...], as_json: bool) -> None:
+@cluster_options
+def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...], as_json: bool,
+             workers: int | None, scheduler: str | None, halo: float) -> None:
     """Measure every child's distance to the nearest station of each level in DATASET; write
-    layers ``child_access``, ``coverage_by_unit``, ``service_areas`` and ``gap_areas`` to OUT."""
-    from geo.reach.access import child_access
-    from geo.reach.coverage import coverage_by_unit, coverage_summary, service_areas
-    from geo.reach.gaps import gap_areas
-    from geo.reach.roads import network_for_dataset
+    layers ``child_access``, ``coverage_by_unit``, ``service_areas`` and ``gap_areas`` to OUT.
+
+    DATASET may hold many counties (or be a folder of county GeoPackages): with ``--workers N``
+    or ``--scheduler`` each county is one task and OUT a folder of county results."""
+    from geo.distributed.tasks import coverage_layers
+    from geo.reach.coverage import coverage_summary
     from geo.store.dataset import write_layers
     from geo.store.errors import PermissionDenied
 
+    options: dict = {"metric": metric, "levels": list(levels) or None}
+    if partitioned(dataset, workers, scheduler):
+        run_partitioned("coverage", dataset, out, options, workers=workers, scheduler=scheduler,
+                        halo=halo, as_json=as_json)
+        return
     ds = open_dataset(dataset, analysis=True, layers=_USED_LAYERS)
-    chosen = list(levels) or None
-    net = None
-    if (metric or _default_metric()) == "network":
-        net = network_for_dataset(ds)
-    access = child_access(ds, levels=chosen, metric=metric, network=net)
-    table = coverage_by_unit(ds, access)
-    areas = service_areas(ds, net, levels=chosen, metric=metric)
-    gaps = gap_areas(ds, access)
-    layers = {"child_access": access.drop(columns="household_id"), "coverage_by_unit": table, "service_areas": areas, "gap_areas": gaps}
+    layers = coverage_layers(ds, **options)
+    access, table, gaps = layers["child_access"], layers["coverage_by_unit"], layers["gap_areas"]
+    areas = layers["service_areas"]
     # what the CLI user's role may see (per-child rows only for roles that see children)
     shown = {}
     for name, frame in layers.items():
@@ -111,21 +113,41 @@ def coverage(dataset: str, out: str, metric: str | None, levels: tuple[str, ...]
               help="exact: MILP (HiGHS); greedy: fast with its gap to the LP bound; auto: by size.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
               help="Seconds for the exact solver (default: settings.siting_time_limit_s).")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result GeoPackage to write.")
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="Result GeoPackage to write (a folder of county results with --workers).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+@click.option("--province-new", "province_new", type=click.IntRange(min=1), default=None,
+              help="County by county: share this many new stations between all counties, "
+                   "exactly, from each county's marginal-gain curve (instead of --new per county).")
+@cluster_options
 def stations(dataset: str, level: str, new: int | None, target: float | None, candidates: str | None,
              radius: float | None, metric: str | None, capacity: float | None, method: str,
-             time_limit: float | None, out: str, as_json: bool) -> None:
+             time_limit: float | None, out: str, as_json: bool, province_new: int | None,
+             workers: int | None, scheduler: str | None, halo: float) -> None:
     """Choose sites for new stations of LEVEL in DATASET (--new K or --target SHARE); write
-    layer ``proposed_stations`` (order, children_newly_covered) to OUT."""
+    layer ``proposed_stations`` (order, children_newly_covered) to OUT.
+
+    County by county (``--workers``/``--scheduler``, or DATASET a folder): --new K per county,
+    or --province-new K shared between the counties."""
     from geo.reach.siting import read_candidates, site_stations
     from geo.store.dataset import write_layers
     from geo.store.errors import SettingsError
 
-    if (new is None) == (target is None):
-        raise click.UsageError("give exactly one of --new K or --target SHARE")
+    if [new, target, province_new].count(None) != 2:
+        raise click.UsageError("give exactly one of --new K, --target SHARE or --province-new K")
     if capacity is not None and new is None:
         raise SettingsError("--capacity works with --new")
+    options: dict = {"level": level, "candidates": str(candidates) if candidates else None,
+                     "radius": radius, "metric": metric, "method": method, "time_limit": time_limit}
+    if province_new is not None:
+        run_budget("stations", dataset, out, province_new, options, workers=workers,
+                   scheduler=scheduler, halo=halo, as_json=as_json)
+        return
+    if partitioned(dataset, workers, scheduler):
+        run_partitioned("site_stations", dataset, out,
+                        {**options, "new": new, "target": target, "capacity": capacity},
+                        workers=workers, scheduler=scheduler, halo=halo, as_json=as_json)
+        return
     ds = open_dataset(dataset, analysis=True, layers=_USED_LAYERS)
     cand = read_candidates(candidates) if candidates else None
     res = site_stations(ds, level=level, new=new, target=target,
@@ -142,8 +164,13 @@ def stations(dataset: str, level: str, new: int | None, target: float | None, ca
     click.echo(f"covered after  {res.covered_after:,.0f} of {res.children:,} ({100 * res.share_after:.1f}%)")
     click.echo(f"objective {res.objective:,.1f}  bound {res.bound:,.1f}  gap {100 * res.gap:.2f}%  "
                f"status {res.status} ({res.method})")
+    from geo.store.labels import place_names, place_text
+
+    names = place_names(ds["admin_units"])
     for r in res.proposed.itertuples():
-        click.echo(f"  {r.order:>3}  {r.candidate_id:<14} {r.source:<15} +{r.children_newly_covered:,.0f} children")
+        click.echo(f"  {r.order:>3}  {place_text(r.village_code, names):<20} road {r.nearest_road} "
+                   f"({r.road_distance_m:,.0f} m)  {r.lon:.6f},{r.lat:.6f}  "
+                   f"+{r.children_newly_covered:,.0f} children")
 
 
 def _count(value) -> int | None:

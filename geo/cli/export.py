@@ -6,6 +6,7 @@ import json
 
 import click
 
+from geo.cli.params import EXISTING_DATASET
 from geo.privacy.roles import ROLES
 
 
@@ -14,7 +15,7 @@ def register(group: click.Group) -> None:
 
 
 @click.command()
-@click.argument("dataset", type=click.Path(exists=True, dir_okay=False))
+@click.argument("dataset", type=EXISTING_DATASET)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
               help="File to write: .gpkg (opens in QGIS) or .xlsx.")
 @click.option("--role", type=click.Choice(ROLES), default=None,

@@ -54,26 +54,27 @@ def _parse_maps(maps: tuple[str, ...]) -> dict[str, str]:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 @click.option("--max-problems", default=50, show_default=True, type=int,
               help="Problems to list (all are in the quarantine file).")
+@click.option("--force", is_flag=True,
+              help="Write the quarantine file even over another ChildSafe dataset.")
 def import_(kind: str, file: str, into: str, coords: str, sheet: str | None,
             quarantine: str | None, mode: str, mapping: str | None, maps: tuple[str, ...],
-            lang: str | None, as_json: bool, max_problems: int) -> None:
+            lang: str | None, as_json: bool, max_problems: int, force: bool) -> None:
     """Import FILE (CSV, XLSX, GeoJSON, Shapefile, GeoPackage, OSM) into layer KIND of a dataset.
 
     Prints `read N, imported M, quarantined Q`; bad rows go, unchanged with a `reason`
     column, to the quarantine file. Fix them there and import that file again.
     """
-    from geo.cli._main import open_dataset
     from geo.cli.users import cli_user
     from geo.privacy.roles import require
 
     lang = lang or settings.language
-    dataset = user = None
+    user = None
     if Path(into).exists():
         user = require(cli_user(into), "import")  # before reading, so a refusal costs nothing
-        dataset = open_dataset(into)
     table = extend_mapping(read_mapping(mapping), _parse_maps(maps))
-    result = import_file(kind, file, into=into, dataset=dataset, coords=coords, sheet=sheet,
-                         quarantine=quarantine, mode=mode, mapping=table, lang=lang, user=user,
+    # the import reads what it checks against inside its own write (geo.store.writer)
+    result = import_file(kind, file, into=into, coords=coords, sheet=sheet, quarantine=quarantine,
+                         mode=mode, mapping=table, lang=lang, user=user, force=force,
                          unmatched="ask")
     if as_json:
         click.echo(json.dumps({

@@ -18,17 +18,28 @@ def register(group: click.Group) -> None:
 
 
 @click.command()
-@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.argument("dataset", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 def info(dataset: str, as_json: bool) -> None:
-    """Show the layers of DATASET with their counts, extent, CRS and a validation summary."""
-    ds = open_dataset(dataset)
+    """Show the layers of DATASET with their counts, extent, CRS and a validation summary,
+    and its county partitions (DATASET may be a folder of county GeoPackages)."""
+    from geo.distributed.partitions import outside_counties, partitions
+
+    if Path(dataset).is_dir():
+        _folder(dataset, partitions(dataset), as_json)
+        return
+    ds = open_dataset(dataset)  # first: its errors name what is wrong with the file
+    parts = partitions(dataset)
     counts = ds.counts()
     bounds = ds.total_bounds()
     metric = ds.metric_crs.to_string() if bounds else None
     problems = dataset_problems(ds)
     roads = _road_health(ds)
     audit = verify_audit(dataset) if Path(dataset).exists() else None
+    for name, ids in outside_counties(ds).items():
+        problems.append(f"{len(ids)} {name} outside every county boundary, in no county partition "
+                        f"({', '.join(ids[:5])}{'...' if len(ids) > 5 else ''})")
+    listed = [{"code": p.code, "name": p.name, "kind": p.kind} for p in parts]
     if as_json:
         click.echo(
             json.dumps(
@@ -44,6 +55,7 @@ def info(dataset: str, as_json: bool) -> None:
                         "ok": audit.ok, "events": audit.events, "chained": audit.chained,
                         "legacy": audit.legacy, "text": audit.text("en"),
                     },
+                    "partitions": listed,
                 },
                 ensure_ascii=False,
             )
@@ -57,6 +69,11 @@ def info(dataset: str, as_json: bool) -> None:
     for name in LAYERS:
         kind = "geometry" if LAYERS[name].geometry else "table"
         click.echo(f"  {name:<16} {counts[name]:>9,}  {kind}")
+    if len(parts) > 1:
+        click.echo(f"partitions {len(parts)} counties, split from this file by county code "
+                   "(--workers N runs one task per county)")
+        for part in parts:
+            click.echo(f"  {part.code}  {part.name}")
     if problems:
         click.echo(f"validation: {len(problems)} problem(s)")
         for p in problems:
@@ -100,3 +117,16 @@ def _road_text(h: dict) -> str:
                      f" (joined to a larger road net, median {h['homes_past_median_m']:,.0f} m, "
                      f"max {h['homes_past_max_m']:,.0f} m further)")
     return "\n".join(lines)
+
+
+def _folder(dataset: str, parts, as_json: bool) -> None:
+    """A folder of county GeoPackages: its partitions, one file each."""
+    rows = [{"code": part.code, "name": part.name, "kind": part.kind, "file": Path(part.source).name}
+            for part in parts]
+    if as_json:
+        click.echo(json.dumps({"dataset": dataset, "partitions": rows}, ensure_ascii=False))
+        return
+    click.echo(f"dataset   {dataset} (a folder of county GeoPackages)")
+    click.echo(f"partitions {len(parts)} counties, one file each (childsafe info FILE for one)")
+    for r in rows:
+        click.echo(f"  {r['code']}  {r['name']:<12} {r['file']}")

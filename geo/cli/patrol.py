@@ -9,6 +9,7 @@ import click
 import pandas as pd
 
 from geo.cli._main import open_dataset
+from geo.cli.cluster import cluster_options, partitioned, run_partitioned
 
 
 def register(group: click.Group) -> None:
@@ -37,6 +38,7 @@ def patrol(dataset: str, teams: int, shift_hours: float, bases: tuple[str, ...],
     """Plan patrol routes through the riskiest water sites; write patrol_routes and patrol_stops."""
     from geo.field.patrols import plan_patrols, routes_to_gpx
     from geo.store.dataset import write_layers
+    from geo.store.files import check_output
 
     ds = open_dataset(dataset, analysis=True)
     routes, stops, plan = plan_patrols(ds, teams=teams, shift_hours=shift_hours, bases=list(bases),
@@ -47,7 +49,7 @@ def patrol(dataset: str, teams: int, shift_hours: float, bases: tuple[str, ...],
         folder = Path(gpx_dir)
         folder.mkdir(parents=True, exist_ok=True)
         for t in routes["team"]:
-            f = folder / f"team_{int(t)}.gpx"
+            f = check_output(folder / f"team_{int(t)}.gpx", datasets=[dataset], what="--gpx")
             f.write_text(routes_to_gpx(routes, stops, team=int(t)), encoding="utf-8")
             files.append(str(f))
     summary = {
@@ -139,7 +141,7 @@ def patrol_check(dataset: str, plan_path: str, track: str, team: int | None, rec
 
 
 @click.command(name="patrol-schedule")
-@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.argument("dataset", type=click.Path())
 @click.option("--from", "start", required=True, metavar="DATE", help="First day (YYYY-MM-DD).")
 @click.option("--to", "end", required=True, metavar="DATE", help="Last day (YYYY-MM-DD).")
 @click.option("--teams", type=int, default=1, show_default=True, help="Number of patrol teams.")
@@ -150,23 +152,34 @@ def patrol_check(dataset: str, plan_path: str, track: str, team: int | None, rec
               help="Extreme-weather alert days, weighted like the flood season (repeat).")
 @click.option("--per", type=click.Choice(["team", "site", "visit"]), default="team", show_default=True,
               help="One row per team and day, per site, or per visit.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result .csv or .xlsx.")
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="Result .csv or .xlsx (a folder of county tables with --workers).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+@cluster_options
 def patrol_schedule_cmd(dataset: str, start: str, end: str, teams: int, preset: str | None, top: int | None,
-                        alerts: tuple[str, ...], per: str, out: str, as_json: bool) -> None:
-    """Patrol calendar: which sites each team patrols on which day, weighted to high-risk times."""
+                        alerts: tuple[str, ...], per: str, out: str, as_json: bool,
+                        workers: int | None, scheduler: str | None, halo: float) -> None:
+    """Patrol calendar: which sites each team patrols on which day, weighted to high-risk times.
+
+    County by county (``--workers``/``--scheduler``, or DATASET a folder): TEAMS teams per county."""
     from geo.field.calendar import patrol_schedule, schedule_summary, to_date
     from geo.store.errors import ValidationError
     from geo.water.pipeline import water_sites
 
-    suffix = Path(out).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise ValidationError(f"--out must end in .csv or .xlsx, not {out!r}")
     pairs = []
     for a in alerts:
         if ":" not in a:
             raise ValidationError(f"--weather-alert {a!r}: use START:END (YYYY-MM-DD:YYYY-MM-DD)")
         pairs.append(tuple(a.split(":", 1)))
+    if partitioned(dataset, workers, scheduler):
+        run_partitioned("patrol_schedule", dataset, out,
+                        {"start": start, "end": end, "teams": teams, "preset": preset,
+                         "alerts": pairs, "per": per, "top": top},
+                        workers=workers, scheduler=scheduler, halo=halo, as_json=as_json)
+        return
+    suffix = Path(out).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ValidationError(f"--out must end in .csv or .xlsx, not {out!r}")
     ds = open_dataset(dataset, analysis=True)
     sites = water_sites(ds)
     table = patrol_schedule(sites, start=start, end=end, teams=teams, preset=preset, alerts=pairs, per=per, top=top)

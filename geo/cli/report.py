@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from geo.cli.params import EXISTING_DATASET
 from geo.report.indicators import LEVELS, PRESETS
 
 
@@ -139,7 +140,7 @@ def _lang() -> str:
 
 
 @click.command()
-@click.argument("dataset", type=click.Path(dir_okay=False, exists=True))
+@click.argument("dataset", type=EXISTING_DATASET)
 @click.option("--preset", type=click.Choice(list(PRESETS)), default=None, help="Whose plan (default: national).")
 @click.option("--on", "on", default=None, help="The day, YYYY-MM-DD (default: the dataset's reference date, else today).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
@@ -177,7 +178,7 @@ def snapshot(dataset: str, preset: str | None, on: str | None, as_json: bool) ->
 
 
 @click.command(name="spot-check")
-@click.argument("dataset", type=click.Path(dir_okay=False, exists=True))
+@click.argument("dataset", type=EXISTING_DATASET)
 @click.option("--year", type=int, required=True, help="The year of the check.")
 @click.option("--preset", type=click.Choice(list(PRESETS)), default=None, help="Whose rule (default: national).")
 @click.option("--seed", default=None, help="Reproduce an earlier draw with its recorded seed.")

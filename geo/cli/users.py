@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from geo.cli.params import EXISTING_DATASET
 from geo.privacy.roles import LOCAL_OPERATOR, ROLES, User, require
 from geo.store.errors import PermissionDenied
 
@@ -66,7 +67,7 @@ _password_file = click.option(
     help="Read the new password from the first line of this file (else CHILDSAFE_NEW_PASSWORD, "
     "else a hidden prompt).",
 )
-_dataset = click.argument("dataset", type=click.Path(exists=True, dir_okay=False))
+_dataset = click.argument("dataset", type=EXISTING_DATASET)
 
 
 @click.group(name="user")

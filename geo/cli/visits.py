@@ -9,6 +9,7 @@ import click
 import pandas as pd
 
 from geo.cli._main import open_dataset, role_result
+from geo.cli.cluster import cluster_options, partitioned, run_partitioned
 from geo.cli.users import cli_user
 from geo.field.presets import PRESETS
 from geo.store.errors import ValidationError
@@ -40,20 +41,25 @@ def _alerts(values: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 @click.command()
-@click.argument("dataset", type=click.Path(dir_okay=False))
+@click.argument("dataset", type=click.Path())
 @click.option("--on", "on", default=None, help="Date of the schedule, YYYY-MM-DD (default: today).")
 @click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
               help="Visit rules (default: settings.visit_preset, national).")
 @click.option("--weather-alert", "alerts", multiple=True, metavar="START[:END]",
               help="An extreme-weather alert period (Anhui preset: extra contacts). Repeatable.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
-              help="Output table, .csv or .xlsx.")
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="Output table, .csv or .xlsx (a folder of county tables with --workers).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+@cluster_options
 def visits(dataset: str, on: str | None, preset: str | None, alerts: tuple[str, ...], out: str,
-           as_json: bool) -> None:
+           as_json: bool, workers: int | None, scheduler: str | None, halo: float) -> None:
     """Write each child's tier, next contact and home-visit due dates, status and flags."""
     from geo.field.visits import EXPORT_COLUMNS, visit_schedule
 
+    if partitioned(dataset, workers, scheduler):
+        run_partitioned("visits", dataset, out, {"on": on, "preset": preset, "alerts": _alerts(alerts)},
+                        workers=workers, scheduler=scheduler, halo=halo, as_json=as_json)
+        return
     ds = open_dataset(dataset, analysis=True)
     kids = ds["children"]
     if len(kids) and not (kids[["last_contact", "last_home_visit"]].notna().any().any() or len(ds["visits"])):
@@ -88,15 +94,21 @@ def visits(dataset: str, on: str | None, preset: str | None, alerts: tuple[str, 
 
 
 @click.command()
-@click.argument("dataset", type=click.Path(dir_okay=False))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
-              help="Output table, .csv or .xlsx.")
+@click.argument("dataset", type=click.Path())
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="Output table, .csv or .xlsx (a folder of county tables with --workers).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
-def staffing(dataset: str, out: str, as_json: bool) -> None:
+@cluster_options
+def staffing(dataset: str, out: str, as_json: bool, workers: int | None, scheduler: str | None,
+             halo: float) -> None:
     """Write child-director staffing per village (the >30 children rule, 000 §16)."""
     from geo.field.staffing import COLUMNS, village_staffing
     from geo.privacy.disclosure import SUPPRESSED, figure
 
+    if partitioned(dataset, workers, scheduler):
+        run_partitioned("staffing", dataset, out, {}, workers=workers, scheduler=scheduler,
+                        halo=halo, as_json=as_json)
+        return
     ds = open_dataset(dataset, analysis=True)  # computed on the scope's full data, then released
     table = village_staffing(ds)
     table = role_result(dataset, "staffing", table, ds)

@@ -7,6 +7,7 @@ import json
 import click
 
 from geo.cli._main import open_dataset, role_result, site_group
+from geo.cli.cluster import cluster_options, partitioned, run_budget, run_partitioned
 
 
 def register(group: click.Group) -> None:
@@ -15,8 +16,9 @@ def register(group: click.Group) -> None:
 
 
 @click.command()
-@click.argument("dataset", type=click.Path(dir_okay=False))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result GeoPackage to write.")
+@click.argument("dataset", type=click.Path())
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="Result GeoPackage to write (a folder of county results with --workers).")
 @click.option("--max-length", type=click.FloatRange(min=1), default=None,
               help="Longest site in metres (default: settings.site_max_length_m, 500).")
 @click.option("--band", type=click.FloatRange(min=1), default=None,
@@ -26,20 +28,26 @@ def register(group: click.Group) -> None:
 @click.option("--top", default=10, show_default=True, type=click.IntRange(min=0),
               help="How many of the riskiest sites to print.")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+@cluster_options
 def water(dataset: str, out: str, max_length: float | None, band: float | None, hexagons: bool,
-          top: int, as_json: bool) -> None:
+          top: int, as_json: bool, workers: int | None, scheduler: str | None, halo: float) -> None:
     """Cut the waters of DATASET into sites, check their kits, rank them by drowning risk and
-    find hot spots; write layer ``water_sites`` (and ``risk_hexagons``) to OUT."""
+    find hot spots; write layer ``water_sites`` (and ``risk_hexagons``) to OUT.
+
+    DATASET may hold many counties (or be a folder of county GeoPackages): with ``--workers N``
+    or ``--scheduler`` each county is one task and OUT a folder of county results."""
+    from geo.distributed.tasks import water_layers
     from geo.privacy.disclosure import MARK, figure
     from geo.store.dataset import write_layers
-    from geo.water.hotspots import risk_to_hexagons
-    from geo.water.pipeline import USED_LAYERS, water_sites
+    from geo.water.pipeline import USED_LAYERS
 
+    options: dict = {"max_length": max_length, "band": band, "hexagons": hexagons}
+    if partitioned(dataset, workers, scheduler):
+        run_partitioned("water", dataset, out, options, workers=workers, scheduler=scheduler,
+                        halo=halo, as_json=as_json)
+        return
     ds = open_dataset(dataset, analysis=True, layers=USED_LAYERS)
-    full = water_sites(ds, max_length=max_length, band=band)
-    layers = {"water_sites": full}
-    if hexagons:
-        layers["risk_hexagons"] = risk_to_hexagons(full)
+    layers = water_layers(ds, **options)
     layers = role_result(dataset, "water", layers, ds)  # what the CLI user's role may see
     sites = layers["water_sites"]
     write_layers(out, layers)
@@ -70,24 +78,43 @@ def water(dataset: str, out: str, max_length: float | None, band: float | None, 
 
 
 @click.command(name="kits")
-@click.argument("dataset", type=click.Path(dir_okay=False))
-@click.option("--new", "new", required=True, type=click.IntRange(min=0), help="Number of new kits.")
+@click.argument("dataset", type=click.Path())
+@click.option("--new", "new", type=click.IntRange(min=0), default=None,
+              help="Number of new kits (per county when county by county).")
+@click.option("--province-new", "province_new", type=click.IntRange(min=1), default=None,
+              help="County by county: share this many new kits between all counties, exactly, "
+                   "from each county's marginal-gain curve.")
 @click.option("--barriers", default=0, show_default=True, type=click.IntRange(min=0),
               help="Number of new barriers, chosen after the kits.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="Result GeoPackage to write.")
+@click.option("--out", "out", required=True, type=click.Path(),
+              help="Result GeoPackage to write (a folder of county results with --workers).")
 @click.option("--method", type=click.Choice(["auto", "exact", "greedy"]), default="auto", show_default=True,
               help="exact: MILP (HiGHS); greedy: fast with its gap to the LP bound; auto: by size.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
               help="Seconds for the exact solver (default: settings.siting_time_limit_s).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
-def kits(dataset: str, new: int, barriers: int, out: str, method: str, time_limit: float | None,
-         as_json: bool) -> None:
+@cluster_options
+def kits(dataset: str, new: int | None, province_new: int | None, barriers: int, out: str,
+         method: str, time_limit: float | None, as_json: bool, workers: int | None,
+         scheduler: str | None, halo: float) -> None:
     """Choose the sites of DATASET where NEW complete kits lower drowning risk the most;
     write layer ``proposed_kits`` (site_id, order, risk_reduced) to OUT."""
     from geo.store.dataset import write_layers
     from geo.water.kitplacement import place_kits
     from geo.water.pipeline import USED_LAYERS, water_sites
 
+    if (new is None) == (province_new is None):
+        raise click.UsageError("give exactly one of --new K or --province-new K")
+    options: dict = {"method": method, "time_limit": time_limit}
+    if province_new is not None:
+        run_budget("kits", dataset, out, province_new, {**options, "barriers": barriers},
+                   workers=workers, scheduler=scheduler, halo=halo, as_json=as_json)
+        return
+    if partitioned(dataset, workers, scheduler):
+        run_partitioned("site_kits", dataset, out, {**options, "new": new, "barriers": barriers},
+                        workers=workers, scheduler=scheduler, halo=halo, as_json=as_json)
+        return
+    assert new is not None
     ds = open_dataset(dataset, analysis=True, layers=USED_LAYERS)
     sites = water_sites(ds)
     plan = place_kits(sites, new, barriers=barriers, method=method, time_limit=time_limit)

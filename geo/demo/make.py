@@ -25,6 +25,7 @@ import logging
 import os
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -48,7 +49,8 @@ REFERENCE_DATE = people.REFERENCE_DATE
 COUNTY_CODE = "341199"
 COUNTY_NAME = "示范县"
 PROVINCE_CODE = "34"
-MAX_SCALE = 1000.0
+MAX_SCALE = 1000.0  # one process, one file
+NATIONAL_MAX = 3500.0  # county by county (``childsafe demo --workers``): a national demo
 DECIMALS = 6  # coordinates stored to 1e-6 degree (about 0.1 m)
 
 _PERSON_LAYERS = ("children", "visits", "inspections")
@@ -66,10 +68,20 @@ def _county_codes(n: int) -> tuple[list[str], list[str]]:
 
     Synthetic codes (geo.store.codes.is_synthetic_county): city parts 81-89 and 91-99 are
     never assigned; the one-county demo is ``341199`` (county part 99).
+    Past 1,422 counties (18 cities of 79) the country continues in provinces 35, 36...
     """
     per_city = max(10, int(np.ceil(n / 18)))
     if per_city > 79:
-        raise SettingsError(f"demo scale too large: at most {MAX_SCALE:g}")
+        if n > NATIONAL_MAX:
+            raise SettingsError(f"demo scale too large: at most {NATIONAL_MAX:g}")
+        codes, parents = [], []
+        for k in range(n):
+            prov, rest = divmod(k, 18 * 79)
+            city, county = divmod(rest, 79)
+            city = 81 + city + (81 + city >= 90)  # 90 is a real city part
+            codes.append(f"{int(PROVINCE_CODE) + prov:02d}{city:02d}{21 + county:02d}")
+            parents.append(f"{int(PROVINCE_CODE) + prov:02d}{city:02d}00")
+        return codes, parents
     codes, parents = [], []
     for k in range(n):
         city = 81 + k // per_city
@@ -79,7 +91,103 @@ def _county_codes(n: int) -> tuple[list[str], list[str]]:
     return codes, parents
 
 
-def make_demo(*, seed: int = 7, scale: float = 1.0) -> Dataset:
+@dataclass
+class CountySpec:
+    """What one county of a demo province is drawn from (small: sent to a worker as it is)."""
+
+    seed: int
+    scale: float
+    index: int
+    code: str
+    name: str
+    parent: str
+    outline: object
+    gates: object
+    rivers: list
+    river_names: list[str]
+    factor: float
+    seeds: np.random.SeedSequence
+
+    def draw(self) -> dict:
+        """The county's layers as frames in metres (``geo.demo._county.make_county``)."""
+        crng = np.random.default_rng(self.seeds)
+        return _county.make_county(crng, self.outline, self.gates, self.rivers, self.river_names,
+                                   self.code, self.name, self.parent, af=self.factor)
+
+
+@dataclass
+class Layout:
+    """The province of a demo: county outlines, border gates, rivers, codes, names, seeds."""
+
+    seed: int
+    scale: float
+    codes: list[str]
+    parents: list[str]
+    names: list[str]
+    outlines: list
+    gates: list
+    rivers: list
+    river_names: list[str]
+    factors: np.ndarray
+    county_seeds: list
+    ss: np.random.SeedSequence
+
+    def county(self, k: int) -> CountySpec:
+        return CountySpec(self.seed, self.scale, k, self.codes[k], self.names[k], self.parents[k],
+                          self.outlines[k], self.gates[k], self.rivers, self.river_names,
+                          float(self.factors[k]), self.county_seeds[k])
+
+
+def province_layout(*, seed: int = 7, scale: float = 1.0, counties: int | None = None,
+                    max_scale: float = MAX_SCALE) -> Layout:
+    """The layout of a demo of ``scale`` standard counties (see :func:`make_demo`)."""
+    if not (0.01 <= scale <= max_scale) or not np.isfinite(scale):
+        raise SettingsError(f"demo scale must be between 0.01 and {max_scale:g}, not {scale!r}")
+    n_counties = (1 if scale < 1.5 else int(round(scale))) if counties is None else int(counties)
+    if n_counties < 1:
+        raise SettingsError(f"demo counties must be at least 1, not {counties!r}")
+    area = _county.STANDARD["area_m2"] * scale / n_counties
+    ss = np.random.SeedSequence([int(seed), 20261101])
+    region_ss, *county_ss = ss.spawn(n_counties + 1)
+    rng = np.random.default_rng(region_ss)
+    centre = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True).transform(*CENTRE_LONLAT)
+    outlines, region, gates = _geometry.county_layout(rng, n_counties, area, centre)
+    rivers = _geometry.rivers_for_region(rng, region, n_counties)
+    river_names = _county.place_names(rng, len(rivers), "河",
+                                      prefix_pool=_county._TOWN_PREFIX)
+    if n_counties == 1:
+        codes, parents, names = [COUNTY_CODE], [""], [COUNTY_NAME]
+    else:
+        codes, parents = _county_codes(n_counties)
+        names = [f"示范{n}" for n in _county.place_names(rng, n_counties, "县")]
+    # size each county by its share of the region, so the whole has ``scale`` standard counties
+    areas = np.array([o.area for o in outlines])
+    factors = scale * areas / areas.sum()
+    return Layout(int(seed), float(scale), codes, parents, names, outlines, gates, rivers,
+                  river_names, factors, county_ss, ss)
+
+
+def county_demo(spec: CountySpec) -> Dataset:
+    """One county of a demo province as a dataset of its own (ids carry the county code).
+
+    Drawn county by county (``childsafe demo --workers``): the people and records of each
+    county come from the county's own seed, so a national demo needs the memory of one county.
+    """
+    made = spec.draw()
+    rng = np.random.default_rng([spec.seed, 20261101, 1 + spec.index])
+    ds = _assemble(rng, [made], tag=f"{spec.code}-")
+    ds.settings.update({
+        "demo": "synthetic: no real person or place",
+        "demo_seed": str(spec.seed),
+        "demo_scale": f"{spec.scale:g}",
+        "demo_county": spec.code,
+        "synthetic_codes": "allowed",  # county codes of the synthetic form (geo.store.codes)
+        "reference_date": REFERENCE_DATE,
+    })
+    return ds
+
+
+def make_demo(*, seed: int = 7, scale: float = 1.0, counties: int | None = None) -> Dataset:
     """Generate the synthetic demo dataset.
 
     Parameters
@@ -89,6 +197,10 @@ def make_demo(*, seed: int = 7, scale: float = 1.0) -> Dataset:
     scale
         Area factor: 1 is one standard county; 0.1 a small one (tests); 50 a province-size
         instance of 50 counties (benchmarks). Between 0.01 and 1000.
+    counties
+        Number of counties sharing that area (default: 1 below scale 1.5, else
+        ``round(scale)``); e.g. ``scale=0.3, counties=3`` is a small three-county province
+        for tests of multi-county runs.
 
     Returns
     -------
@@ -96,36 +208,15 @@ def make_demo(*, seed: int = 7, scale: float = 1.0) -> Dataset:
         Every contract layer in EPSG:4326 (``audit_log`` empty); ``settings`` record that it
         is synthetic, the seed, scale and the demo's reference date ("today", 2026-11-01).
     """
-    if not (0.01 <= scale <= MAX_SCALE) or not np.isfinite(scale):
-        raise SettingsError(f"demo scale must be between 0.01 and {MAX_SCALE:g}, not {scale!r}")
     t0 = time.perf_counter()
-    n_counties = 1 if scale < 1.5 else int(round(scale))
-    area = _county.STANDARD["area_m2"] * scale / n_counties
-    ss = np.random.SeedSequence([int(seed), 20261101])
-    region_ss, *county_ss = ss.spawn(n_counties + 1)
-    rng = np.random.default_rng(region_ss)
-    centre = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True).transform(*CENTRE_LONLAT)
-    outlines, region, gates = _geometry.county_layout(rng, n_counties, area, centre)
-    rivers = _geometry.rivers_for_region(rng, region, n_counties)
-    river_names = _county.place_names(rng, len(rivers), "河",
-                                           prefix_pool=_county._TOWN_PREFIX)
-    if n_counties == 1:
-        codes, parents, names = [COUNTY_CODE], [""], [COUNTY_NAME]
-    else:
-        codes, parents = _county_codes(n_counties)
-        names = [f"示范{n}" for n in _county.place_names(rng, n_counties, "县")]
-    # size each county by its share of the region, so the whole has ``scale`` standard counties
-    areas = np.array([o.area for o in outlines])
-    factors = scale * areas / areas.sum()
-    counties = []
+    lay = province_layout(seed=seed, scale=scale, counties=counties)
+    n_counties = len(lay.codes)
+    made = []
     for k in range(n_counties):
         report("demo: counties", k, n_counties)
-        crng = np.random.default_rng(county_ss[k])
-        counties.append(_county.make_county(crng, outlines[k], gates[k], rivers,
-                                                 river_names, codes[k], names[k], parents[k],
-                                                 af=float(factors[k])))
+        made.append(lay.county(k).draw())
     report("demo: counties", n_counties, n_counties)
-    ds = _assemble(np.random.default_rng(ss.spawn(1)[0]), counties)
+    ds = _assemble(np.random.default_rng(lay.ss.spawn(1)[0]), made)
     ds.settings.update({
         "demo": "synthetic: no real person or place",
         # county codes of the synthetic form (geo.store.codes.is_synthetic_county): 341199, 34CCNN
@@ -140,7 +231,7 @@ def make_demo(*, seed: int = 7, scale: float = 1.0) -> Dataset:
     return ds
 
 
-def _assemble(rng: np.random.Generator, counties: list[dict]) -> Dataset:
+def _assemble(rng: np.random.Generator, counties: list[dict], *, tag: str = "") -> Dataset:
     """Number the counties' features, draw the people and records, project to EPSG:4326."""
     admin = pd.concat([c["admin"] for c in counties], ignore_index=True)
     # households and their villages (global village index)
@@ -149,11 +240,11 @@ def _assemble(rng: np.random.Generator, counties: list[dict]) -> Dataset:
     hh = pd.concat([c["households"].assign(village=c["households"]["village"] + v_off[k])
                     for k, c in enumerate(counties)], ignore_index=True)
     care, kids = people.households_and_children(rng, hh["village"].to_numpy())
-    hh_ids = _ids("H", len(hh), 6)
+    hh_ids = _ids(f"H{tag}", len(hh), 6)
     village_of_hh = v_codes[hh["village"].to_numpy()]
     households = pd.DataFrame({"household_id": hh_ids, "village_code": village_of_hh,
                                "caregiver": care, "geometry": hh["geometry"]})
-    child_ids = _ids("C", len(kids), 6)
+    child_ids = _ids(f"C{tag}", len(kids), 6)
     kid_village = hh["village"].to_numpy()[kids["household"].to_numpy()]
     director_of = np.array([f"cd-{c}" for c in v_codes], dtype=object)  # a director's account
     children = kids.drop(columns=["household", "target"]).assign(
@@ -163,16 +254,16 @@ def _assemble(rng: np.random.Generator, counties: list[dict]) -> Dataset:
                                      minlength=len(v_codes))
     child_directors = people.directors(rng, v_codes, target_per_village)
     visits = people.visits(rng, kids, child_ids, director_of[kid_village])
-    visits.insert(0, "visit_id", _ids("V", len(visits), 6))
+    visits.insert(0, "visit_id", _ids(f"V{tag}", len(visits), 6))
 
     # water, kits, inspections
     w_off = np.cumsum([0] + [len(c["water"]) for c in counties])
     water = pd.concat([c["water"] for c in counties], ignore_index=True)
-    water_ids = _ids("W", len(water), 6)
+    water_ids = _ids(f"W{tag}", len(water), 6)
     water.insert(0, "water_id", water_ids)
     kits = pd.concat([c["kits"].assign(water=c["kits"]["water"] + w_off[k])
                       for k, c in enumerate(counties)], ignore_index=True)
-    kit_ids = _ids("K", len(kits), 5)
+    kit_ids = _ids(f"K{tag}", len(kits), 5)
     town_of_county = [c["admin"].query("level == 'county'")["code"].iloc[0] for c in counties]
     kit_county = np.repeat(np.arange(len(counties)), [len(c["kits"]) for c in counties])
     officer = np.array([f"so-{town_of_county[k]}-{1 + (i % 3)}" for i, k in enumerate(kit_county)],
@@ -203,13 +294,13 @@ def _assemble(rng: np.random.Generator, counties: list[dict]) -> Dataset:
     barrier_checks.loc[~barrier_checks["barrier"], "note"] = "护栏损坏"
     inspections = pd.concat([insp, barrier_checks], ignore_index=True).sort_values(
         ["inspected_on", "kit_id", "water_id"], kind="stable", ignore_index=True)
-    inspections.insert(0, "inspection_id", _ids("I", len(inspections), 6))
+    inspections.insert(0, "inspection_id", _ids(f"I{tag}", len(inspections), 6))
     water = water.drop(columns=["village"])
 
     stations = pd.concat([c["stations"] for c in counties], ignore_index=True)
-    stations.insert(0, "station_id", _ids("S", len(stations), 4))
+    stations.insert(0, "station_id", _ids(f"S{tag}", len(stations), 4))
     roads = pd.concat([c["roads"] for c in counties], ignore_index=True)
-    roads.insert(0, "road_id", _ids("R", len(roads), 6))
+    roads.insert(0, "road_id", _ids(f"R{tag}", len(roads), 6))
     roads["oneway"] = False
 
     frames = {
@@ -265,5 +356,8 @@ def write_demo(dataset: Dataset, path: str | os.PathLike) -> Path:
 
     GDAL stamps each layer with the time of writing; here it is the demo's reference date.
     """
+    from geo.store.files import check_output
+
+    check_output(path, what="demo --out")  # an existing dataset is refused (unless --force)
     with _fixed_gdal_date():
         return write_dataset(dataset, path)

@@ -129,20 +129,19 @@ def store_inspection(path, *, user=None, **kwargs) -> pd.DataFrame:
         As :func:`record_inspection`.
     """
     from geo.field._records import append_row
-    from geo.privacy.audit import log_event
+    from geo.privacy.audit import audit_event
     from geo.store.dataset import read_dataset
 
     if user is not None:
         from geo.privacy.roles import require
 
         require(user, "record_inspection")
-    ds = read_dataset(path, layers=["safety_kits", "water_bodies"])
+    ds = read_dataset(path, layers=["safety_kits", "water_bodies"])  # small layers
     items = {k: kwargs.get(k) for k in KIT_ITEMS}
     day = _check(ds, kwargs.get("kit_id"), kwargs.get("water_id"), kwargs.get("on"), items, kwargs.get("barrier"))
     row = _row(kwargs.get("kit_id"), kwargs.get("water_id"), day, items, kwargs.get("barrier"),
                kwargs.get("recorded_by", ""), kwargs.get("note", ""))
-    append_row(path, "inspections", row)
-    log_event(path, user, "edit", "inspections +1")
+    append_row(path, "inspections", row, audit=audit_event(user, "edit", "inspections +1"))
     return row
 
 

@@ -208,7 +208,7 @@ def store_checks(path, result: pd.DataFrame, *, user=None, recorded_by: str = ""
     import uuid
 
     from geo.field._records import append_row
-    from geo.privacy.audit import log_event
+    from geo.privacy.audit import audit_event
     from geo.store.dataset import coerce_layer
 
     if user is not None:
@@ -235,6 +235,6 @@ def store_checks(path, result: pd.DataFrame, *, user=None, recorded_by: str = ""
     rows, problems = coerce_layer("patrol_checks", rows)
     if problems:
         raise ValidationError("; ".join(problems))
-    append_row(path, "patrol_checks", rows)
-    log_event(path, user, "edit", f"patrol_checks +{len(rows)} ({day.date()})")
+    append_row(path, "patrol_checks", rows,
+               audit=audit_event(user, "edit", f"patrol_checks +{len(rows)} ({day.date()})"))
     return len(rows)

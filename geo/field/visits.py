@@ -429,11 +429,14 @@ def _new_visit_row(child_id: str, kind: str, on: np.datetime64, recorded_by: str
     return row
 
 
-def _check_visit(dataset: Dataset, child_id: str, kind: str, on) -> np.datetime64:
+def _check_visit(dataset: Dataset | None, child_id: str, kind: str, on) -> np.datetime64:
+    """The visit's day; raises when it cannot be recorded (``dataset=None``: the child is
+    checked by the caller)."""
     problems = []
-    children = dataset["children"]
-    if not (children["child_id"].astype("string") == str(child_id)).any():
-        problems.append(f"no child with id {child_id!r} in the dataset")
+    if dataset is not None:
+        children = dataset["children"]
+        if not (children["child_id"].astype("string") == str(child_id)).any():
+            problems.append(f"no child with id {child_id!r} in the dataset")
     if kind not in VISIT_KINDS:
         problems.append(f"kind {kind!r} is not one of {', '.join(VISIT_KINDS)}")
     try:
@@ -519,19 +522,23 @@ def store_visit(path, child_id: str, kind: str, on, recorded_by: str = "", note:
     ValidationError
         As :func:`record_visit`.
     """
-    from geo.field._records import append_row, update_dates
-    from geo.privacy.audit import log_event
-    from geo.store.dataset import read_dataset
+    from geo.field._records import append_row
+    from geo.privacy.audit import audit_event
 
     if user is not None:
         from geo.privacy.roles import require
 
         require(user, "record_visit")
-    ds = read_dataset(path, layers=["children"])
-    day = _check_visit(ds, child_id, kind, on)
+    day = _check_visit(None, child_id, kind, on)
     row = _new_visit_row(str(child_id), kind, day, recorded_by, note)
     cols = ["last_contact"] + (["last_home_visit"] if kind == "home_visit" else [])
-    append_row(path, "visits", row, then=lambda con: update_dates(
-        con, "children", "child_id", str(child_id), cols, pd.Timestamp(day).date().isoformat()))
-    log_event(path, user, "edit", f"visits +1 ({kind})")
+    iso = pd.Timestamp(day).date().isoformat()
+
+    def known_child(w) -> None:  # inside the write: the child cannot vanish before the commit
+        if not w.ids("children", "child_id", [str(child_id)]):
+            _check_visit(Dataset(), child_id, kind, on)
+
+    append_row(path, "visits", row, check=known_child,
+               then=lambda w: w.advance_dates("children", "child_id", str(child_id), cols, iso),
+               audit=audit_event(user, "edit", f"visits +1 ({kind})"))
     return row

@@ -3,6 +3,7 @@
 Modules, and the public functions a caller starts from:
 
 - ``imports``: ``import_file``, ``prepare_import``, ``ImportResult``
+- ``saving``: ``references``, ``store_rows`` (the save step of an import, inside one write)
 - ``readers``: ``read_file``, ``read_table``, ``decode_text``
 - ``headers``: ``default_mapping``, ``read_mapping``, ``extend_mapping``, ``normalize_header``, ``normalize_value``
 - ``geometry``: ``geometry_from_columns``, ``geometry_from_file``, ``geometry_problems``, ``repair_geometry``, ``dataset_area``

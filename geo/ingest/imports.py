@@ -12,8 +12,11 @@ The pipeline of :func:`import_file`:
 4. **validate** every row against SCHEMA.md and the coordinate checks (:mod:`geo.store.validate`);
 5. **split**: good rows go into the dataset, bad rows (unchanged, plus a ``reason`` column) into
    the quarantine file, so ``imported + quarantined == rows read`` always;
-6. **save** the new dataset in one atomic write (an interrupted import leaves the file as it
-   was).
+6. **save** the good rows in one write of the dataset's store (:mod:`geo.store.writer`): one
+   transaction that takes the write lock *before* it reads what the rows are checked against
+   (the ids they refer to, the dataset's area, its pseudonym salt), writes only the rows
+   imported with their audit event, and commits durably. Two imports at once both land (or,
+   for the same ids, one after the other); an interrupted import leaves the dataset as it was.
 
 Ids decide idempotence: with ``mode="append"`` a row whose id is already in the dataset
 replaces the stored row (``updated``); in the append-only tables ``visits`` and
@@ -46,8 +49,9 @@ from geo.ingest.pseudonym import SaltSource, ensure_salt, pseudonymize
 from geo.ingest.quarantine import REASON_HEADERS, default_quarantine_path, write_quarantine
 from geo.ingest.readers import OSM, read_file
 from geo.store.coords import normalize_system
-from geo.store.dataset import Dataset, empty_layer, read_dataset, write_dataset
+from geo.store.dataset import Dataset, empty_layer
 from geo.store.errors import ValidationError
+from geo.store.location import is_url
 from geo.store.projection import STORAGE_CRS
 from geo.store.schema import LAYERS
 from geo.store.validate import Problem, validate_rows
@@ -96,6 +100,8 @@ class ImportResult:
     preview: pd.DataFrame | None = None
     dataset: Dataset | None = None
     layers: dict[str, int] = field(default_factory=dict)
+    #: the good rows to store, by layer (a children ledger also carries households)
+    rows: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: columns not imported that look like contract columns: header -> likely columns, best
     #: first. The CLI names them and stops; the app shows a mapping step.
     unmatched: dict[str, list[str]] = field(default_factory=dict)
@@ -233,8 +239,8 @@ def map_values(frame: pd.DataFrame, layer: str, mapping: hdr.Mapping,
             miss = text.map(lambda v, t=table: any(
                 hdr.normalize_value(p) not in t for p in _MULTI_SPLIT.split(v) if p.strip()))
         else:
-            keys = text.map(hdr.normalize_value)
-            found = keys.map(table)
+            uniq = {v: table.get(hdr.normalize_value(v)) for v in set(text)}
+            found = pd.Series([uniq[v] for v in text], index=text.index, dtype="object")
             mapped = found.where(found.notna(), text).astype("string")
             miss = found.isna() & (text != "")
         out[col.name] = mapped
@@ -342,12 +348,14 @@ def prepare_import(
     mode: str = "append",
     lang: str = "en",
     today: date | None = None,
+    area: tuple[float, float, float, float] | None | str = "dataset",
 ) -> ImportResult:
     """Read, map and validate ``source`` for layer ``kind``; build the new dataset in memory.
 
-    Nothing is written: the result holds the new dataset (``result.dataset``), the quarantined
-    rows (``result.quarantine``, unchanged plus ``reason``) and the problems. See
-    :func:`import_file` for the parameters.
+    Nothing is written: the result holds the new dataset (``result.dataset``), the good rows
+    by layer (``result.rows``), the quarantined rows (``result.quarantine``, unchanged plus
+    ``reason``) and the problems. ``area`` is the extent points must fall near (default: that of
+    ``dataset``). See :func:`import_file` for the other parameters.
     """
     if kind not in KINDS:
         raise ValidationError(f"unknown kind {kind!r}; use one of: {', '.join(KINDS)}")
@@ -377,6 +385,7 @@ def prepare_import(
             f"{', '.join(map(str, raw.columns))}.{_ask_text(result.unmatched)} Rename the header, "
             "or map it: --map 表头=列名 (HEADER=COLUMN) or a --mapping file"
         )
+    where = dataset_area(dataset) if isinstance(area, str) else area
     unknown: dict[str, int] = {}
     frame = map_values(frame, kind, table, unknown)
     frame = _ask_about_unknown_values(frame, raw, kind, table, unknown, result)
@@ -395,11 +404,12 @@ def prepare_import(
         problems += fixed
         result.notices += notices
         shown = {p.row for p in problems if p.code in ("zero_area", "bad_feature")}
-        problems += [p for p in geometry_problems(kind, geoms, dataset_area(dataset))
+        problems += [p for p in geometry_problems(kind, geoms, where)
                      if not (p.code == "no_geometry" and p.row in shown)]
     same_file: dict[str, set[str]] = {}
     if kind == "children":
-        households, hh_problems = _households_from_children(frame, system, source, dataset, today)
+        households, hh_problems = _households_from_children(frame, system, source, dataset, today,
+                                                            where)
         if households is not None:
             problems += hh_problems
             bad = {p.row for p in hh_problems if p.severity == "error"}
@@ -407,6 +417,7 @@ def prepare_import(
             same_file["households"] = set(good["household_id"].astype(str))
             merged, added, updated, _ = _merge(new["households"], good, LAYERS["households"], mode="append")
             new["households"] = merged
+            result.rows["households"] = good
             result.notices.append((
                 f"households from the same file: {added} new, {updated} updated",
                 f"同一文件中的户信息：新增 {added} 户，更新 {updated} 户"))
@@ -418,7 +429,7 @@ def prepare_import(
 
 
 def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
-                              dataset: Dataset, today: date | None):
+                              dataset: Dataset, today: date | None, area=None):
     """Households carried by a combined children ledger (household id, village, location).
 
     Returns the households (first row of each id; ``_row`` holds that row's label) and their
@@ -431,7 +442,7 @@ def _households_from_children(frame: pd.DataFrame, system: str, source: Path,
     first = frame[ids.notna() & (ids != "") & ~ids.duplicated()]
     cols = [c for c in ("household_id", "village_code", "caregiver") if c in first.columns]
     geoms, problems = geometry_from_columns(first, first, system, source)
-    problems += geometry_problems("households", geoms, dataset_area(dataset))
+    problems += geometry_problems("households", geoms, area)
     problems = [p for p in problems if p.code != "same_spot"]  # siblings share a home
     checked, found = validate_rows("households", first[cols], dataset=dataset, today=today)
     problems += [p for p in found if p.code != "duplicate_id"]
@@ -471,6 +482,7 @@ def _finish(result: ImportResult, kind: str, raw: pd.DataFrame, fmt: str, checke
         if rows.geometry.name != "geometry":
             rows = rows.rename_geometry("geometry")
     result.preview = rows
+    result.rows[kind] = rows
     result.imported = len(rows)
     combined, added, updated, unchanged = _merge(new[kind], rows, spec, mode)
     new[kind] = combined
@@ -538,6 +550,7 @@ def _prepare_osm(kind: str, source: Path, *, dataset: Dataset, mode: str, lang: 
         result.updated += sub.updated
         result.problems += sub.problems
         result.layers.update(sub.layers)
+        result.rows.update(sub.rows)
         if sub.quarantine is not None and len(sub.quarantine):
             quarantines.append(sub.quarantine.assign(layer=name))
         result.notices.append((f"{name}: {sub.imported} from OpenStreetMap",
@@ -564,91 +577,122 @@ def import_file(
     lang: str = "en",
     today: date | None = None,
     user=None,
+    force: bool = False,
     unmatched: str = "skip",
 ) -> ImportResult:
-    """Import ``source`` into the layer ``kind`` of the dataset file ``into``.
+    """Import ``source`` into the layer ``kind`` of the dataset ``into``, in one write.
+
+    The write lock is taken first; rows are checked against what is read inside the transaction
+    (ids, area, salt) and only good rows are written, with one ``import`` event (geo.store.writer).
 
     Parameters
     ----------
-    kind
-        A contract layer (``households``, ``children``, ``water_bodies`` ...) or ``osm``
-        (roads and water from a local ``.osm``/``.osm.pbf`` extract).
-    source
-        CSV, XLSX, GeoJSON, Shapefile, GeoPackage, or OSM XML/PBF.
-    into
-        The dataset GeoPackage; created when missing.
-    dataset
-        The dataset as already read (e.g. through the CLI's role-aware reader); default: read
-        ``into``.
-    coords
-        The coordinate system of the input: ``wgs84`` (default), ``cgcs2000``, ``gcj02``,
-        ``bd09`` or ``EPSG:xxxx`` (:mod:`geo.store.coords`).
-    sheet
-        The XLSX sheet or GeoPackage layer (default: the first).
+    kind, source
+        A contract layer or ``osm``; CSV, XLSX, GeoJSON, Shapefile, GeoPackage or OSM XML/PBF.
+    into, dataset
+        The dataset GeoPackage (created when missing) or ``postgresql://`` URL; ``dataset`` is
+        ignored (the checks read the dataset inside the write).
+    coords, sheet, mapping, lang, today
+        As :func:`prepare_import` (``wgs84``/``cgcs2000``/``gcj02``/``bd09``/``EPSG:xxxx``; the
+        sheet or layer; a header/value mapping; the language of the reasons; the latest date).
     quarantine
-        Where bad rows go (default: beside ``source``, see :func:`default_quarantine_path`).
+        Where bad rows go (default beside ``source``); never over a dataset unless ``force``.
     mode
-        ``append`` (ids decide: a known id replaces the stored row) or ``replace`` (the layer
-        becomes the file's good rows).
-    mapping
-        A user header/value mapping file (:func:`geo.ingest.headers.read_mapping`).
-    lang
-        Language of the reasons in the quarantine file: ``en`` or ``zh``.
-    today
-        The date dates must not pass (default: today).
+        ``append`` (a known id replaces the stored row; append-only tables keep theirs) or
+        ``replace`` (the layer becomes the file's good rows).
     unmatched
-        ``skip``: columns that match nothing are not imported (listed in a notice and in
-        ``result.unmatched``); ``ask``: when a column that matched nothing looks like a
-        contract column (``result.unmatched``), nothing is saved and a ValidationError names
-        those columns with their likely targets (the CLI's behaviour).
+        ``skip`` (columns matching nothing are left out, in a notice) or ``ask`` (nothing is
+        saved while a column looks like a contract column; the CLI's behaviour).
     user
-        The :class:`geo.privacy.roles.User` importing: when given, the file is saved with
-        :func:`geo.privacy.audit.save_dataset` (needs the ``import`` capability, keeps accounts and the
-        audit log as on disk, and logs an ``import`` event); otherwise with
-        :func:`geo.store.dataset.write_dataset`.
-
-    Returns
-    -------
-    ImportResult
-        Counts with ``rows_read == imported + quarantined``, problems, notices, paths.
-
-    Raises
-    ------
-    ValidationError
-        The file cannot be read at all (nothing is changed).
+        The :class:`geo.privacy.roles.User` importing (needs ``import``); named in the event.
+    Returns the :class:`ImportResult` (``rows_read == imported + quarantined``; ``layers``: stored
+    row counts; ``dataset`` is ``None``). Raises ValidationError (an unreadable file) or
+    StoreError (disk full, read-only, locked, an output refused); the dataset is then unchanged.
     """
-    into = Path(into)
-    if dataset is None:
-        dataset = read_dataset(into) if into.exists() else Dataset(path=into)
-    result = prepare_import(kind, source, dataset=dataset, coords=coords, sheet=sheet,
-                            mapping=mapping, mode=mode, lang=lang, today=today)
+    if is_url(into):  # a postgresql:// URL: read and write in one locked server transaction
+        return _import_to_server(kind, source, str(into), quarantine=quarantine, user=user, unmatched=unmatched,
+                                 coords=coords, sheet=sheet, mode=mode, mapping=mapping, lang=lang, today=today)
+    from geo.ingest.saving import references, store_rows
+    from geo.privacy.audit import audit_event
+    from geo.store.files import check_output
+    from geo.store.stores import open_store
+
+    if user is not None:
+        from geo.privacy.roles import require
+
+        require(user, "import")
+    qpath = Path(quarantine) if quarantine else default_quarantine_path(Path(source))
+    check_output(qpath, datasets=[into], force=force, what="--quarantine")
+    store = open_store(into)
+    with store.write() as w:
+        refs = references(w, kind)
+        refs.path = Path(into)  # the pseudonym key is the one beside this file (geo.store.keys)
+        area = w.extent(("admin_units", "households", "water_bodies", "roads", "stations"))
+        result = prepare_import(kind, source, dataset=refs, coords=coords, sheet=sheet,
+                                mapping=mapping, mode=mode, lang=lang, today=today, area=area)
+        _refuse_unmatched(result, source, unmatched)  # raising rolls the write back
+        assert result.dataset is not None
+        store_rows(w, result, kind, mode)
+        w.set_settings({k: v for k, v in result.dataset.settings.items() if k not in refs.settings})
+        _forget_settings(w, into)
+        if result.quarantined:
+            _keep_quarantine(result, qpath)
+        w.set_audit(audit_event(user, "import",
+                                f"{kind} from {Path(source).name}: {result.summary()}"))
+    result.dataset = None
+    return result
+
+
+def _import_to_server(kind: str, source, url: str, *, quarantine, user, unmatched: str,
+                      **options) -> ImportResult:
+    """:func:`import_file` into PostGIS: lock, read, write the changed layers, audit: one transaction."""
+    from geo.privacy.roles import require
+    from geo.store.pg_security import Event
+    from geo.store.postgis import PostgisStore
+
+    if user is not None:
+        require(user, "import")
+    with PostgisStore(url).write() as w:
+        dataset = w.dataset()
+        result = prepare_import(kind, source, dataset=dataset, **options)
+        _refuse_unmatched(result, source, unmatched)
+        assert result.dataset is not None
+        w.write_changes(dataset, result.dataset)
+        if result.quarantined:
+            _keep_quarantine(result, Path(quarantine) if quarantine else
+                             default_quarantine_path(Path(source)))
+        name = getattr(user, "username", "") if user is not None else ""
+        w.set_audit(Event(name, "import", f"{kind} from {Path(source).name}: {result.summary()}"))
+    return result
+
+
+def _forget_settings(w, into) -> None:
+    """Drop the demo mark (imported rows are not synthetic) and an older file's salt once its
+    key lives in the key file beside it (:mod:`geo.store.keys`)."""
+    from geo.store.keys import has_key
+
+    gone = ["demo"] + (["pseudonym_salt"] if has_key(into, "pseudonym") else [])
+    w.delete("dataset_settings", "key", gone)
+
+
+def _keep_quarantine(result: ImportResult, qpath: Path) -> None:
+    """Write the quarantine file (mode 0600) and say in the report that it holds raw rows."""
+    result.quarantine_path = write_quarantine(result.quarantine, qpath)
+    result.notices.append((
+        f"the quarantine file {qpath.name} holds the raw rows as they were in the input "
+        "(they may hold names, phones or ID numbers): it is readable by you only (0600); "
+        "fix the rows, import it again, then delete it",
+        f"隔离文件 {qpath.name} 保存的是原始行（可能含姓名、电话或身份证号），仅您本人可读（0600）；"
+        "改正后重新导入，然后删除该文件"))
+
+
+def _refuse_unmatched(result: ImportResult, source, unmatched: str) -> None:
     if unmatched == "ask" and result.unmatched:
         raise ValidationError(
             f"{source}: 以下列未能识别，可能对应数据规范中的列 / columns that match nothing but look "
             f"like dataset columns:{_ask_text(result.unmatched).split(':', 1)[1]} Nothing was "
             "imported. Map them with --map 表头=列名 (HEADER=COLUMN; HEADER=- to leave one out) or "
             "a --mapping file, then import again / 请用 --map 指定对应关系后重新导入（HEADER=- 表示不导入）")
-    if result.quarantined:
-        qpath = Path(quarantine) if quarantine else default_quarantine_path(Path(source))
-        result.quarantine_path = write_quarantine(result.quarantine, qpath)
-        result.notices.append((
-            f"the quarantine file {qpath.name} holds the raw rows as they were in the input "
-            "(they may hold names, phones or ID numbers): it is readable by you only (0600); "
-            "fix the rows, import it again, then delete it",
-            f"隔离文件 {qpath.name} 保存的是原始行（可能含姓名、电话或身份证号），仅您本人可读（0600）；"
-            "改正后重新导入，然后删除该文件"))
-    assert result.dataset is not None
-    # imported rows are not synthetic: the file is no longer the demo (no demo mode for it)
-    result.dataset.settings.pop("demo", None)
-    if user is not None:
-        from geo.privacy.audit import save_dataset
-
-        detail = f"{kind} from {Path(source).name}: {result.summary()}"
-        save_dataset(result.dataset, into, user=user, action="import", detail=detail)
-    else:
-        write_dataset(result.dataset, into)
-    result.dataset.path = into
-    return result
 
 
 def empty_like(layer: str) -> pd.DataFrame:

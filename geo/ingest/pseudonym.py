@@ -6,7 +6,7 @@ digits (64 bits), so the same number always gives the same id in one dataset (th
 ledger and the children ledger still join) while the number cannot be recovered without the
 salt, and a different dataset (another salt) gives different ids. The salt is 32 random bytes
 from :mod:`secrets`, kept in the dataset's key file beside it (:class:`SaltSource`,
-:mod:`geo.privacy.keys`), not in the file; it is never printed or logged.
+:mod:`geo.store.keys`), not in the file; it is never printed or logged.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def redact_text(values: pd.Series) -> tuple[pd.Series, int]:
 class SaltSource:
     """Where an import gets the pseudonym key: the dataset's key file, made on first need.
 
-    ``path``: the dataset file; its key lives beside it (:mod:`geo.privacy.keys`), never in it.
+    ``path``: the dataset file; its key lives beside it (:mod:`geo.store.keys`), never in it.
     A salt found in ``settings`` (an older file) is adopted there and removed from ``settings``,
     so the ids it made stay the same and the saved file no longer holds it. Without a path (a
     dataset only in memory) the salt is kept in ``settings`` as before.
@@ -129,7 +129,7 @@ class SaltSource:
         self.settings = settings
         self.path = path
         if path is not None:
-            from geo.privacy.keys import has_key
+            from geo.store.keys import has_key
 
             if SALT_KEY in settings and not has_key(path, "pseudonym"):
                 self.salt()
@@ -143,7 +143,7 @@ class SaltSource:
                 salt = secrets.token_hex(32)
                 self.settings[SALT_KEY] = salt
             return salt
-        from geo.privacy.keys import dataset_secret
+        from geo.store.keys import dataset_secret
 
         salt = dataset_secret(self.path, "pseudonym", adopt=self.settings.get(SALT_KEY) or None)
         self.settings.pop(SALT_KEY, None)

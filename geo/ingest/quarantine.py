@@ -40,22 +40,21 @@ def write_quarantine(frame: pd.DataFrame, path: str | Path) -> Path:
     formula.
     """
     from geo.privacy.tables import write_table
+    from geo.store.files import check_output
 
-    path = Path(path)
+    path = check_output(path, what="--quarantine")
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".gpkg") and isinstance(frame, gpd.GeoDataFrame):
+        from geo.store.files import replace_durably, temp_beside
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
-        try:
+        with temp_beside(path, suffix=f".tmp{path.suffix}", mode=QUARANTINE_MODE) as tmp:
             out = frame.copy()
             out.columns = [str(c) for c in out.columns]
             driver = "GeoJSON" if suffix == ".geojson" else "GPKG"
             pyogrio.write_dataframe(out, tmp, driver=driver, layer="quarantine")
             os.chmod(tmp, QUARANTINE_MODE)
-            tmp.replace(path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+            replace_durably(tmp, path)
         return path
     data = pd.DataFrame(frame).copy()
     if isinstance(frame, gpd.GeoDataFrame):

@@ -13,6 +13,7 @@ geometry GDAL cannot build, an Excel number that lost digits.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import re
 import zipfile
@@ -166,6 +167,30 @@ def _read_csv(path: Path) -> Read:
     issues: list[ReadIssue] = []
     numbers: dict[int, int] = {}
     i = start + 1
+    if not bad_lines and '"' not in "".join(lines[i:]):
+        # no quotes at all, every record one line: pandas' C parser, unless a line is ragged
+        body = [n for n, line in enumerate(lines[i:], start=i) if line.strip()]
+        try:
+            frame = pd.read_csv(io.StringIO("\n".join(lines[n] for n in body)), sep=sep, header=None,
+                                names=header, dtype=str, keep_default_na=False, quoting=csv.QUOTE_NONE,
+                                skip_blank_lines=False, engine="c")
+        except (pd.errors.ParserError, ValueError):
+            frame = None
+        if frame is not None and len(frame) == len(body):
+            return Read(frame.fillna("").astype("string"), "csv", [],
+                        {row: n + 1 for row, n in enumerate(body)}, _csv_notices(encoding))
+    if not bad_lines and not any(line.count('"') % 2 for line in lines[i:]):
+        # every record is one line: one reader over them all (the common case, fast)
+        body_lines = [(n, line) for n, line in enumerate(lines[i:], start=i) if line.strip()]
+        for (n, _), fields in zip(body_lines, csv.reader([line for _, line in body_lines], delimiter=sep),
+                                  strict=True):
+            row = len(rows)
+            numbers[row] = n + 1
+            if any(f.strip() for f in fields[width:]):
+                issues.append(ReadIssue(row, "", "bad_line_fields",
+                                        {"line": n + 1, "n": len(fields), "want": width}))
+            rows.append((fields + [""] * width)[:width])
+        i = len(lines)
     while i < len(lines):
         if not lines[i].strip():
             i += 1
@@ -200,10 +225,11 @@ def _read_csv(path: Path) -> Read:
     frame = pd.DataFrame(rows, columns=header, dtype="string") if rows else \
         pd.DataFrame({c: pd.Series(dtype="string") for c in header})
     logger.debug("read %s as %s", path.name, encoding)
-    notices = []
-    if encoding.startswith("utf-16"):
-        notices.append(("the file is UTF-16 text", "文件为 UTF-16 编码"))
-    return Read(frame.fillna(""), "csv", issues, numbers, notices)
+    return Read(frame.fillna(""), "csv", issues, numbers, _csv_notices(encoding))
+
+
+def _csv_notices(encoding: str) -> list[tuple[str, str]]:
+    return [("the file is UTF-16 text", "文件为 UTF-16 编码")] if encoding.startswith("utf-16") else []
 
 
 # --- Excel ---------------------------------------------------------------------------------------

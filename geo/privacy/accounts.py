@@ -28,7 +28,7 @@ from geo.privacy.audit import (
     connect,
     ensure_table,
     from_gpkg_time,
-    log_event,
+    insert_event,
     now_utc,
     table_exists,
     to_gpkg_time,
@@ -170,13 +170,15 @@ def _row(con: sqlite3.Connection, username: str) -> sqlite3.Row | None:
     return con.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
 
 
-def _update(path: str | os.PathLike, username: str, **values) -> None:
-    """Set columns of one user in one transaction; raise if the user does not exist."""
+def _update(path: str | os.PathLike, username: str, event: tuple, **values) -> None:
+    """Set columns of one user and log ``event`` (actor, action, detail) in one transaction;
+    raise if the user does not exist."""
     with _transaction(path) as con:
         if _row(con, username) is None:
             raise ValidationError(f"no user named {username!r}")
         sets = ", ".join(f'"{k}" = ?' for k in values)
         con.execute(f"UPDATE users SET {sets} WHERE username = ?", (*values.values(), username))
+        insert_event(con, *event)
 
 
 def add_user(path: str | os.PathLike, username: str, password: str, *, role: str,
@@ -221,7 +223,7 @@ def add_user(path: str | os.PathLike, username: str, password: str, *, role: str
             " locked_until, created_at) VALUES (?, ?, ?, ?, 0, 0, NULL, ?)",
             (username, role, scope, hashed, to_gpkg_time(now_utc())),
         )
-    log_event(path, actor, "user_add", f"{username} role={role} scope={scope or '*'}")
+        insert_event(con, actor, "user_add", f"{username} role={role} scope={scope or '*'}")
     logger.info("added user %s (%s, %s)", username, role, scope or "*")
     return User(username, role, scope)
 
@@ -351,22 +353,20 @@ def get_user(path: str | os.PathLike, username: str) -> User:
 
 def disable_user(path: str | os.PathLike, username: str, *, actor=None) -> None:
     """Disable an account: it can no longer sign in (its history stays)."""
-    _update(path, username, disabled=1)
-    log_event(path, actor, "user_disable", username)
+    _update(path, username, (actor, "user_disable", username), disabled=1)
 
 
 def enable_user(path: str | os.PathLike, username: str, *, actor=None) -> None:
     """Enable an account again and lift any lock-out."""
-    _update(path, username, disabled=0, failed_count=0, locked_until=None)
-    log_event(path, actor, "user_enable", username)
+    _update(path, username, (actor, "user_enable", username), disabled=0, failed_count=0,
+            locked_until=None)
 
 
 def set_password(path: str | os.PathLike, username: str, password: str, *, actor=None) -> None:
     """Replace an account's password (and lift any lock-out)."""
     _check_password(password, username)
-    _update(path, username, password_hash=_hasher.hash(password), failed_count=0,
-            locked_until=None)
-    log_event(path, actor, "user_passwd", username)
+    _update(path, username, (actor, "user_passwd", username),
+            password_hash=_hasher.hash(password), failed_count=0, locked_until=None)
 
 
 def authenticate(path: str | os.PathLike, username: str, password: str, *,
@@ -418,7 +418,7 @@ def authenticate(path: str | os.PathLike, username: str, password: str, *,
             detail = f"wrong password ({via})" + (
                 f"; locked for {settings.lockout_minutes:g} min" if locked_until else ""
             )
-    log_event(path, username if row is not None else "", outcome, detail)
+        insert_event(con, username if row is not None else "", outcome, detail)
     if outcome != "login":
         raise SignInFailed()
     assert row is not None  # outcome "login" is only reached with the user's row

@@ -4,22 +4,21 @@ Entries go to the dataset's append-only ``audit_log`` table, one SQLite transact
 (the file is never rewritten for an event). Admins read it in the app (``views/admin.py``) and
 with ``childsafe audit``; nothing in the app edits or deletes entries.
 
-The log is tamper-evident: each event carries ``hash`` = HMAC-SHA256 (the dataset's ``audit``
-key, kept beside the file by :mod:`geo.privacy.keys`) of the previous event's hash and its
-own fields, and the key file keeps the newest link. :func:`verify_audit` (``childsafe info``,
-the audit page) reports an event rewritten, inserted, deleted or cut from the end with
-``sqlite3``; a copy of the file without the key file cannot be checked (and says so).
+Every change is one write of the dataset's store with its event in the same transaction
+(:func:`audit_event` passed to :meth:`geo.store.writer.Store.write`); :func:`save_dataset`
+replaces the layers an edited dataset holds in one such write, never touching ``users``, the
+``audit_log`` or secret settings.
 
-Writers of the whole dataset file replace it (``write_dataset`` renames a new file over the old
-one), which would drop events appended meanwhile: :func:`save_dataset` holds the dataset's lock
-file, takes ``users``, ``audit_log`` and secret settings from the file on disk, then writes.
+The log is tamper-evident: every event is linked to the one before by an HMAC-SHA256 hash chain
+keyed by the dataset's key file (:mod:`geo.store.auditlog`, :mod:`geo.store.keys`), whoever
+writes it. :func:`verify_audit` (``childsafe info``, the audit page) reports an event rewritten,
+inserted, deleted or cut from the end with ``sqlite3``; a copy of the file without the key file
+cannot be checked (and says so).
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 import logging
 import os
 import sqlite3
@@ -29,9 +28,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.store.dataset import Dataset, read_dataset, write_dataset
+from geo.store.auditlog import AUDIT_COLUMNS, CHAIN_COLUMNS, append_event
+from geo.store.auditlog import link as chain_link
+from geo.store.dataset import Dataset
 from geo.store.errors import PermissionDenied
-from geo.store.sqlite import connect, dataset_lock, transaction
+from geo.store.sqlite import connect
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +44,8 @@ ACTIONS = (
     "snapshot", "report", "spot_check",
 )
 
-_AUDIT_COLUMNS = {"at": "DATETIME", "user": "TEXT", "action": "TEXT", "detail": "TEXT",
-                  "prev_hash": "TEXT", "hash": "TEXT"}
-_CHAIN_COLUMNS = ("prev_hash", "hash")
+_AUDIT_COLUMNS = AUDIT_COLUMNS
+_CHAIN_COLUMNS = CHAIN_COLUMNS
 
 
 def now_utc() -> datetime:
@@ -97,33 +97,34 @@ def _user_name(user) -> str:
     return getattr(user, "username", None) or str(user)
 
 
-def _canonical_time(text: object) -> str:
-    when = from_gpkg_time(text)
-    return to_gpkg_time(when) if when is not None else ""
+def audit_event(user, action: str, detail: str = ""):
+    """The :class:`geo.store.writer.AuditEvent` of ``user`` doing ``action`` (checked)."""
+    from geo.store.writer import AuditEvent
+
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    return AuditEvent(_user_name(user), action, str(detail))
 
 
-def _link(key: bytes, prev: str, at: object, user: object, action: object, detail: object) -> str:
-    """The hash of one event: HMAC-SHA256 over the previous hash and the event's fields."""
-    fields = [prev or "", _canonical_time(at), *("" if v is None else str(v)
-                                                 for v in (user, action, detail))]
-    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return hmac.new(key, payload, hashlib.sha256).hexdigest()
-
-
-def _ensure_chain_columns(con: sqlite3.Connection) -> None:
-    have = {row[1] for row in con.execute('PRAGMA table_info("audit_log")')}
-    for col in _CHAIN_COLUMNS:
-        if col not in have:
-            con.execute(f'ALTER TABLE audit_log ADD COLUMN "{col}" TEXT')
+def insert_event(con: sqlite3.Connection, user, action: str, detail: str = "") -> None:
+    """Insert one audit entry on ``con``, inside the caller's transaction (its change and its
+    event commit together, or neither does)."""
+    event = audit_event(user, action, detail)
+    ensure_table(con, "audit_log", _AUDIT_COLUMNS)
+    append_event(con, None, to_gpkg_time(now_utc()), event.user, event.action, event.detail)
 
 
 def log_event(path: str | os.PathLike, user, action: str, detail: str = "") -> None:
-    """Append one entry to the ``audit_log`` of the dataset at ``path``, chained to the last.
+    """Append one entry to the ``audit_log`` of the dataset at ``path`` (one write of its own).
+
+    A change and its event belong in one transaction: writers pass :func:`audit_event` to
+    :meth:`geo.store.writer.Store.write` instead; this is for events without a change (sign-in,
+    a view of personal data, an export).
 
     Parameters
     ----------
     path
-        The dataset GeoPackage.
+        The dataset GeoPackage (or store URL).
     user
         A :class:`geo.privacy.roles.User`, a user name, or ``None``.
     action
@@ -131,29 +132,12 @@ def log_event(path: str | os.PathLike, user, action: str, detail: str = "") -> N
     detail
         What was done (layer, rows, file, role), never a password or personal record.
     """
-    from geo.privacy.keys import dataset_key, update_keys
+    from geo.store.stores import open_store
 
-    if action not in ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}")
-    key = dataset_key(path, "audit")
-    assert key is not None
-    with transaction(path) as con:
-        ensure_table(con, "audit_log", _AUDIT_COLUMNS)
-        _ensure_chain_columns(con)
-        last = con.execute("SELECT hash FROM audit_log WHERE hash IS NOT NULL AND hash != ''"
-                           " ORDER BY fid DESC LIMIT 1").fetchone()
-        prev = last[0] if last else ""
-        at = to_gpkg_time(now_utc())
-        link = _link(key, prev, at, _user_name(user), action, str(detail))
-        con.execute(
-            'INSERT INTO audit_log ("at", "user", "action", "detail", "prev_hash", "hash")'
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (at, _user_name(user), action, str(detail), prev, link),
-        )
-        count = con.execute("SELECT COUNT(*) FROM audit_log WHERE hash IS NOT NULL"
-                            " AND hash != ''").fetchone()[0]
-        update_keys(path, audit_head=link, audit_count=int(count))  # under the lock, pre-commit
-    logger.debug("audit: %s %s %s", _user_name(user), action, detail)
+    event = audit_event(user, action, detail)
+    with open_store(path).write(audit=event):
+        pass
+    logger.debug("audit: %s %s %s", event.user, action, detail)
 
 
 @dataclass
@@ -190,7 +174,7 @@ def verify_audit(path: str | os.PathLike) -> AuditCheck:
     missing key file (nothing can be checked). Events before the chain existed (no hash, at the
     start of the log) are counted as ``legacy``.
     """
-    from geo.privacy.keys import dataset_key, read_keys
+    from geo.store.keys import dataset_key, read_keys
 
     out = AuditCheck()
     con = connect(path)
@@ -227,7 +211,7 @@ def verify_audit(path: str | os.PathLike) -> AuditCheck:
         if (prev_hash or "") != prev:
             out.problems.append((f"第 {n} 条记录之前有记录被删除或移动",
                                  f"an event before event {n} was deleted or moved"))
-        if not hmac.compare_digest(_link(key, prev_hash or "", at, user, action, detail), link):
+        if not hmac.compare_digest(chain_link(key, prev_hash or "", at, user, action, detail), link):
             out.problems.append((f"第 {n} 条记录被改写", f"event {n} was rewritten"))
         prev = link
     head, count = keys.get("audit_head"), keys.get("audit_count")
@@ -262,9 +246,10 @@ def read_audit(path: str | os.PathLike) -> pd.DataFrame:
 
 def save_dataset(dataset: Dataset, path: str | os.PathLike, *, user, action: str = "edit",
                  detail: str = "") -> Path:
-    """Write ``dataset`` over the file ``path`` on behalf of ``user`` and log it.
+    """Store the layers ``dataset`` holds into the dataset at ``path`` for ``user``, and log it.
 
-    The accounts (``users``), the ``audit_log`` and secret settings are taken from the file on
+    One write of the store (one transaction, not a rewrite of the file): each layer the dataset
+    holds replaces the stored one, the event is recorded with it. The accounts (``users``), the ``audit_log`` and secret settings are taken from the file on
     disk, never from ``dataset`` (so a stale copy cannot undo a password change or drop events,
     and the app cannot edit the log). A non-admin role view is refused: saving it would delete
     what the role does not see.
@@ -282,26 +267,26 @@ def save_dataset(dataset: Dataset, path: str | os.PathLike, *, user, action: str
         raise PermissionDenied(
             "this dataset is a role view (part of the data); saving it would delete the rest"
         )
-    path = Path(path)
-    with dataset_lock(path):
-        out = dataset.copy()
-        settings = dict(dataset.settings)
-        if path.exists():
-            kept = ("users", "audit_log", "indicator_snapshots", "spot_checks", "patrol_checks")
-            disk = read_dataset(path, layers=[*kept, "dataset_settings"])
-            for name in kept:
-                if disk.holds(name):
-                    out[name] = disk[name]
-                elif out.holds(name):
-                    del out[name]
-            settings = {**disk.settings, **settings}
-        if action == "import":
-            settings.pop("demo", None)  # imported rows are not synthetic: no demo mode for it
-        from geo.privacy.keys import has_key
+    from geo.store.schema import ALL_LAYERS
+    from geo.store.stores import open_store
 
-        if has_key(path, "pseudonym"):  # the key lives beside the file, never in it
+    kept = ("users", "audit_log", "indicator_snapshots", "spot_checks", "patrol_checks")
+    secret = ("pseudonym_salt",)  # a stored salt is never changed (ids made with it stay valid)
+    with open_store(path).write(audit=audit_event(user, action, detail)) as w:
+        for name in dataset:
+            if name in kept or name == "dataset_settings" or name not in ALL_LAYERS:
+                continue
+            w.replace(name, dataset[name])
+        stored = w.ids("dataset_settings", "key", secret)
+        settings = {k: v for k, v in dataset.settings.items() if k not in stored}
+        if action == "import":  # imported rows are not synthetic: no demo mode for it
+            settings.pop("demo", None)
+            w.delete("dataset_settings", "key", ["demo"])
+        from geo.store.keys import has_key
+        from geo.store.location import is_url
+
+        if not is_url(path) and has_key(path, "pseudonym"):  # the key lives beside the file, never in it
             settings.pop("pseudonym_salt", None)
-        out.settings = settings
-        write_dataset(out, path)
-    log_event(path, user, action, detail)
-    return path
+            w.delete("dataset_settings", "key", ["pseudonym_salt"])
+        w.set_settings(settings)
+    return Path(path)

@@ -7,7 +7,7 @@ each point moves by a distance between ``settings.geomask_inner_fraction * radiu
 ``radius`` metres, in a random direction, uniform over the ring's area (Hampton et al. 2010,
 "Mapping health data: improved privacy protection with donut method geomasking", Am J
 Epidemiol 172(9)). The displacement of a point is a function of the dataset's persistent
-secret mask key (kept beside the file, :mod:`geo.privacy.keys`) and the point's id, so the same
+secret mask key (kept beside the file, :mod:`geo.store.keys`) and the point's id, so the same
 household moves the same way in every export (repeated exports cannot be averaged back to the
 true place); no user-given seed is accepted. Every file carries a watermark (who, role, scope,
 when) and every export is in the audit log.
@@ -101,12 +101,12 @@ def _uniforms(seed: str, key: str) -> tuple[float, float]:
 def dataset_geomask_seed(path: str | os.PathLike) -> str:
     """The mask seed of the dataset file ``path``: its persistent secret ``geomask`` key.
 
-    Made once (:func:`geo.privacy.keys.dataset_key`) and kept beside the dataset, never in it
+    Made once (:func:`geo.store.keys.dataset_key`) and kept beside the dataset, never in it
     nor in any export: every export of the dataset moves a household the same way, so 12
     exports averaged give the 12 same points back, not the home (a fresh random seed per
     export let the average converge to a 35 m median error).
     """
-    from geo.privacy.keys import dataset_key
+    from geo.store.keys import dataset_key
 
     key = dataset_key(path, "geomask")
     assert key is not None

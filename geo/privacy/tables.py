@@ -147,7 +147,9 @@ def watermark_text(user, *, lang: str | None = None, when: datetime | None = Non
     ts = pd.Timestamp.now(tz="UTC") if when is None else pd.Timestamp(when)
     stamp = _local(ts if ts.tzinfo is not None else ts.tz_localize("UTC"))  # naive means UTC
     name = getattr(user, "username", None) or str(user or "-")
-    role = getattr(user, "role", "") or "-"
+    from geo.store.labels import value_label
+
+    role = value_label(getattr(user, "role", "") or "-", lang, "role")  # 规划人员, not planner
     scope = getattr(user, "scope", "") or ("全部" if lang == "zh" else "*")
     text = stamp.strftime("%Y-%m-%d %H:%M")
     if lang == "zh":
@@ -193,6 +195,7 @@ def _write_xlsx(stream, tables: dict[str, pd.DataFrame], *, lang: str, labels: L
         ws = wb.create_sheet(sheet)
         table, shapes = plain_table(frame)
         mask = suppressed_mask(table).to_numpy()
+        table = _note_words(table, lang, labels)  # after the mask: it reads the column ids
         notes = [shapes] if shapes else []
         if mask.any():
             notes.append(_NOTE.get(lang, _NOTE["en"]))
@@ -238,12 +241,23 @@ def _text_cell(cell, text: str):
     return cell
 
 
+def _note_words(table: pd.DataFrame, lang: str, labels: Labels) -> pd.DataFrame:
+    """The note column naming hidden cells by their headers (已隐藏的列: 缺口、应配儿童主任), not ids."""
+    if SUPPRESSED not in table.columns:
+        return table
+    sep = "、" if lang == "zh" else "; "
+    words = [sep.join(header_label(c, lang, labels) for c in str(v).split(";") if c)
+             if isinstance(v, str) else v for v in table[SUPPRESSED]]
+    return table.assign(**{SUPPRESSED: pd.array(words, dtype=object)})
+
+
 def _write_csv(stream, tables: dict[str, pd.DataFrame], *, lang: str, labels: Labels,
                watermark: str | None) -> None:
     if len(tables) != 1:
         raise ValidationError(f"a CSV file holds one table, not {len(tables)}; write .xlsx")
     (frame,) = tables.values()
     table, shapes = plain_table(frame)
+    table = _note_words(table, lang, labels)
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
     for line in _preface(watermark, [shapes] if shapes else []):
@@ -329,7 +343,9 @@ def write_table(out: str | os.PathLike, tables: pd.DataFrame | Mapping[str, pd.D
     ValidationError
         An unknown suffix, or several tables for one CSV file.
     """
-    out = Path(out)
+    from geo.store.files import check_output
+
+    out = check_output(out)  # never over a dataset (unless --force)
     fmt = (fmt or out.suffix).lower()
     if fmt not in FORMATS:
         raise ValidationError(f"tables are written as {', '.join(FORMATS)}, not {fmt or 'no suffix'!r}")

@@ -9,6 +9,7 @@ Modules, and the public functions a caller starts from:
 - ``access``: ``child_access``, ``household_access``, ``service_standards``, ``stations_of_level``
 - ``coverage``: ``coverage_by_unit``, ``coverage_summary``, ``service_areas``
 - ``gaps``: ``gap_areas``, ``vulnerability``
-- ``siting``: ``site_stations``, ``SitingResult``, ``read_candidates``
+- ``siting``: ``site_stations``, ``siting_curve``, ``SitingResult``, ``read_candidates``
+- ``places``: ``place_of``
 - ``allocation``: ``MaximalCovering``, ``SetCovering``, ``coverage_matrix``, ``lagrangian_bound``
 """

@@ -84,12 +84,18 @@ def build_network(
             f"road junctions must be one of {JUNCTION_RULES} and the join tolerance a distance >= 0, "
             f"not {rule!r} / {tol!r}"
         )
-    rules = _column(roads, "junctions", rule).astype(str).to_numpy(dtype=object)[road_rows]
-    unknown = sorted(set(rules) - set(JUNCTION_RULES))
-    if unknown:
-        raise ValidationError(f"roads: unknown junctions value(s) {unknown}; use one of {JUNCTION_RULES}")
-    layers = pd.to_numeric(_column(roads, "road_level", 0), errors="coerce").fillna(0)
-    layers = layers.to_numpy(dtype=float).astype(np.int64)[road_rows]
+    if "junctions" in roads.columns:
+        rules = _column(roads, "junctions", rule).astype(str).to_numpy(dtype=object)[road_rows]
+        unknown = sorted(set(rules) - set(JUNCTION_RULES))
+        if unknown:
+            raise ValidationError(f"roads: unknown junctions value(s) {unknown}; use one of {JUNCTION_RULES}")
+    else:
+        rules = np.full(n_lines, rule, dtype=object)
+    if "road_level" in roads.columns:
+        layers = pd.to_numeric(roads["road_level"], errors="coerce").fillna(0)
+        layers = layers.to_numpy(dtype=float).astype(np.int64)[road_rows]
+    else:
+        layers = np.zeros(n_lines, dtype=np.int64)
     noded = node_lines(np.asarray(parts), rules=rules, layers=layers, tolerance=tol,
                        precision=precision_m)
     coords, line_idx = noded.coords, noded.line_idx

@@ -35,6 +35,7 @@ from scipy.spatial import cKDTree
 from geo.reach.access import _check_metric, child_access, service_standards
 from geo.reach.allocation import MaximalCovering, SetCovering, coverage_matrix
 from geo.reach.network import Network, Snap, _min_csr
+from geo.reach.places import place_of
 from geo.reach.roads import network_for_dataset
 from geo.store import settings
 from geo.store.dataset import Dataset
@@ -54,7 +55,9 @@ class SitingResult:
     ----------
     proposed
         New stations in pick order: ``order``, ``candidate_id``, ``source`` (``village_centre``,
-        ``road_node`` or ``user``), ``level``, ``children_newly_covered``; points, metric CRS.
+        ``road_node`` or ``user``), ``level``, ``children_newly_covered`` (the coverage gain of
+        each site) and where it is (``geo.reach.places.PLACE_COLUMNS``: village, township,
+        nearest road, lon/lat); points, metric CRS.
     children
         Children counted (those with a household record).
     covered_before, covered_after
@@ -321,6 +324,105 @@ def network_coverage_matrix(
 # --- the siting run ---------------------------------------------------------------------------
 
 
+@dataclass
+class _Problem:
+    """A siting problem: candidates, the coverage matrix with its two fixed rows, the weights."""
+
+    mds: Dataset
+    metric: str
+    radius: float
+    cand: gpd.GeoDataFrame
+    full: sp.csr_matrix
+    weights: np.ndarray
+    fixed: np.ndarray
+    covered: float
+    n_demand: int
+
+
+def _siting_problem(dataset: Dataset, *, level: str, candidates, radius, metric, network, access,
+                    times: dict[str, float], t0: float) -> _Problem:
+    metric = _check_metric(metric)
+    std = service_standards()
+    if level not in std:
+        raise SettingsError(f"no service standard for station level {level!r}")
+    r = float(std[level][0] if radius is None else radius)
+    if r <= 0:
+        raise SettingsError("the radius must be positive")
+    mode = std[level][1]
+    need = [n for n in ("households", "children") if n not in dataset]
+    if need:
+        raise MissingLayerError(need, "station siting")
+    mds = dataset.metric()
+    if metric == "network" and network is None:
+        network = network_for_dataset(dataset)
+    if access is None:
+        access = child_access(mds, levels=[level], metric=metric, network=network,
+                              standards={**std, level: (r, mode)})
+    times["access"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    demand, covered, lost = siting_demand(mds, access, level=level)
+    if candidates is None:
+        cand = default_candidates(mds, network, demand, radius=r)
+    else:
+        cand = dataset.to_metric(candidates)
+        if "candidate_id" not in cand:
+            cand = cand.assign(candidate_id=[f"u{i + 1}" for i in range(len(cand))])
+        if "source" not in cand:
+            cand = cand.assign(source="user")
+    times["candidates"] = time.perf_counter() - t
+    t = time.perf_counter()
+    if metric == "network" and network is not None:
+        cov = network_coverage_matrix(network, demand.geometry, cand.geometry, radius=r, mode=mode)
+    else:
+        cov = coverage_matrix(_xy(demand), _xy(cand), r)
+    times["coverage_matrix"] = time.perf_counter() - t
+    # rows: uncovered demand, then one fixed row for the covered children, one for the lost
+    n_d = len(demand)
+    full = sp.vstack([cov, sp.csr_matrix((2, cov.shape[1]), dtype=bool)], format="csr")
+    weights = np.concatenate([demand["weight"].to_numpy(float), [covered, lost]])
+    fixed = np.zeros(n_d + 2, dtype=bool)
+    fixed[n_d] = True
+    return _Problem(mds, metric, r, cand, full, weights, fixed, float(covered), n_d)
+
+
+def siting_curve(
+    dataset: Dataset,
+    *,
+    level: str,
+    k_max: int,
+    candidates: gpd.GeoDataFrame | None = None,
+    radius: float | None = None,
+    metric: str | None = None,
+    method: str = "exact",
+    time_limit: float | None = None,
+) -> pd.DataFrame:
+    """Children covered with the best ``k`` new stations, for ``k`` = 0..``k_max``.
+
+    The marginal-gain curve of one area, for sharing a budget of new stations between areas
+    (``geo.distributed.budget``). One coverage matrix, a maximal-covering solve per ``k``.
+
+    Returns
+    -------
+    DataFrame
+        ``k``, ``covered`` (children covered with k new stations), ``bound`` (proven upper
+        bound), ``status`` (``optimal`` when exact).
+    """
+    if int(k_max) < 0:
+        raise SettingsError("the number of new stations must not be negative")
+    times: dict[str, float] = {}
+    prob = _siting_problem(dataset, level=level, candidates=candidates, radius=radius,
+                           metric=metric, network=None, access=None, times=times,
+                           t0=time.perf_counter())
+    rows = [(0, prob.covered, prob.covered, "optimal")]
+    for k in range(1, min(int(k_max), len(prob.cand)) + 1):
+        model = MaximalCovering.from_coverage(prob.full, prob.weights, p=k, fixed=prob.fixed)
+        model.solve(method=method, time_limit=time_limit)
+        rows.append((k, float(model.objective), float(model.bound), str(model.status)))
+    last = rows[-1]
+    rows += [(k, last[1], last[2], last[3]) for k in range(len(rows), int(k_max) + 1)]  # no more sites
+    return pd.DataFrame(rows, columns=["k", "covered", "bound", "status"])
+
+
 def site_stations(
     dataset: Dataset,
     *,
@@ -377,48 +479,12 @@ def site_stations(
         raise SettingsError("the target share must be above 0 and at most 1 (e.g. 0.95)")
     if target is not None and capacity is not None:
         raise SettingsError("capacity applies to choosing K new stations (--new), not to a target")
-    metric = _check_metric(metric)
-    std = service_standards()
-    if level not in std:
-        raise SettingsError(f"no service standard for station level {level!r}")
-    r = float(std[level][0] if radius is None else radius)
-    if r <= 0:
-        raise SettingsError("the radius must be positive")
-    mode = std[level][1]
-    need = [n for n in ("households", "children") if n not in dataset]
-    if need:
-        raise MissingLayerError(need, "station siting")
-    mds = dataset.metric()
-    if metric == "network" and network is None:
-        network = network_for_dataset(dataset)
-    if access is None:
-        access = child_access(mds, levels=[level], metric=metric, network=network,
-                              standards={**std, level: (r, mode)})
-    times["access"] = time.perf_counter() - t0
+    prob = _siting_problem(dataset, level=level, candidates=candidates, radius=radius,
+                           metric=metric, network=network, access=access, times=times, t0=t0)
+    cand, full, weights, fixed, covered, n_d = (prob.cand, prob.full, prob.weights, prob.fixed,
+                                                 prob.covered, prob.n_demand)
+    mds, r, metric = prob.mds, prob.radius, prob.metric
     t = time.perf_counter()
-    demand, covered, lost = siting_demand(mds, access, level=level)
-    if candidates is None:
-        cand = default_candidates(mds, network, demand, radius=r)
-    else:
-        cand = dataset.to_metric(candidates)
-        if "candidate_id" not in cand:
-            cand = cand.assign(candidate_id=[f"u{i + 1}" for i in range(len(cand))])
-        if "source" not in cand:
-            cand = cand.assign(source="user")
-    times["candidates"] = time.perf_counter() - t
-    t = time.perf_counter()
-    if metric == "network" and network is not None:
-        cov = network_coverage_matrix(network, demand.geometry, cand.geometry, radius=r, mode=mode)
-    else:
-        cov = coverage_matrix(_xy(demand), _xy(cand), r)
-    times["coverage_matrix"] = time.perf_counter() - t
-    t = time.perf_counter()
-    # rows: uncovered demand, then one fixed row for the covered children, one for the lost
-    n_d = len(demand)
-    full = sp.vstack([cov, sp.csr_matrix((2, cov.shape[1]), dtype=bool)], format="csr")
-    weights = np.concatenate([demand["weight"].to_numpy(float), [covered, lost]])
-    fixed = np.zeros(n_d + 2, dtype=bool)
-    fixed[n_d] = True
     if new is not None:
         cap = None
         if "capacity" in cand and cand["capacity"].notna().any():
@@ -443,6 +509,9 @@ def site_stations(
     )
     for c in ("candidate_id", "source", "level"):
         proposed[c] = proposed[c].astype("string")
+    places = place_of(mds, proposed)  # village, township, nearest road, lon/lat of each site
+    for c in places.columns:
+        proposed[c] = places[c].to_numpy()
     after = float(weights[model.covered].sum()) if len(sel) else covered
     if new is not None and model.problem.capacity is not None:
         after = float(model.objective)

@@ -198,6 +198,9 @@ def report_json(rep: Report) -> dict:
 
 
 def _atomic(out: Path, write) -> Path:
+    from geo.store.files import check_output
+
+    check_output(out)  # never over a dataset (unless --force)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp{out.suffix}")
     try:

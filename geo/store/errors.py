@@ -56,6 +56,24 @@ class PermissionDenied(ChildSafeError, PermissionError):
     """The current user's role or area scope does not allow this."""
 
 
+class StoreError(ChildSafeError, OSError):
+    """A dataset cannot be written or opened: disk full, read-only, locked, not a GeoPackage.
+
+    The message says it in Chinese first, then in English; the dataset is left as it was.
+    ``kind`` is one of ``disk_full``, ``read_only``, ``locked``, ``not_gpkg``, ``missing``,
+    ``refused`` (an output that would overwrite a dataset), ``io``.
+    """
+
+    def __init__(self, kind: str, zh: str, en: str):
+        self.kind = kind
+        self.zh = zh
+        self.en = en
+        super().__init__(f"{zh}\n{en}")
+
+    def __str__(self) -> str:
+        return f"{self.zh}\n{self.en}"
+
+
 class WithheldRowsError(ChildSafeError, RuntimeError):
     """A count of people was asked of a role view that does not hold the people's rows.
 

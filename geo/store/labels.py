@@ -169,6 +169,8 @@ COLUMN_LABELS: dict[str, Pair] = {
     "user": ("用户", "User"),
     "action": ("操作", "Action"),
     "detail": ("详情", "Detail"),
+    "prev_hash": ("上一条哈希", "Previous hash"),
+    "hash": ("哈希", "Hash"),
     "role": ("角色", "Role"),
     "scope": ("范围", "Scope"),
     # water sites and risk

@@ -6,6 +6,7 @@ rules it follows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import pyproj
@@ -69,3 +70,12 @@ def check_same_crs(*frames: gpd.GeoDataFrame) -> pyproj.CRS:
     if crs is None:
         raise CRSError("no input given")
     return pyproj.CRS.from_user_input(crs)
+
+def union_bounds(boxes: Iterable[Sequence[float]]) -> tuple[float, float, float, float] | None:
+    """The bounds ``(min_x, min_y, max_x, max_y)`` around ``boxes`` (``None`` when there are none);
+    what ``Writer.extent`` of every store returns (:mod:`geo.store.writer`)."""
+    found = [tuple(map(float, b)) for b in boxes]
+    if not found:
+        return None
+    return (min(b[0] for b in found), min(b[1] for b in found),
+            max(b[2] for b in found), max(b[3] for b in found))

@@ -223,6 +223,8 @@ LAYERS: dict[str, Layer] = {
                 _c("user"),
                 _c("action", required=True),
                 _c("detail"),
+                _c("prev_hash"),
+                _c("hash"),
             ),
             append_only=True,
         ),

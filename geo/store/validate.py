@@ -382,67 +382,81 @@ def _code_problems(layer: str, frame: pd.DataFrame, dataset: Dataset | None) -> 
 
     Errors: not a 6/9/12-digit code, a code of another level, a parent code that is not the
     code's own parent. Warnings: a county not in the official list (unless synthetic codes are
-    allowed), a village whose township is not among the admin units.
+    allowed), a village whose township is not among the admin units. Each distinct code is read
+    once (a ledger repeats its villages' codes thousands of times).
     """
     problems: list[Problem] = []
     synthetic = codes.synthetic_allowed(dataset.settings if dataset is not None else None)
+    known_county: dict[str, bool] = {}
 
     def county_check(idx: object, col: str, value: str) -> None:
-        if not codes.county_known(value, synthetic_ok=synthetic):
+        if value[:6] not in known_county:
+            known_county[value[:6]] = codes.county_known(value, synthetic_ok=synthetic)
+        if not known_county[value[:6]]:
             problems.append(Problem(idx, col, "unknown_county",
                                     {"value": value, "county": value[:6],
                                      "as_of": codes.COUNTY_LIST["as_of"]}, severity="warning"))
 
+    def read(col: str, levels: pd.Series | str | None) -> tuple[pd.Series, pd.Series]:
+        raw = frame[col]
+        lv = levels if isinstance(levels, pd.Series) else pd.Series(levels, index=frame.index)
+        keys = pd.Series(list(zip(raw.astype("object"), lv.astype("object"), strict=True)),
+                         index=frame.index)
+        seen = {k: codes.normalize(k[0], k[1] if k[1] in codes.DIGITS else None)
+                for k in set(keys[raw.notna()])}
+        value = keys.map(lambda k: seen[k][0] if k in seen else None)
+        why = keys.map(lambda k: seen[k][1] if k in seen else None)
+        frame[col] = value.where(value.notna() & (value != ""), None).astype("string")
+        return frame[col], why
+
     if layer in ("households", "child_directors"):
         col = "village_code"
-        for idx, raw in frame[col].items():
-            value, why = codes.normalize(raw, "village")
-            if not value:
-                continue
-            frame.at[idx, col] = value
-            if why is not None:
-                found = codes.level_of(value)
-                problems.append(Problem(idx, col, "village_code" if why == "not_a_code" else "code_level",
-                                        {"value": str(raw), "found": found, "level": "village"}))
-            else:
-                county_check(idx, col, value)
+        values, why = read(col, "village")
+        for idx in values.index[why.notna().to_numpy()]:
+            found = codes.level_of(str(values[idx]))
+            problems.append(Problem(idx, col, "village_code" if why[idx] == "not_a_code" else "code_level",
+                                    {"value": str(values[idx]), "found": found, "level": "village"}))
+        good = values[values.notna() & why.isna()].astype(str)
+        for county in set(good.str[:6]):
+            known_county[county] = codes.county_known(county, synthetic_ok=synthetic)
+        for idx in good.index[(~good.str[:6].map(known_county)).to_numpy(dtype=bool)]:
+            county_check(idx, col, good[idx])
     if layer == "admin_units":
-        known = set(frame["code"].dropna().astype(str))
+        levels = frame["level"]
+        raw_codes = frame["code"].copy()
+        values, why = read("code", levels)
+        known = set(values.dropna().astype(str))
         if dataset is not None and "admin_units" in dataset:
-            known |= set(dataset["admin_units"]["code"].dropna().astype(str))
-        known = {codes.short_form(codes.clean(c)) for c in known}
+            known |= {codes.short_form(codes.clean(c)) for c in dataset["admin_units"]["code"].dropna()}
+        parents, _ = read("parent_code", None)
+        fill: dict[object, str] = {}
         for idx in frame.index:
-            level = frame.at[idx, "level"]
-            raw = frame.at[idx, "code"]
-            value, why = codes.normalize(raw, level if level in codes.DIGITS else None)
-            if not value:
+            level, value = levels[idx], values[idx]
+            if pd.isna(value) or level not in codes.DIGITS:
                 continue
-            frame.at[idx, "code"] = value
-            if level not in codes.DIGITS:
+            if why[idx] is not None:
+                problems.append(Problem(idx, "code", "admin_code" if why[idx] == "not_a_code" else "code_level",
+                                        {"value": str(raw_codes[idx]), "n": len(codes.clean(raw_codes[idx])),
+                                         "level": level, "want": codes.DIGITS[level],
+                                         "found": codes.level_of(str(value))}))
                 continue
-            if why is not None:
-                want = codes.DIGITS[level]
-                problems.append(Problem(idx, "code", "admin_code" if why == "not_a_code" else "code_level",
-                                        {"value": str(raw), "n": len(codes.clean(raw)), "level": level,
-                                         "want": want, "found": codes.level_of(value)}))
-                continue
-            county_check(idx, "code", value)
-            parent = codes.parent_of(value)
-            given = codes.clean(frame.at[idx, "parent_code"])
+            county_check(idx, "code", str(value))
             if level == "county":
                 continue  # a county's parent (a city or province) is not checked
-            if not given:
-                frame.at[idx, "parent_code"] = parent  # the parent follows from the code
-            else:
-                pvalue, _ = codes.normalize(given)
-                frame.at[idx, "parent_code"] = pvalue
-                if pvalue != parent:
-                    problems.append(Problem(idx, "parent_code", "code_hierarchy",
-                                            {"value": given, "code": value, "parent": parent}))
-                    continue
+            parent = codes.parent_of(str(value)) or ""
+            if pd.isna(parents[idx]):
+                fill[idx] = parent  # the parent follows from the code
+            elif parents[idx] != parent:
+                problems.append(Problem(idx, "parent_code", "code_hierarchy",
+                                        {"value": str(parents[idx]), "code": value, "parent": parent}))
+                continue
             if level == "village" and parent not in known:
                 problems.append(Problem(idx, "parent_code", "parent_missing",
                                         {"value": parent, "code": value}, severity="warning"))
+        if fill:
+            filled = frame["parent_code"].astype("object")
+            filled[list(fill)] = list(fill.values())
+            frame["parent_code"] = filled.astype("string")
     return problems
 
 
@@ -455,6 +469,18 @@ _REFERENCES = [
     ("inspections", "water_id", "water_bodies", "water_id", False),
     ("households", "village_code", "admin_units", "code", False),
 ]
+
+
+def reference_layers(layer: str) -> dict[str, list[str]]:
+    """The layers (and their columns) the references of ``layer``'s rows are checked against."""
+    out: dict[str, list[str]] = {}
+    for name, _col, target, key, _always in _REFERENCES:
+        if name == layer:
+            cols = out.setdefault(target, [])
+            for col in (key, "level") if target == "admin_units" else (key,):
+                if col not in cols:
+                    cols.append(col)
+    return out
 
 
 def _row_reference_problems(

@@ -34,9 +34,9 @@ def test_page_shows_coverage_and_map(monkeypatch, county_file):
     args = map_args(at)
     assert args["returned_objects"] == []
     # the coverage table: both villages at the village level
-    table = at.dataframe[0].value
-    assert set(table["code"]) == {V1, V2}
-    assert table.set_index("code").loc[V2, "covered"] == 0
+    table = at.dataframe[0].value  # headers in the UI language (geo.store.labels)
+    assert set(table["Code"]) == {V1, V2}
+    assert table.set_index("Code").loc[V2, "Covered"] == 0
     assert any(b.label.startswith("Download") for b in at.get("download_button"))
 
 
@@ -47,7 +47,7 @@ def test_siting_tool_proposes_a_station(monkeypatch, county_file):
     assert not at.exception, at.exception
     values = {m.label: m.value for m in at.metric}
     assert values["Covered after"] == "100.0%"
-    assert values["Status"] == "optimal"
+    assert values["Status"] == "Optimal"  # the solver state in words, not its identifier
     assert values["New stations"] == "1"
 
 

@@ -142,3 +142,11 @@ def test_a_required_column_under_an_unknown_header_is_asked_for(monkeypatch, cou
     assert at.session_state["import_mapping"] == {"户主编码号": "household_id"}
     at.button(key="import_go").click().run()
     assert "h7" in set(read_dataset(county_file)["households"]["household_id"])
+def test_an_earlier_upload_is_never_imported_in_place_of_the_new_one(monkeypatch, county_file):
+    """The uploader keeps an earlier file after navigating away and back: the page asks, newest first."""
+    at = _run(monkeypatch, county_file)
+    at.session_state["import_files"] = [("old.csv", CSV), ("new.csv", CSV)]
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="import_main").value == "new.csv"  # the last upload, not the first
+    assert any("2 importable files" in w.value for w in at.warning)

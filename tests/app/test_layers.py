@@ -244,3 +244,11 @@ def test_road_health_overlay_draws_fragments_and_near_misses():
     zh = road_health_features(health_features(build_network(roads)), lang="zh")
     assert "孤立路段" in " ".join(f["properties"]["_tip"] for f in zh["features"])
     assert [row[1] for row in health_legend("zh")][0] == "孤立路段（未连通）"
+def test_no_colour_means_two_things_on_the_overview():
+    """Kit status (green/orange/red), station levels and households each have colours of their own."""
+    from layers import households, kits, stations
+
+    kit = set(kits.COLOURS.values())
+    station = set(stations.COLOURS.values())
+    homes = {households.COLOUR, *households.HEX_RAMP}
+    assert not kit & station and not kit & homes and not station & homes

@@ -43,24 +43,24 @@ def test_page_ranks_and_maps_sites(monkeypatch, tiny_file):
     by_age = at.dataframe[1].value.set_index("Age band")
     assert by_age.loc["1-4", "Within 100 m"] == 1 and by_age.loc["5-9", "Within 500 m"] == 1
     assert values["Kit"] == "Partial"
-    # the Excel download holds the ranked list
-    button = [b for b in at.get("download_button") if b.label == "Download Excel"][0]
-    assert button is not None
+    # the Excel download holds the whole ranking, not only the top N on screen
+    button = [b for b in at.get("download_button") if b.label.startswith("Download the whole ranking")][0]
+    assert "5 sites" in button.label
 
 
 def test_filters_and_excel(monkeypatch, tiny_file):
     from geo.privacy.tables import read_table
-    from views.water import excel_bytes, ranked_table
+    from views.water import excel_bytes, ranked_rows
 
     at = run_page(_page, monkeypatch, tiny_file)
     at.multiselect(key="water_kinds").set_value(["Canal"]).run()  # AppTest takes the shown labels
     assert not at.exception
     table = at.dataframe[0].value
-    assert set(table["Kind"]) == {"canal"} and len(table) == 4
+    assert set(table["Kind"]) == {"Canal"} and len(table) == 4  # values in words too
     at.number_input(key="water_top").set_value(2).run()
     assert len(at.dataframe[0].value) == 2
     sites = pd.DataFrame({"risk_rank": [2, 1], "site_id": ["b", "a"], "risk": [1.0, 2.0]})
-    back = read_table(excel_bytes(ranked_table(sites, 5)))
+    back = read_table(excel_bytes(ranked_rows(sites, 5)))
     assert back.iloc[:, 1].tolist() == ["a", "b"]
 
 

@@ -38,7 +38,7 @@ def test_coverage_page_renders_for_each_role(monkeypatch, demo_copy, role):
     assert at.title[0].value == "站点覆盖"
     table = at.dataframe[0].value
     if role == "safety_officer":  # no counts per area for safety officers (the role matrix)
-        assert (table["children"].astype(str).isin(["*", "nan", "None"])).all()
+        assert (table["儿童"].astype(str).isin(["*", "nan", "None"])).all()  # headers in Chinese
     elif role == "leader":  # small class counts of villages are hidden, shown as "*"
         assert (table.astype(str) == "*").any().any()
         assert not (table.astype(str) == "<5").any().any()

@@ -76,7 +76,8 @@ def test_labels_function_or_table_and_language(tmp_path):
 def test_watermark_names_user_role_scope_in_local_time():
     user = User("lead1", "leader", "341199")
     zh = watermark_text(user, lang="zh", when=dt.datetime(2024, 5, 1, 6, 0))
-    assert "lead1" in zh and "leader" in zh and "341199" in zh and "2024-05-01 14:00" in zh
+    assert "lead1" in zh and "领导" in zh and "341199" in zh and "2024-05-01 14:00" in zh
+    assert "leader" not in zh  # the role in Chinese words, not its identifier
     assert "confidential" in watermark_text(user, lang="en")
 
 

@@ -23,9 +23,9 @@ from geo.cli._main import cli
 from geo.privacy.accounts import add_user
 from geo.privacy.audit import log_event, read_audit, save_dataset, verify_audit
 from geo.privacy.export import export_dataset
-from geo.privacy.keys import key_path, read_keys
 from geo.privacy.roles import LOCAL_OPERATOR
 from geo.store.dataset import read_dataset, write_dataset
+from geo.store.keys import key_path, read_keys
 
 
 @pytest.fixture
@@ -112,6 +112,8 @@ def test_the_chain_survives_a_whole_file_save(logged):
 
 def test_events_from_before_the_chain_are_legacy(two_villages_path):
     con = sqlite3.connect(two_villages_path)  # the file's audit_log as written before chaining
+    for col in ("hash", "prev_hash"):
+        con.execute(f'ALTER TABLE audit_log DROP COLUMN "{col}"')
     assert {r[1] for r in con.execute('PRAGMA table_info("audit_log")')} == {
         "fid", "at", "user", "action", "detail"}
     con.execute("INSERT INTO audit_log (at, user, action, detail) VALUES "

@@ -175,8 +175,8 @@ def test_a_phone_used_as_an_id_is_refused(tmp_path):
 
 def test_the_pseudonym_key_is_not_in_the_file_and_an_old_salt_moves_out(tmp_path):
     from geo.ingest.pseudonym import pseudonym
-    from geo.privacy.keys import key_path, read_keys
     from geo.store.dataset import Dataset, read_dataset, write_dataset
+    from geo.store.keys import key_path, read_keys
 
     into = tmp_path / "old.gpkg"
     write_dataset(Dataset(settings={"pseudonym_salt": "old-salt-in-the-file"}), into)

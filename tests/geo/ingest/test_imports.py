@@ -19,10 +19,10 @@ from geo.ingest.imports import import_file, prepare_import
 from geo.ingest.pseudonym import SALT_KEY, id_check_digit_ok, is_id_card, pseudonym
 from geo.ingest.quarantine import write_quarantine
 from geo.ingest.readers import read_table
-from geo.privacy.keys import read_keys
 from geo.store.coords import distance_m, wgs84_to_gcj02
 from geo.store.dataset import read_dataset
 from geo.store.errors import ValidationError
+from geo.store.keys import read_keys
 
 TODAY = date(2025, 6, 1)
 VILLAGE = "340123101001"
@@ -122,10 +122,11 @@ def test_gcj02_ledger_lands_within_5_m(tmp_path):
     lon, lat = 117.2712345, 31.8612345
     glon, glat = wgs84_to_gcj02(lon, lat)
     src = _write_csv(tmp_path / "k.csv", f"kit_id,lon,lat,sign,buoy,rope,pole\nk1,{glon:.9f},{glat:.9f},是,是,否,1\n")
-    res = import_file("safety_kits", src, into=tmp_path / "ds.gpkg", coords="gcj02", today=TODAY)
-    pt = res.dataset["safety_kits"].geometry.iloc[0]
+    import_file("safety_kits", src, into=tmp_path / "ds.gpkg", coords="gcj02", today=TODAY)
+    kits = read_dataset(tmp_path / "ds.gpkg")["safety_kits"]
+    pt = kits.geometry.iloc[0]
     assert distance_m(pt.x, pt.y, lon, lat) < 5
-    kit = res.dataset["safety_kits"].iloc[0]
+    kit = kits.iloc[0]
     assert (kit["sign"], kit["buoy"], kit["rope"], kit["pole"]) == (True, True, False, True)
 
 
@@ -252,16 +253,21 @@ def test_interrupted_import_leaves_the_dataset_as_before(tmp_path, monkeypatch):
     into = _children_ds(tmp_path)
     before = into.read_bytes()
     src = _write_csv(tmp_path / "k.csv", "child_id,household_id\nc1,h1\n")
-    import geo.store.dataset as dataset_mod
+    from geo.store.gpkg import GeoPackageWriter
 
-    def boom(*args, **kwargs):
+    insert = GeoPackageWriter._insert
+
+    def boom(self, layer, rows):  # the rows are written, then the import is interrupted
+        insert(self, layer, rows)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(dataset_mod, "_declare_dates", boom)
+    monkeypatch.setattr(GeoPackageWriter, "_insert", boom)
     with pytest.raises(KeyboardInterrupt):
         import_file("children", src, into=into, today=TODAY)
     assert into.read_bytes() == before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ds.gpkg")]
+    left = [p.name for p in tmp_path.iterdir() if p.name.startswith(("ds.gpkg-", ".ds.gpkg"))]
+    # the (empty) lock files and the key file stay; no journal, no temp
+    assert set(left) <= {".ds.gpkg.lock", ".ds.gpkg.keys", ".ds.gpkg.keys.lock"}
 
 
 @pytest.mark.parametrize(

@@ -162,3 +162,19 @@ def test_our_own_export_with_a_watermark_line_reads_back(tmp_path):
     src = tmp_path / "hh.csv"
     src.write_text("# 内部资料 注意保密 / internal\n" + HEADER + _row(1), encoding="utf-8")
     assert prepare_import("households", src, today=TODAY).imported == 1
+
+
+def test_quote_free_files_with_short_and_long_lines(tmp_path):
+    """The fast path (no quote in the file) gives the same rows and line numbers as the careful one."""
+    src = tmp_path / "hh.csv"
+    src.write_text(HEADER + _row(1) + "\n" + f"h2,{VILLAGE}\n" + _row(3)
+                   + f"h4,{VILLAGE},父母,117.24,31.84,extra\n", encoding="utf-8")
+    read = read_file(src)
+    assert read.frame["household_id"].tolist() == ["h1", "h2", "h3", "h4"]
+    assert read.frame["lon"].tolist()[1] == "" and read.lines == {0: 2, 1: 4, 2: 5, 3: 6}
+    assert [(i.row, i.code) for i in read.issues] == [(3, "bad_line_fields")]
+    fast = tmp_path / "ok.csv"
+    fast.write_text(HEADER + _row(1) + "\n" + f"h2,{VILLAGE}\n" + _row(3), encoding="utf-8")
+    read = read_file(fast)
+    assert read.frame["household_id"].tolist() == ["h1", "h2", "h3"] and not read.issues
+    assert read.lines == {0: 2, 1: 4, 2: 5} and read.frame["lat"].tolist()[1] == ""

@@ -92,6 +92,19 @@ def test_near_miss_ends_meet_at_one_point():
     assert distance(net, (0, 0), (2000, 0)) == pytest.approx(2000.0, abs=0.51)
 
 
+def test_a_ring_road_drawn_nearly_closed_closes():
+    ring = [(0, 0), (1000, 0), (1000, 1000), (0, 1000), (0, 0.4)]     # 0.4 m short of its start
+    net = build_network(roads([ring]))
+    assert net.n_nodes == 4
+    # from just before the gap to just after it: 2 m across the closed ring, not 3998 m around it
+    assert distance(net, (0, 1.0), (1.0, 0)) == pytest.approx(2.0, abs=0.5)
+    # a lone 0.5 m stub keeps its length (its own ends do not meet) ...
+    assert build_network(roads([[(0, 0), (0.5, 0)]])).edge_length.tolist() == [0.5]
+    # ... and a 0.5 m dangling piece at the end of a road folds into the road's end (0.5 m lost)
+    stub = build_network(roads([[(0, 0), (0.5, 0)], [(0.5, 0), (100, 0)]]))
+    assert stub.n_edges == 1 and stub.edge_length.sum() == pytest.approx(100.0)
+
+
 def test_bad_rules():
     with pytest.raises(SettingsError):
         build_network(roads([SOUTH]), junctions="sometimes")

@@ -23,13 +23,14 @@ its audit chain can no longer be checked and exports get a new mask (a new key i
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import secrets
 from pathlib import Path
 
 from geo.store.errors import DatasetError
-from geo.store.sqlite import dataset_lock
 
 #: environment variable naming a folder for the key files (a server secret store).
 KEY_DIR_ENV = "CHILDSAFE_KEY_DIR"
@@ -76,11 +77,27 @@ def _write(path: Path, data: dict) -> None:
             tmp.unlink()
 
 
+@contextlib.contextmanager
+def _keys_lock(dataset: str | os.PathLike):
+    """Hold the key file's own lock (``….keys.lock``): every change of the key file is a
+    read-modify-write under it. It is never held while waiting for the dataset's lock, so a
+    key made inside a write of the dataset (the first audit event, the first pseudonym) cannot
+    deadlock with it."""
+    lock = key_path(dataset).with_name(key_path(dataset).name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the file releases the lock
+
+
 def update_keys(dataset: str | os.PathLike, **values) -> dict:
-    """Set entries of the key file (call under the dataset's lock); return the new contents."""
-    path = key_path(dataset)
-    data = {**read_keys(dataset), **values}
-    _write(path, data)
+    """Set entries of the key file; return the new contents."""
+    with _keys_lock(dataset):
+        data = {**read_keys(dataset), **values}
+        _write(key_path(dataset), data)
     return data
 
 
@@ -93,17 +110,18 @@ def dataset_secret(dataset: str | os.PathLike, purpose: str, *, adopt: str | Non
     """The secret ``purpose`` of ``dataset`` as stored (text), made once or ``adopt``-ed.
 
     ``adopt``: a secret to keep when none is stored yet (an older file's salt, so the ids it
-    made stay the same). Call outside the dataset's lock.
+    made stay the same).
     """
     if purpose not in PURPOSES:
         raise ValueError(f"unknown key purpose {purpose!r}")
     value = read_keys(dataset).get(purpose)
     if not value:
-        with dataset_lock(dataset):
-            value = read_keys(dataset).get(purpose)
-            if not value:
+        with _keys_lock(dataset):
+            data = read_keys(dataset)
+            value = data.get(purpose)
+            if not value:  # not made meanwhile by another writer
                 value = adopt or secrets.token_hex(32)
-                update_keys(dataset, **{purpose: value})
+                _write(key_path(dataset), {**data, purpose: value})
     return str(value)
 
 
@@ -116,9 +134,5 @@ def dataset_key(dataset: str | os.PathLike, purpose: str, *, create: bool = True
         raise ValueError(f"unknown key purpose {purpose!r}")
     value = read_keys(dataset).get(purpose)
     if not value and create:
-        with dataset_lock(dataset):
-            value = read_keys(dataset).get(purpose)  # made meanwhile by another writer?
-            if not value:
-                value = secrets.token_hex(32)
-                update_keys(dataset, **{purpose: value})
+        value = dataset_secret(dataset, purpose)
     return bytes.fromhex(value) if value else None

@@ -1,0 +1,339 @@
+"""Run a command county by county: in this process, on a local Dask cluster or an existing one.
+
+Each county is one task (:func:`county_task`). It reads its own partition (the workers open the
+files; nothing of the dataset is shipped from here), runs the analysis, writes its own result
+partition ``OUT/<code>.gpkg`` and returns a small :class:`CountyResult`. A county that fails
+fails alone: its reason is in the run report ``OUT/run.json`` and the others complete.
+
+Results are keyed by a content hash of the county's inputs (every layer read, its settings),
+the command, its options and the program version: a re-run into the same ``OUT`` recomputes
+only the counties that failed or whose key changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import resource
+import socket
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import __version__
+from geo.distributed.partitions import Partition, partitions, read_partition
+from geo.distributed.tasks import TABLES, TASKS, release
+from geo.store.dataset import Dataset, write_layers
+from geo.store.errors import ChildSafeError, SettingsError
+from geo.store.progress import report
+
+logger = logging.getLogger(__name__)
+
+REPORT = "run.json"
+
+
+@dataclass
+class CountyResult:
+    """What one county task did: ``status`` is ``done``, ``unchanged`` (kept from the last run)
+    or ``failed`` (with its ``reason``)."""
+
+    code: str
+    name: str
+    status: str
+    reason: str = ""
+    key: str = ""
+    out: str = ""
+    seconds: float = 0.0
+    peak_mb: float = 0.0
+    worker: str = ""
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class RunReport:
+    """The run report (also written as ``OUT/run.json``)."""
+
+    task: str
+    source: str
+    out: str
+    options: dict
+    halo_m: float
+    where: str
+    dashboard: str | None
+    seconds: float
+    counties: list[CountyResult]
+
+    def by_status(self) -> dict[str, int]:
+        out = {"done": 0, "unchanged": 0, "failed": 0}
+        for c in self.counties:
+            out[c.status] = out.get(c.status, 0) + 1
+        return out
+
+    @property
+    def failed(self) -> list[CountyResult]:
+        return [c for c in self.counties if c.status == "failed"]
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def frame_hash(frame: pd.DataFrame) -> str:
+    """A content hash of a frame: its columns, values and geometries (WKB), row order included."""
+    h = hashlib.sha256()
+    h.update(json.dumps([str(c) for c in frame.columns]).encode())
+    plain = frame.drop(columns=[c for c in frame.columns if c == "geometry"])
+    if len(plain.columns):
+        h.update(pd.util.hash_pandas_object(plain.astype(object).where(plain.notna(), None),
+                                            index=False).to_numpy().tobytes())
+    if "geometry" in frame.columns:
+        wkb = shapely.to_wkb(np.asarray(frame.geometry.values), hex=False)
+        h.update(b"".join(b or b"" for b in wkb))
+    h.update(str(len(frame)).encode())
+    return h.hexdigest()
+
+
+def dataset_hash(ds: Dataset) -> str:
+    """A content hash of a dataset's layers and settings (the inputs of a county task)."""
+    h = hashlib.sha256()
+    for name in sorted(ds):
+        h.update(name.encode())
+        h.update(frame_hash(ds[name]).encode())
+    h.update(json.dumps(sorted(ds.settings.items())).encode())
+    return h.hexdigest()
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def county_task(task_name: str, part: Partition, out_dir: str, options: Mapping, *,
+                halo_m: float = 0.0, others: Sequence[Partition] = (), user=None,
+                previous_key: str = "") -> CountyResult:
+    """Compute one county: read its partition, run the task, write ``out_dir/<code>.gpkg``.
+
+    Never raises for the county's own problems: a failure is returned with its reason.
+    """
+    t0 = time.perf_counter()
+    res = CountyResult(part.code, part.name, "failed", worker=f"{socket.gethostname()}:{os.getpid()}")
+    task = TASKS[task_name]
+    out = Path(out_dir) / f"{part.code}{'.csv' if task_name in TABLES else '.gpkg'}"
+    try:
+        ds = read_partition(part, layers=task.layers, halo_m=halo_m, others=others)
+        res.key = hashlib.sha256(json.dumps(
+            [task_name, dict(options), halo_m, getattr(user, "label", ""), __version__,
+             dataset_hash(ds)], sort_keys=True, default=str).encode()).hexdigest()
+        if previous_key and previous_key == res.key and out.exists():
+            res.status, res.out = "unchanged", str(out)
+        else:
+            if user is not None and not user.local:
+                from geo.privacy.roles import analysis_view
+
+                ds = analysis_view(user, ds)
+            layers = release(user, task, task.run(ds, **options), ds)
+            layers = {k: v.assign(county_code=part.code) if "county_code" not in v.columns else v
+                      for k, v in layers.items()}
+            if task_name in TABLES:
+                _write_table(out, layers, TABLES[task_name](), user)
+            else:
+                write_layers(out, layers)
+            res.status, res.out = "done", str(out)
+            res.rows = {k: int(len(v)) for k, v in layers.items()}
+    except ChildSafeError as exc:
+        res.reason = str(exc)
+    except Exception as exc:  # a bug or unreadable data: this county fails, the run goes on
+        res.reason = f"{type(exc).__name__}: {exc}"
+        logger.debug("county %s failed:\n%s", part.code, traceback.format_exc())
+    res.seconds = round(time.perf_counter() - t0, 3)
+    res.peak_mb = round(_peak_mb(), 1)
+    return res
+
+
+def _write_table(out: Path, layers: Mapping[str, pd.DataFrame], columns: Sequence[str] | None,
+                 user) -> None:
+    """A task's one table through the one table writer (watermarked with who it is for)."""
+    from geo.privacy.roles import LOCAL_OPERATOR
+    from geo.privacy.tables import watermark_text, write_table
+
+    (sheet, frame), = layers.items()
+    keep = (["county_code", *[c for c in columns if c in frame.columns]] if columns is not None
+            else ["county_code", *[c for c in frame.columns if c != "county_code"]])
+    write_table(out, {sheet: pd.DataFrame(frame)[keep]}, watermark=watermark_text(user or LOCAL_OPERATOR))
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@contextmanager
+def dask_client(workers: int | None = None, scheduler: str | None = None, *,
+                dashboard: str = "127.0.0.1:8787") -> Iterator:
+    """A ``distributed.Client``: to ``scheduler`` (``tcp://HOST:PORT``), else on a new
+    ``LocalCluster`` of ``workers`` processes (one thread each; default all cores)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise SettingsError(f"无法连接 Dask 调度器 {scheduler} / cannot reach the Dask "
+                                f"scheduler {scheduler} ({exc})") from exc
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    n = workers or default_workers()
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:  # the CLI without -v: quiet
+        for name in ("distributed", "distributed.client", "bokeh", "tornado"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                      dashboard_address=dashboard, silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+@contextmanager
+def _client(given, workers: int | None, scheduler: str | None, dashboard: str) -> Iterator:
+    if given is not None:
+        yield given
+        return
+    with dask_client(workers, scheduler, dashboard=dashboard) as client:
+        yield client
+
+
+def _previous(out_dir: Path) -> dict[str, CountyResult]:
+    path = out_dir / REPORT
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {c["code"]: CountyResult(**c) for c in data.get("counties", [])}
+    except (ValueError, TypeError, KeyError):
+        logger.warning("ignoring an unreadable run report %s", path)
+        return {}
+
+
+def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLike,
+                 options: Mapping | None = None, *, workers: int | None = None,
+                 scheduler: str | None = None, halo_m: float = 0.0, user=None,
+                 codes: Sequence[str] | None = None,
+                 announce: Callable[[str], None] | None = None,
+                 dashboard: str = "127.0.0.1:8787", client=None,
+                 per_county: Mapping[str, Mapping] | None = None) -> RunReport:
+    """Run ``task`` (a name of :data:`geo.distributed.tasks.TASKS`) on every county of ``source``.
+
+    Parameters
+    ----------
+    workers
+        0: county by county in this process (the single-process run); N: a ``LocalCluster``
+        of N worker processes; ``None``: all cores (ignored with ``scheduler``).
+    scheduler
+        Address of a running Dask scheduler (``tcp://HOST:PORT``); its workers must see
+        ``source`` and ``out_dir`` at the same paths (a shared file system).
+    halo_m
+        Cross-county service: stations of neighbouring counties within this distance count.
+    user
+        The signed-in user (``geo.privacy.roles.User``): counties outside the user's scope are
+        left out, and every output is released by role. ``None``: the local operator.
+    codes
+        Only these counties (default: all).
+    announce
+        Called with one line for the user (the dashboard link).
+    client
+        A ``distributed.Client`` to use as it is (instead of ``workers``/``scheduler``).
+    per_county
+        Options of some counties over ``options`` (a shared budget: each county its share).
+    """
+    if task not in TASKS:
+        raise SettingsError(f"没有此分县任务 / no county task {task!r} (have {', '.join(TASKS)})")
+    if workers is not None and workers < 0:
+        raise SettingsError(f"--workers 须为 0 或更大 / --workers must be 0 or more, not {workers}")
+    t0 = time.perf_counter()
+    source = str(Path(source).resolve())
+    out = Path(out_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise SettingsError(f"分县运行的 --out 须为文件夹 / {out} is a file; a county-by-county "
+                            "run writes a folder (--out DIR)")
+    out.mkdir(parents=True, exist_ok=True)
+    parts = partitions(source)
+    if user is not None and not user.local and user.scope:
+        parts = [p for p in parts if p.code.startswith(user.scope[:6]) or user.scope.startswith(p.code)]
+    if codes:
+        unknown = sorted(set(codes) - {p.code for p in parts})
+        if unknown:
+            raise SettingsError(f"数据中没有这些县 / no county {', '.join(unknown)} in {source}")
+        parts = [p for p in parts if p.code in set(codes)]
+    previous = _previous(out)
+    opts = dict(options or {})
+    extra = {code: dict(v) for code, v in (per_county or {}).items()}
+
+    def opts_of(code: str) -> dict:
+        return {**opts, **extra.get(code, {})}
+
+    def prev_key(code: str) -> str:
+        old = previous.get(code)
+        return old.key if old is not None and old.status in ("done", "unchanged") else ""
+
+    kwargs = {"halo_m": halo_m, "others": parts if halo_m > 0 else (), "user": user}
+    results: dict[str, CountyResult] = {}
+    link = None
+    label = f"{task}: counties"
+    if workers == 0 and not scheduler and client is None:
+        where = "this process"
+        for i, part in enumerate(parts):
+            report(label, i, len(parts))
+            results[part.code] = county_task(task, part, str(out), opts_of(part.code),
+                                             previous_key=prev_key(part.code), **kwargs)
+        report(label, len(parts), len(parts))
+    else:
+        from distributed import as_completed
+
+        with _client(client, workers, scheduler, dashboard) as client:
+            n = len(client.scheduler_info(n_workers=-1)["workers"])
+            where = f"Dask {scheduler or 'LocalCluster'} ({n} workers)"
+            link = client.dashboard_link
+            if announce:
+                announce(f"{where}; dashboard {link}")
+            futures = {}
+            for part in parts:
+                fut = client.submit(county_task, task, part, str(out), opts_of(part.code),
+                                    previous_key=prev_key(part.code), pure=False,
+                                    key=f"{task}-{part.code}-{os.getpid()}-{time.time_ns()}", **kwargs)
+                futures[fut] = part
+            report(label, 0, len(parts))
+            for done, fut in enumerate(as_completed(list(futures)), start=1):
+                part = futures[fut]
+                try:
+                    results[part.code] = fut.result()
+                except Exception as exc:  # the worker died (out of memory, killed)
+                    results[part.code] = CountyResult(part.code, part.name, "failed",
+                                                      reason=f"worker lost: {type(exc).__name__}: {exc}")
+                report(label, done, len(parts))
+    counties = [results[p.code] for p in parts]
+    for c in counties:  # a county kept from the last run keeps its row counts
+        if c.status == "unchanged" and c.code in previous:
+            c.rows = previous[c.code].rows
+    run = RunReport(task, source, str(out), opts, halo_m, where, link,
+                    round(time.perf_counter() - t0, 3), counties)
+    write_report(out / REPORT, run)
+    return run
+
+
+def write_report(path: Path, run: RunReport) -> None:
+    """Write the run report atomically (a crash leaves the previous one)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(run.to_json(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,88 @@
+"""The audit log's hash chain: every event written, by any writer, is linked to the one before.
+
+Each event carries ``hash`` = HMAC-SHA256 (the dataset's ``audit`` key, kept beside the file by
+:mod:`geo.store.keys`) over the previous event's hash and its own fields, and ``prev_hash``;
+the key file keeps the newest link and the count, so that deleting the newest events is seen
+too. :func:`append_event` is the one insert of an event: the store's writer
+(:meth:`geo.store.gpkg.GeoPackageWriter.audit`) and the accounts' transactions
+(:func:`geo.privacy.audit.insert_event`) both call it with the dataset's lock held;
+:func:`geo.privacy.audit.verify_audit` checks the chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import sqlite3
+from datetime import UTC, datetime
+
+#: the columns of ``audit_log`` (``fid`` is the GeoPackage row id).
+AUDIT_COLUMNS = {"at": "DATETIME", "user": "TEXT", "action": "TEXT", "detail": "TEXT",
+                 "prev_hash": "TEXT", "hash": "TEXT"}
+CHAIN_COLUMNS = ("prev_hash", "hash")
+
+
+def canonical_time(text: object) -> str:
+    """The event time as linked: ``YYYY-MM-DDTHH:MM:SS.fffZ`` in UTC ("" when unreadable)."""
+    if text is None or text == "":
+        return ""
+    try:
+        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def link(key: bytes, prev: str, at: object, user: object, action: object, detail: object) -> str:
+    """The hash of one event: HMAC-SHA256 over the previous hash and the event's fields."""
+    fields = [prev or "", canonical_time(at), *("" if v is None else str(v)
+                                                for v in (user, action, detail))]
+    payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+def _ensure_table(con: sqlite3.Connection) -> None:
+    if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'"
+                   ).fetchone() is None:
+        cols = ", ".join(f'"{c}" {t}' for c, t in AUDIT_COLUMNS.items())
+        con.execute(f'CREATE TABLE "audit_log" ("fid" INTEGER PRIMARY KEY AUTOINCREMENT, {cols})')
+        return
+    have = {row[1] for row in con.execute('PRAGMA table_info("audit_log")')}
+    for col in CHAIN_COLUMNS:
+        if col not in have:  # a log from before the chain: its old events stay unlinked
+            con.execute(f'ALTER TABLE "audit_log" ADD COLUMN "{col}" TEXT')
+
+
+def database_path(con: sqlite3.Connection) -> str:
+    """The file of the main database of ``con``."""
+    return str(next(row[2] for row in con.execute("PRAGMA database_list") if row[1] == "main"))
+
+
+def append_event(con: sqlite3.Connection, path: str | os.PathLike | None, at: str, user: str,
+                 action: str, detail: str) -> str:
+    """Insert one event into ``audit_log`` on ``con``, linked to the last; return its hash.
+
+    Call inside the caller's write transaction, with the dataset's lock held (the link read and
+    the insert must not interleave with another writer's). ``path``: the dataset file (default:
+    the database of ``con``); its key file gets the new head.
+    """
+    from geo.store.keys import dataset_key, update_keys
+
+    path = path or database_path(con)
+    key = dataset_key(path, "audit")
+    assert key is not None
+    _ensure_table(con)
+    last = con.execute("SELECT hash FROM audit_log WHERE hash IS NOT NULL AND hash != ''"
+                       " ORDER BY fid DESC LIMIT 1").fetchone()
+    prev = last[0] if last else ""
+    value = link(key, prev, at, user, action, detail)
+    con.execute('INSERT INTO audit_log ("at", "user", "action", "detail", "prev_hash", "hash")'
+                " VALUES (?, ?, ?, ?, ?, ?)", (at, user, action, str(detail), prev, value))
+    count = con.execute("SELECT COUNT(*) FROM audit_log WHERE hash IS NOT NULL AND hash != ''"
+                        ).fetchone()[0]
+    update_keys(path, audit_head=value, audit_count=int(count))  # under the lock, pre-commit
+    return value

@@ -1,0 +1,92 @@
+"""Copy a dataset between stores (GeoPackage ↔ PostGIS, either way), losing nothing.
+
+``childsafe copy`` uses this for backups of a county server (PostGIS → GeoPackage) and for moving
+a county onto a server (GeoPackage → PostGIS). Every table is copied: the layers of SCHEMA.md and
+the internal ones (accounts with their password hashes, the audit log, settings, snapshots), so
+the copy is the same dataset: ``childsafe info`` of both is equal. The copy is written in one
+transaction (PostGIS) or renamed into place when complete (GeoPackage), then read back and
+compared, layer by layer, with the source.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from geo.store.dataset import Dataset, read_dataset, write_dataset
+from geo.store.errors import DatasetError
+from geo.store.location import is_url, shown
+from geo.store.schema import ALL_LAYERS
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    """What a copy wrote: rows per table (equal in source and copy)."""
+
+    source: str
+    target: str
+    rows: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.rows.values())
+
+
+def holds_dataset(target: str | os.PathLike) -> bool:
+    """Whether ``target`` already holds something a copy would overwrite."""
+    if is_url(target):
+        from geo.store.postgis import PostgisStore
+
+        return PostgisStore(str(target)).exists()
+    return os.path.exists(target)
+
+
+def _rows(ds: Dataset) -> dict[str, int]:
+    return {name: len(ds[name]) for name in ALL_LAYERS if ds.holds(name)}
+
+
+def copy_dataset(source: str | os.PathLike, target: str | os.PathLike, *, force: bool = False) -> CopyResult:
+    """Copy every table of the dataset ``source`` to ``target`` (a path or a ``postgresql://`` URL).
+
+    Raises
+    ------
+    DatasetError
+        ``target`` is ``source``, or already holds a dataset and ``force`` is not set (nothing is
+        written), or the copy read back differs from the source.
+    """
+    src, dst = str(source), str(target)
+    if _same_place(src, dst):
+        raise DatasetError(shown(dst), ["目标就是源数据集 / the target is the source dataset itself"])
+    if not force and holds_dataset(dst):
+        raise DatasetError(shown(dst), [
+            "目标已有数据，未覆盖（确认覆盖请加 --force）/ the target already holds data and was not "
+            "overwritten (add --force to replace it)",
+        ])
+    ds = read_dataset(src)
+    if is_url(dst):
+        from geo.store.postgis import PostgisStore
+
+        PostgisStore(dst).write_dataset(ds, replace_all=True)
+    else:
+        write_dataset(ds, dst)
+    back = read_dataset(dst)
+    before, after = _rows(ds), _rows(back)
+    lost = {n: (c, after.get(n, 0)) for n, c in before.items() if after.get(n, 0) != c}
+    if lost or back.settings != ds.settings:
+        detail = ", ".join(f"{n} {a} of {b}" for n, (b, a) in lost.items()) or "settings differ"
+        raise DatasetError(shown(dst), [f"副本与源不一致 / the copy differs from the source: {detail}"])
+    return CopyResult(shown(src), shown(dst), before)
+
+
+def _same_place(src: str, dst: str) -> bool:
+    if is_url(src) or is_url(dst):
+        if not (is_url(src) and is_url(dst)):
+            return False
+        from geo.store.postgis import parse_url
+
+        a, b = parse_url(src), parse_url(dst)
+        return a.schema == b.schema and a.location.split("?")[0] == b.location.split("?")[0]
+    try:
+        return os.path.samefile(src, dst)
+    except OSError:
+        return os.path.abspath(src) == os.path.abspath(dst)

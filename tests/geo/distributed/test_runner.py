@@ -1,0 +1,153 @@
+"""County tasks: a Dask run of 2 worker processes equals the run in one process; a broken
+county fails alone; a re-run computes only the failed and changed counties."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import types
+
+import pandas as pd
+import pyogrio
+import pytest
+
+from geo.distributed.partitions import partitions, read_partition
+from geo.distributed.runner import REPORT, run_counties
+from geo.store.dataset import list_layers, write_dataset
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dask")]
+
+
+@pytest.fixture(scope="module")
+def client():
+    import dask
+    from distributed import Client, LocalCluster
+
+    # A Streamlit AppTest run earlier in this test process leaves its page script as __main__,
+    # which spawned worker processes would re-run (NameError '__args'): start them from a plain
+    # __main__, as the childsafe command does.
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        # a loaded machine starts worker processes slowly
+        with dask.config.set({"distributed.comm.timeouts.connect": "120s"}), \
+                LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                             silence_logs=logging.ERROR) as cluster, Client(cluster) as c:
+            yield c
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+def _same_results(a, b):
+    files = sorted(p.name for p in a.glob("*.gpkg"))
+    assert files and files == sorted(p.name for p in b.glob("*.gpkg"))
+    for name in files:
+        layers = list_layers(a / name)
+        assert layers == list_layers(b / name)
+        for layer in layers:
+            fa = pyogrio.read_dataframe(a / name, layer=layer)
+            fb = pyogrio.read_dataframe(b / name, layer=layer)
+            assert len(fa) == len(fb)
+            pd.testing.assert_frame_equal(fa, fb, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("task", ["water", "coverage"])
+def test_two_workers_equal_one_process(task, province_path, tmp_path, client):
+    one = run_counties(task, province_path, tmp_path / "one", workers=0)
+    two = run_counties(task, province_path, tmp_path / "two", client=client)
+    assert one.by_status() == two.by_status() == {"done": 3, "unchanged": 0, "failed": 0}
+    assert len({c.worker for c in two.counties}) == 2  # both worker processes took counties
+    assert [c.rows for c in one.counties] == [c.rows for c in two.counties]
+    assert all(n > 0 for c in one.counties for n in c.rows.values()) or task == "coverage"
+    _same_results(tmp_path / "one", tmp_path / "two")
+    report = json.loads((tmp_path / "two" / REPORT).read_text(encoding="utf-8"))
+    assert [c["code"] for c in report["counties"]] == [p.code for p in partitions(province_path)]
+
+
+def test_a_county_equals_its_own_file_run(province_path, tmp_path):
+    """A county's result is the analysis of that county alone (as `childsafe water county.gpkg`)."""
+    from geo.distributed.tasks import water_layers
+
+    part = partitions(province_path)[0]
+    run_counties("water", province_path, tmp_path / "run", workers=0, codes=[part.code])
+    alone = water_layers(read_partition(part))["water_sites"]
+    got = pyogrio.read_dataframe(tmp_path / "run" / f"{part.code}.gpkg", layer="water_sites")
+    assert list(got["site_id"]) == list(alone["site_id"])
+    assert (got["county_code"] == part.code).all()
+    pd.testing.assert_series_equal(got["risk"], alone["risk"].reset_index(drop=True), rtol=1e-9,
+                                   check_names=False)
+
+
+def test_broken_county_fails_alone_and_rerun_computes_only_what_changed(province_path, tmp_path, client):
+    parts = partitions(province_path)
+    folder = tmp_path / "counties"
+    for p in parts:
+        write_dataset(read_partition(p), folder / f"{p.code}.gpkg")
+    broken = folder / f"{parts[1].code}.gpkg"
+    good_bytes = broken.read_bytes()
+    # the county's water loses its column `kind`: its data cannot be used
+    import sqlite3
+
+    con = sqlite3.connect(broken)
+    con.execute("ALTER TABLE water_bodies DROP COLUMN kind")
+    con.commit()
+    con.close()
+    out = tmp_path / "out"
+    run = run_counties("water", folder, out, client=client)
+    status = {c.code: c.status for c in run.counties}
+    assert status == {parts[0].code: "done", parts[1].code: "failed", parts[2].code: "done"}
+    reason = run.failed[0].reason
+    assert "kind" in reason and "Traceback" not in reason
+    assert not (out / f"{parts[1].code}.gpkg").exists()
+    assert (out / f"{parts[0].code}.gpkg").exists() and (out / f"{parts[2].code}.gpkg").exists()
+
+    # fixed: only that county is computed again
+    broken.write_bytes(good_bytes)
+    run = run_counties("water", folder, out, workers=0)
+    assert {c.code: c.status for c in run.counties} == {
+        parts[0].code: "unchanged", parts[1].code: "done", parts[2].code: "unchanged"}
+    assert run.counties[0].rows  # kept from the first run
+
+    # one county's data changes (a kit removed): only it is computed again
+    ds = read_partition(partitions(folder)[2])
+    ds["safety_kits"] = ds["safety_kits"].iloc[1:]
+    write_dataset(ds, folder / f"{parts[2].code}.gpkg")
+    run = run_counties("water", folder, out, workers=0)
+    assert [c.status for c in run.counties] == ["unchanged", "unchanged", "done"]
+    # other options: everything again
+    run = run_counties("water", folder, out, {"band": 800.0}, workers=0)
+    assert [c.status for c in run.counties] == ["done"] * 3
+
+
+def test_demo_county_by_county_is_the_same_on_any_number_of_workers(tmp_path, client):
+    from geo.distributed.demo import run_demo
+
+    one = run_demo(tmp_path / "one", seed=3, scale=0.15, counties=3, workers=0)
+    two = run_demo(tmp_path / "two", seed=3, scale=0.15, counties=3, client=client)
+    assert one.by_status() == two.by_status() == {"done": 3, "unchanged": 0, "failed": 0}
+    for c in one.counties:
+        assert (tmp_path / "one" / f"{c.code}.gpkg").read_bytes() == \
+            (tmp_path / "two" / f"{c.code}.gpkg").read_bytes()
+    parts = partitions(tmp_path / "one")
+    assert [p.code for p in parts] == [c.code for c in one.counties]
+    ds = read_partition(parts[0])
+    assert ds["households"]["household_id"].str.startswith(f"H{parts[0].code}-").all()
+    assert ds["households"]["village_code"].str.startswith(parts[0].code).all()
+    again = run_demo(tmp_path / "one", seed=3, scale=0.15, counties=3, workers=0)
+    assert [c.status for c in again.counties] == ["unchanged"] * 3
+    assert again.counties[0].rows == one.counties[0].rows
+
+
+def test_an_unreadable_county_file_fails_alone(province_path, tmp_path):
+    parts = partitions(province_path)
+    folder = tmp_path / "counties"
+    for p in parts[:2]:
+        write_dataset(read_partition(p), folder / f"{p.code}.gpkg")
+    (folder / "999999.gpkg").write_bytes(b"not a geopackage at all")
+    found = partitions(folder)
+    assert [p.code for p in found] == [parts[0].code, parts[1].code, "999999"]
+    run = run_counties("water", folder, tmp_path / "out", workers=0)
+    assert [c.status for c in run.counties] == ["done", "done", "failed"]
+    assert "GeoPackage" in run.failed[0].reason
