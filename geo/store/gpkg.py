@@ -542,9 +542,8 @@ class GeoPackageStore:
                 writer.finish()
         except BaseException:
             if created:
-                with dataset_lock(self.path, timeout=timeout):
-                    with contextlib.suppress(OSError):
-                        self.path.unlink()
+                with dataset_lock(self.path, timeout=timeout), contextlib.suppress(OSError):
+                    self.path.unlink()
             raise
 
     def mode(self) -> int:
