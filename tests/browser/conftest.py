@@ -168,11 +168,25 @@ def wait_for_run(page, timeout: float = 60_000) -> None:
 
 def wait_for_map(page, timeout: float = 60_000):
     """Wait for streamlit-folium's frame and the Leaflet map inside it; return the frame."""
-    page.wait_for_selector(MAP_FRAME, state="attached", timeout=timeout)
-    frame = page.frame_locator(MAP_FRAME)
-    frame.locator(".leaflet-container").first.wait_for(state="attached", timeout=timeout)
-    handle = page.query_selector(MAP_FRAME)
-    return handle.content_frame()
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        # auto-waiting locators: they follow a frame Streamlit remounts on a rerun
+        page.frame_locator(MAP_FRAME).locator(".leaflet-container").first.wait_for(
+            state="attached", timeout=timeout)
+        try:
+            # the iframe element can be replaced between the wait and here (a rerun remounts it):
+            # its handle then has no content frame, so look again instead of returning None
+            frame = page.locator(MAP_FRAME).first.element_handle(timeout=timeout).content_frame()
+            if frame is not None:
+                frame.wait_for_function("() => !!window.map", timeout=timeout)
+                return frame
+        except PlaywrightError:
+            pass  # the frame was detached under us
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no Leaflet map in {MAP_FRAME} within {timeout / 1000:.0f} s")
+        page.wait_for_timeout(100)
 
 
 COUNT_LAYERS_JS = """() => {

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import shutil
-import time
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
 from geo.store import settings
 from geo.store.dataset import write_dataset
@@ -60,19 +58,13 @@ def test_household_points_only_when_zoomed_in(streamlit_app, page, browser_tools
     browser_tools.wait_for_map(page)
     browser_tools.wait_for_run(page)
     page.get_by_text("点位（放大查看）").click()
-    # the rerun may remount the map's frame (its legend changed): look until the new one is up
-    has_points = ("() => Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
-                  ".some(x => x.textContent.includes('户（点位）'))")
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            frame = browser_tools.wait_for_map(page)
-            if frame.evaluate(has_points):
-                break
-        except PlaywrightError:
-            pass  # the frame was detached under us
-        assert time.monotonic() < deadline, "the points overlay never appeared"
-        page.wait_for_timeout(250)
+    # the rerun may remount the map's frame (its legend changed): an auto-waiting locator through
+    # the frame follows the remount until the new layer control lists the points
+    page.frame_locator(browser_tools.map_frame).locator(
+        ".leaflet-control-layers-overlays label", has_text="户（点位）").first.wait_for(
+        state="attached", timeout=60_000)
+    browser_tools.wait_for_run(page)
+    frame = browser_tools.wait_for_map(page)
 
     def markers_at(zoom: int) -> int:
         frame.evaluate(f"() => {{ window.map.setZoom({zoom}, {{animate: false}}); return true; }}")
