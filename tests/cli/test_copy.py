@@ -26,6 +26,9 @@ def info(target) -> dict:
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
     out.pop("dataset")
+    # the hash chain is checked against the key file beside a GeoPackage (geo.store.keys); a
+    # server dataset has none yet (docs/security.md), so the chain's check is not compared
+    out.pop("audit", None)
     return out
 
 
@@ -35,6 +38,7 @@ def test_copy_there_and_back_loses_nothing(tmp_path, pg_url, fast_passwords):  #
     ds.settings["salt"] = "county-salt"
     write_dataset(ds, src)
     add_user(src, "li", PW, role="child_director", scope="340123101001")
+    assert json.loads(run("info", src, "--json").output)["audit"]["ok"]
     r = run("copy", src, pg_url)
     assert r.exit_code == 0, r.output
     assert "read back: equal" in r.output and "pg-test-Secret" not in r.output
