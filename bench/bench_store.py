@@ -178,17 +178,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--concurrency", action="store_true")
     args = parser.parse_args()
+    load0 = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
         work = Path(tmp)
         results = {"scale 1": measure(DEMO, work, args.runs)}
         if args.province.exists():
             results["scale 50"] = measure(args.province, work, args.runs)
         conc = concurrency(work) if args.concurrency else None
+    load1 = os.getloadavg()
     lines = [
         "# Store benchmark (bench/bench_store.py)", "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores shared, Python {platform.python_version()}; "
         f"median (max) of {args.runs} runs; each write is one durable transaction (synchronous=EXTRA). "
-        "Datasets are copies of data/demo_county.gpkg and the scale-50 province.", "",
+        "Datasets are copies of data/demo_county.gpkg and the scale-50 province. "
+        f"Load average (1 min) {load0[0]:.1f} at start, {load1[0]:.1f} at the end.", "",
         "| | " + " | ".join(results) + " |", "|---|" + "---|" * len(results),
     ]
     rows = [("dataset size (MB)", lambda r: f"{r['size0'] / 1e6:.0f}"),

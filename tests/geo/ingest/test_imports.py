@@ -446,3 +446,18 @@ def test_geopackage_layer_by_sheet(tmp_path):
     pts.assign(kit_id="b").to_file(path, layer="kits")
     res = prepare_import("safety_kits", path, sheet="kits", today=TODAY)
     assert res.preview["kit_id"].tolist() == ["b"]
+
+
+def test_visits_are_checked_against_the_stored_children_only_by_the_ids_they_name(tmp_path):
+    """Visits naming stored children land, others are quarantined by row, with stored children
+    the file does not name around them (the check reads only the named keys' matches)."""
+    into = _children_ds(tmp_path)
+    kids = "child_id,household_id\n" + "".join(f"c{i},h1\n" for i in range(1, 6))
+    import_file("children", _write_csv(tmp_path / "k.csv", kids), into=into, today=TODAY)
+    v = _write_csv(tmp_path / "v.csv", "visit_id,child_id,visited_on,kind\n"
+                   "v1,c2,2025-03-01,电话\nv2,c9,2025-03-01,电话\nv3,c5,2025-03-02,电话\nv4,C2,2025-03-02,电话\n")
+    res = import_file("visits", v, into=into, today=TODAY)
+    assert (res.imported, res.quarantined) == (2, 2)
+    assert {(p.row, p.column, p.code) for p in res.problems if p.code == "reference"} == {
+        (3, "child_id", "reference"), (5, "child_id", "reference")}
+    assert set(read_dataset(into)["visits"]["child_id"]) == {"c2", "c5"}
