@@ -57,7 +57,8 @@ def report(datasets: tuple[str, ...], year: int, preset: str | None, level: str 
            as_json: bool) -> None:
     """Write the yearly progress report of one county, or of a city or province from many county datasets.
 
-    DATASETS are county GeoPackages (or folders of them). The report follows the role rules: a
+    DATASETS are county GeoPackages, folders of them, or PostGIS county schemas
+    (postgresql://…?schema=NAME). The report follows the role rules: a
     leader's report has small counts suppressed and no household or child.
     """
     import pandas as pd

@@ -70,6 +70,22 @@ def _file_source(path: Path) -> Source:
     return Source(path.name, str(path), load)
 
 
+def _server_source(url: str) -> list[Source]:
+    """A PostGIS dataset (one county schema, ``?schema=``) as a roll-up source."""
+    from geo.store.postgis import parse_url
+
+    target = parse_url(url)  # the one URL parser: a bad schema name is refused here
+
+    def load(url: str = url) -> Dataset:
+        return read_dataset(url, layers=USED_LAYERS)
+
+    return [Source(target.schema, target.location, load)]
+
+
+register_source("postgresql://", _server_source)
+register_source("postgres://", _server_source)
+
+
 def sources_from(locations: Iterable[str | os.PathLike]) -> list[Source]:
     """The sources named by ``locations``: GeoPackage files, folders of them, or registered URLs.
 

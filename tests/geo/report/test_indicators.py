@@ -125,8 +125,8 @@ def test_bad_preset_level_and_sources_are_refused(tmp_path):
         sources_from([tmp_path / "none.gpkg"])
     with pytest.raises(ValidationError, match="no .gpkg"):
         sources_from([tmp_path])
-    with pytest.raises(ValidationError, match="postgresql://"):
-        sources_from(["postgresql://localhost/db"])
+    with pytest.raises(ValidationError, match="mysql://"):
+        sources_from(["mysql://localhost/db"])
 
 
 def test_patrols_proven_by_stored_checks(tmp_path):

@@ -201,3 +201,22 @@ def test_leader_no_hidden_cell_is_recoverable_on_the_demo_county(monkeypatch):
         vals = released[num(ind.id)].dropna()
         if ind.follows is None and ind.unit == "count":
             assert not ((vals > 0) & (vals < settings.small_count_threshold)).any(), ind.id
+
+
+@pytest.mark.xdist_group("postgis")  # one worker, one throwaway cluster
+def test_a_county_on_postgis_reports_like_its_file(county_file, tmp_path, pg_url):
+    """A roll-up reads PostGIS county schemas as it reads files: the same figures, no password shown."""
+    from geo.store.copying import copy_dataset
+
+    copy_dataset(county_file, pg_url)
+    runner = CliRunner()
+    figures = []
+    for source in (str(county_file), pg_url):
+        out = tmp_path / f"r{len(figures)}.json"
+        res = runner.invoke(_main.cli, ["report", source, "--year", "2026", "--on", str(ON),
+                                        "--live", "--out", str(out), "--json"])
+        assert res.exit_code == 0, res.output
+        assert "pg-test-Secret" not in res.output
+        data = json.loads(out.read_text(encoding="utf-8"))
+        figures.append((data["summary"], data["units"], data["hidden_cells"]))
+    assert figures[0] == figures[1] and figures[0][1]  # every unit's figures equal
