@@ -126,8 +126,13 @@ class SaltSource:
     """
 
     def __init__(self, settings: dict[str, str], path=None):
+        from geo.store.location import is_url
+
         self.settings = settings
-        self.path = path
+        # a server dataset keeps its salt in its settings table, which no area login may read
+        # (geo.store.pg_security); the key file is a GeoPackage's
+        self.path = None if path is None or is_url(path) else path
+        path = self.path
         if path is not None:
             from geo.store.keys import has_key
 

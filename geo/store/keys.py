@@ -40,6 +40,10 @@ PURPOSES = ("audit", "geomask", "pseudonym")
 
 def key_path(dataset: str | os.PathLike) -> Path:
     """Where the key file of ``dataset`` is: beside it, or in ``$CHILDSAFE_KEY_DIR``."""
+    from geo.store.location import is_url
+
+    if is_url(dataset):  # a server dataset has no file to keep a key file beside
+        raise ValueError("a PostGIS dataset has no key file")
     dataset = Path(dataset)
     folder = os.environ.get(KEY_DIR_ENV)
     if folder:

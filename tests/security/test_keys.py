@@ -207,3 +207,15 @@ def test_keys_can_live_in_a_server_secret_folder(two_villages_path, tmp_path, mo
     assert key_path(two_villages_path).exists()
     assert not (two_villages_path.parent / f".{two_villages_path.name}.keys").exists()
     assert verify_audit(two_villages_path).ok
+
+
+def test_a_server_dataset_has_no_key_file_and_keeps_its_salt_in_the_server():
+    """A postgresql:// URL is not a file: no key file is made for it (once one was made under a
+    folder named ``postgresql:`` in the working directory, holding the server's salt)."""
+    from geo.ingest.pseudonym import SALT_KEY, SaltSource
+
+    url = "postgresql://u@127.0.0.1:5432/db?schema=c341101"
+    with pytest.raises(ValueError, match="no key file"):
+        key_path(url)
+    settings = {SALT_KEY: "the-server-salt"}
+    assert SaltSource(settings, url).salt() == "the-server-salt"
