@@ -99,11 +99,38 @@ def base_map(
     elif basemap != "none":
         folium.TileLayer(spec["url"], attr=spec["attr"], name=spec["en"], subdomains=spec["subdomains"],
                          max_zoom=max_zoom, max_native_zoom=18, overlay=False, control=False).add_to(m)
+    if basemap != "none":
+        _TileFailureNote().add_to(m)
     if bounds is not None and all(np.isfinite(bounds)):
         minx, miny, maxx, maxy = bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     localize(m, asset_urls)
     return m
+
+
+class _TileFailureNote(MacroElement):
+    """A visible note when the online basemap's tiles fail (offline, blocked): overlays still draw."""
+
+    _template = Template("""{% macro script(this, kwargs) %}
+(function (map) {
+  var shown = false;
+  map.eachLayer(function (l) {
+    if (!(l instanceof L.TileLayer)) return;
+    l.on('tileerror', function () {
+      if (shown) return; shown = true;
+      var note = L.control({position: 'topright'});
+      note.onAdd = function () {
+        var d = L.DomUtil.create('div', 'childsafe-basemap-note');
+        d.style.cssText = 'background:#fff3cd;color:#664d03;padding:4px 8px;border-radius:4px;'
+          + 'font:12px/1.4 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)';
+        d.textContent = '底图无法加载（离线或被拦截），仅显示本地图层 / Basemap unavailable (offline?): local layers only';
+        return d;
+      };
+      note.addTo(map);
+    });
+  });
+})({{ this._parent.get_name() }});
+{% endmacro %}""")
 
 
 class _MetricScale(MacroElement):

@@ -276,8 +276,10 @@ def relabel_widgets() -> None:
 
     def choice(value) -> bool:  # what a radio, dropdown or multiselect holds (option keys); not a
         # button's bool, a number or a date (shown the same in both languages)
+        # an empty list may be a multi-file uploader's (setting it crashes the page); an empty
+        # multiselect reads the same in both languages, so it needs nothing either
         if isinstance(value, list | tuple):
-            return all(isinstance(v, str) for v in value)
+            return bool(value) and all(isinstance(v, str) for v in value)
         return isinstance(value, str)
 
     for key in list(st.session_state.keys()):
