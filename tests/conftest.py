@@ -65,6 +65,16 @@ def two_villages_path(tmp_path) -> Path:
     return path
 
 
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """The app's data folder pointed at ``tmp_path``, with no ``CHILDSAFE_USER`` signed in."""
+    from geo.store import settings
+
+    monkeypatch.setattr(settings, "data_dir", tmp_path)
+    monkeypatch.delenv("CHILDSAFE_USER", raising=False)
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def province_path(tmp_path_factory) -> Path:
     """A small three-county province (the demo generator, 0.05 standard county each)."""

@@ -28,10 +28,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.store.auditlog import AUDIT_COLUMNS, CHAIN_COLUMNS, append_event
+from geo.store.auditlog import AUDIT_COLUMNS, append_event
 from geo.store.auditlog import link as chain_link
 from geo.store.dataset import Dataset
 from geo.store.errors import PermissionDenied
+from geo.store.gpkg import gpkg_time
 from geo.store.sqlite import connect
 
 logger = logging.getLogger(__name__)
@@ -44,10 +45,6 @@ ACTIONS = (
     "snapshot", "report", "spot_check",
 )
 
-_AUDIT_COLUMNS = AUDIT_COLUMNS
-_CHAIN_COLUMNS = CHAIN_COLUMNS
-
-
 def now_utc() -> datetime:
     """The current time in UTC, without a time-zone (how the dataset stores timestamps)."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -55,7 +52,7 @@ def now_utc() -> datetime:
 
 def to_gpkg_time(when: datetime) -> str:
     """A GeoPackage DATETIME text (``YYYY-MM-DDTHH:MM:SS.SSSZ``, UTC)."""
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return gpkg_time(when)
 
 
 def from_gpkg_time(text: object) -> datetime | None:
@@ -75,11 +72,17 @@ def table_exists(con: sqlite3.Connection, name: str) -> bool:
 
 
 def ensure_table(con: sqlite3.Connection, name: str, columns: dict[str, str]) -> None:
-    """Create the attribute table ``name`` (and register it in ``gpkg_contents``) if missing.
+    """Create the attribute table ``name`` (and register it in ``gpkg_contents``) if missing;
+    add the ``columns`` an older table lacks (e.g. the audit chain's ``prev_hash``, ``hash``:
+    that log's old events stay unlinked).
 
     Call inside a transaction. A table written earlier by GDAL is used as it is.
     """
     if table_exists(con, name):
+        have = {row[1] for row in con.execute(f'PRAGMA table_info("{name}")')}
+        for col, kind in columns.items():
+            if col not in have:
+                con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {kind}')
         return
     cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
     con.execute(f'CREATE TABLE "{name}" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {cols})')
@@ -110,7 +113,7 @@ def insert_event(con: sqlite3.Connection, user, action: str, detail: str = "") -
     """Insert one audit entry on ``con``, inside the caller's transaction (its change and its
     event commit together, or neither does)."""
     event = audit_event(user, action, detail)
-    ensure_table(con, "audit_log", _AUDIT_COLUMNS)
+    ensure_table(con, "audit_log", AUDIT_COLUMNS)
     append_event(con, None, to_gpkg_time(now_utc()), event.user, event.action, event.detail)
 
 
@@ -183,7 +186,7 @@ def verify_audit(path: str | os.PathLike) -> AuditCheck:
         if table_exists(con, "audit_log"):
             have = {row[1] for row in con.execute('PRAGMA table_info("audit_log")')}
             cols = '"at", "user", "action", "detail"' + (
-                ', "prev_hash", "hash"' if set(_CHAIN_COLUMNS) <= have else ", NULL, NULL")
+                ', "prev_hash", "hash"' if {"prev_hash", "hash"} <= have else ", NULL, NULL")
             rows = con.execute(f"SELECT {cols} FROM audit_log ORDER BY fid").fetchall()
     finally:
         con.close()

@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 #: the columns of ``audit_log`` (``fid`` is the GeoPackage row id).
 AUDIT_COLUMNS = {"at": "DATETIME", "user": "TEXT", "action": "TEXT", "detail": "TEXT",
                  "prev_hash": "TEXT", "hash": "TEXT"}
-CHAIN_COLUMNS = ("prev_hash", "hash")
 
 
 def canonical_time(text: object) -> str:
@@ -45,18 +44,6 @@ def link(key: bytes, prev: str, at: object, user: object, action: object, detail
     return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
-def _ensure_table(con: sqlite3.Connection) -> None:
-    if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'"
-                   ).fetchone() is None:
-        cols = ", ".join(f'"{c}" {t}' for c, t in AUDIT_COLUMNS.items())
-        con.execute(f'CREATE TABLE "audit_log" ("fid" INTEGER PRIMARY KEY AUTOINCREMENT, {cols})')
-        return
-    have = {row[1] for row in con.execute('PRAGMA table_info("audit_log")')}
-    for col in CHAIN_COLUMNS:
-        if col not in have:  # a log from before the chain: its old events stay unlinked
-            con.execute(f'ALTER TABLE "audit_log" ADD COLUMN "{col}" TEXT')
-
-
 def database_path(con: sqlite3.Connection) -> str:
     """The file of the main database of ``con``."""
     return str(next(row[2] for row in con.execute("PRAGMA database_list") if row[1] == "main"))
@@ -67,22 +54,29 @@ def append_event(con: sqlite3.Connection, path: str | os.PathLike | None, at: st
     """Insert one event into ``audit_log`` on ``con``, linked to the last; return its hash.
 
     Call inside the caller's write transaction, with the dataset's lock held (the link read and
-    the insert must not interleave with another writer's). ``path``: the dataset file (default:
-    the database of ``con``); its key file gets the new head.
+    the insert must not interleave with another writer's) and ``audit_log`` made with the chain
+    columns (the GeoPackage writer's ``_ensure``, :func:`geo.privacy.audit.ensure_table`).
+    ``path``: the dataset file (default: the database of ``con``); its key file gets the new
+    head and count.
     """
-    from geo.store.keys import dataset_key, update_keys
+    from geo.store.keys import dataset_key, read_keys, update_keys
 
     path = path or database_path(con)
-    key = dataset_key(path, "audit")
+    kept = read_keys(path)
+    key = bytes.fromhex(kept["audit"]) if kept.get("audit") else dataset_key(path, "audit")
     assert key is not None
-    _ensure_table(con)
     last = con.execute("SELECT hash FROM audit_log WHERE hash IS NOT NULL AND hash != ''"
                        " ORDER BY fid DESC LIMIT 1").fetchone()
     prev = last[0] if last else ""
     value = link(key, prev, at, user, action, detail)
     con.execute('INSERT INTO audit_log ("at", "user", "action", "detail", "prev_hash", "hash")'
                 " VALUES (?, ?, ?, ?, ?, ?)", (at, user, action, str(detail), prev, value))
-    count = con.execute("SELECT COUNT(*) FROM audit_log WHERE hash IS NOT NULL AND hash != ''"
-                        ).fetchone()[0]
+    if not prev:
+        count = 1
+    elif kept.get("audit_head") == prev and isinstance(kept.get("audit_count"), int):
+        count = kept["audit_count"] + 1  # the key file counted every link up to ``prev``
+    else:  # no head kept yet (an older key file): count the links
+        count = con.execute("SELECT COUNT(*) FROM audit_log WHERE hash IS NOT NULL AND hash != ''"
+                            ).fetchone()[0]
     update_keys(path, audit_head=value, audit_count=int(count))  # under the lock, pre-commit
     return value

@@ -19,13 +19,6 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(settings, "data_dir", tmp_path)
-    monkeypatch.delenv("CHILDSAFE_USER", raising=False)
-    return tmp_path
-
-
-@pytest.fixture
 def county(data_dir, monkeypatch):
     path = data_dir / "county.gpkg"
     write_dataset(two_villages(), path)

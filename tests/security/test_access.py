@@ -36,13 +36,6 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(settings, "data_dir", tmp_path)
-    monkeypatch.delenv("CHILDSAFE_USER", raising=False)
-    return tmp_path
-
-
-@pytest.fixture
 def demo_file(data_dir, monkeypatch):
     """A synthetic demo (marked as ``geo.demo.make`` marks it) standing in for the shipped one."""
     path = data_dir / "demo_county.gpkg"
