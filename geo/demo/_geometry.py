@@ -207,13 +207,14 @@ def rivers_for_region(rng: np.random.Generator, region, n_counties: int) -> list
                                    np.sin(phi + rng.uniform(-0.4, 0.4))]) + perp * off * 0.5
         rivers.append(meander(rng, a, b, step=100.0, wander=0.6))
     mains = np.vstack(rivers)
+    tree = cKDTree(mains)  # the main rivers only: tributaries join them, not each other
     for _ in range(n_trib):
         if n_counties == 1:
             phi = rng.uniform(0, 2 * np.pi)
             a = c + radius * np.array([np.cos(phi), np.sin(phi)])
         else:
             a = random_points_in(rng, region, 1)[0]
-        d, j = cKDTree(mains).query(a)
+        d, j = tree.query(a)
         if d < 4000:
             continue
         b = mains[j]  # an exact vertex of the main river: a confluence

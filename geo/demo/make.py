@@ -25,7 +25,7 @@ import logging
 import os
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -131,11 +131,22 @@ class Layout:
     factors: np.ndarray
     county_seeds: list
     ss: np.random.SeedSequence
+    _rivers_tree: shapely.STRtree | None = field(default=None, repr=False, compare=False)
 
     def county(self, k: int) -> CountySpec:
+        """County ``k``'s part of the layout: its outline, gates, seeds and only the rivers
+        whose box meets its outline (in province order, so the county is drawn as from all)."""
+        near = self._river_index().query(self.outlines[k])
+        near.sort()
         return CountySpec(self.seed, self.scale, k, self.codes[k], self.names[k], self.parents[k],
-                          self.outlines[k], self.gates[k], self.rivers, self.river_names,
-                          float(self.factors[k]), self.county_seeds[k])
+                          self.outlines[k], self.gates[k], [self.rivers[i] for i in near],
+                          [self.river_names[i] for i in near], float(self.factors[k]),
+                          self.county_seeds[k])
+
+    def _river_index(self) -> shapely.STRtree:
+        if self._rivers_tree is None:
+            self._rivers_tree = shapely.STRtree([shapely.LineString(r) for r in self.rivers])
+        return self._rivers_tree
 
 
 def province_layout(*, seed: int = 7, scale: float = 1.0, counties: int | None = None,
