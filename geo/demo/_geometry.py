@@ -81,6 +81,20 @@ def meander(rng: np.random.Generator, start, end, *, step: float = 100.0,
     return pts
 
 
+def span_near(points: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """The stretch of the polyline ``points`` from its first to its last vertex near ``box``
+    (within two of its longest steps, so every segment meeting the box is kept whole)."""
+    if len(points) < 3:
+        return points
+    reach = 2.0 * float(np.max(np.hypot(*np.diff(points, axis=0).T)))
+    minx, miny, maxx, maxy = box
+    near = np.flatnonzero((points[:, 0] >= minx - reach) & (points[:, 0] <= maxx + reach)
+                          & (points[:, 1] >= miny - reach) & (points[:, 1] <= maxy + reach))
+    if not len(near):
+        return points[:0]
+    return points[max(near[0] - 1, 0):near[-1] + 2]
+
+
 def wiggle_lines(rng: np.random.Generator, starts: np.ndarray, ends: np.ndarray, *,
                  step: float, amp_frac: float, max_amp: float) -> np.ndarray:
     """Gently curving lines from each start to exactly its end, vertices about ``step`` apart."""

@@ -134,13 +134,17 @@ class Layout:
     _rivers_tree: shapely.STRtree | None = field(default=None, repr=False, compare=False)
 
     def county(self, k: int) -> CountySpec:
-        """County ``k``'s part of the layout: its outline, gates, seeds and only the rivers
-        whose box meets its outline (in province order, so the county is drawn as from all)."""
-        near = self._river_index().query(self.outlines[k])
-        near.sort()
+        """County ``k``'s part of the layout: its outline, gates, seeds and the stretches of
+        the rivers near it (in province order: the county is drawn as from the whole rivers,
+        and a national layout's task stays a few kilobytes)."""
+        outline = self.outlines[k]
+        near = np.sort(self._river_index().query(outline))
+        box = tuple(shapely.bounds(outline))
+        stretches = [_geometry.span_near(self.rivers[i], box) for i in near]
+        keep = [j for j, part in enumerate(stretches) if len(part) >= 2]
         return CountySpec(self.seed, self.scale, k, self.codes[k], self.names[k], self.parents[k],
-                          self.outlines[k], self.gates[k], [self.rivers[i] for i in near],
-                          [self.river_names[i] for i in near], float(self.factors[k]),
+                          outline, self.gates[k], [stretches[j] for j in keep],
+                          [self.river_names[near[j]] for j in keep], float(self.factors[k]),
                           self.county_seeds[k])
 
     def _river_index(self) -> shapely.STRtree:

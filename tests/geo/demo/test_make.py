@@ -295,3 +295,33 @@ def test_any_seed_gives_a_valid_connected_tiled_county(seed, scale):
     county = m[m["level"] == "county"].area.sum()
     assert abs(m[m["level"] == "village"].area.sum() - county) / county < 1e-3
     assert (int(REFERENCE_DATE[:4]) - ds["children"]["birth_year"]).between(0, 17).all()
+
+
+def test_a_county_task_carries_only_its_rivers_and_draws_as_from_all():
+    """A county of a national layout is sent to a worker with the stretches of the rivers near
+    it (kilobytes, not the country's millions of river points) and is drawn exactly as from
+    the whole rivers."""
+    import dataclasses
+    import pickle
+
+    from geo.demo.make import NATIONAL_MAX, province_layout
+
+    lay = province_layout(seed=7, scale=400.0, max_scale=NATIONAL_MAX)
+    whole = sum(len(r) for r in lay.rivers)
+    crossed = 0
+    for k in (0, 123, 399):
+        spec = lay.county(k)
+        assert sum(len(r) for r in spec.rivers) < whole / 20
+        assert len(pickle.dumps(spec)) < 100_000
+        full = dataclasses.replace(spec, rivers=lay.rivers, river_names=lay.river_names)
+        a, b = spec.draw(), full.draw()
+        assert a.keys() == b.keys()
+        for name in a:
+            x, y = pd.DataFrame(a[name]), pd.DataFrame(b[name])
+            for col in x.columns:
+                if len(x) and isinstance(x[col].iloc[0], shapely.Geometry):
+                    assert (shapely.to_wkb(x[col].to_numpy()) == shapely.to_wkb(y[col].to_numpy())).all()
+                    x, y = x.drop(columns=col), y.drop(columns=col)
+            pd.testing.assert_frame_equal(x, y)
+        crossed += len(spec.rivers) > 0
+    assert crossed  # the check saw rivers
