@@ -81,12 +81,19 @@ def meander(rng: np.random.Generator, start, end, *, step: float = 100.0,
     return pts
 
 
-def span_near(points: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+def longest_step(points: np.ndarray) -> float:
+    """The longest segment of the polyline ``points``."""
+    return float(np.max(np.hypot(*np.diff(points, axis=0).T))) if len(points) > 1 else 0.0
+
+
+def span_near(points: np.ndarray, box: tuple[float, float, float, float],
+              step: float | None = None) -> np.ndarray:
     """The stretch of the polyline ``points`` from its first to its last vertex near ``box``
-    (within two of its longest steps, so every segment meeting the box is kept whole)."""
+    (within two of its longest steps, so every segment meeting the box is kept whole);
+    ``step``: its :func:`longest_step`, when known."""
     if len(points) < 3:
         return points
-    reach = 2.0 * float(np.max(np.hypot(*np.diff(points, axis=0).T)))
+    reach = 2.0 * (longest_step(points) if step is None else step)
     minx, miny, maxx, maxy = box
     near = np.flatnonzero((points[:, 0] >= minx - reach) & (points[:, 0] <= maxx + reach)
                           & (points[:, 1] >= miny - reach) & (points[:, 1] <= maxy + reach))

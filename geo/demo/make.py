@@ -132,6 +132,7 @@ class Layout:
     county_seeds: list
     ss: np.random.SeedSequence
     _rivers_tree: shapely.STRtree | None = field(default=None, repr=False, compare=False)
+    _steps: list[float] | None = field(default=None, repr=False, compare=False)
 
     def county(self, k: int) -> CountySpec:
         """County ``k``'s part of the layout: its outline, gates, seeds and the stretches of
@@ -140,12 +141,18 @@ class Layout:
         outline = self.outlines[k]
         near = np.sort(self._river_index().query(outline))
         box = tuple(shapely.bounds(outline))
-        stretches = [_geometry.span_near(self.rivers[i], box) for i in near]
+        steps = self._river_steps()
+        stretches = [_geometry.span_near(self.rivers[i], box, steps[i]) for i in near]
         keep = [j for j, part in enumerate(stretches) if len(part) >= 2]
         return CountySpec(self.seed, self.scale, k, self.codes[k], self.names[k], self.parents[k],
                           outline, self.gates[k], [stretches[j] for j in keep],
                           [self.river_names[near[j]] for j in keep], float(self.factors[k]),
                           self.county_seeds[k])
+
+    def _river_steps(self) -> list[float]:
+        if self._steps is None:
+            self._steps = [_geometry.longest_step(r) for r in self.rivers]
+        return self._steps
 
     def _river_index(self) -> shapely.STRtree:
         if self._rivers_tree is None:
