@@ -91,6 +91,29 @@ def load_line() -> str:
     return f"load {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on {os.cpu_count()} cores"
 
 
+def _spin(_: int = 0) -> float:
+    """CPU time of a fixed pure-Python loop (wall seconds)."""
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(20_000_000):
+        total += i
+    return time.perf_counter() - t0
+
+
+def parallel_capacity() -> str:
+    """How much two processes at once get done against one alone: the ceiling of any 2-worker
+    speed-up on this machine (2.0 on two real cores)."""
+    import multiprocessing as mp
+
+    alone = min(_spin() for _ in range(2))
+    with mp.get_context("spawn").Pool(2) as pool:
+        pool.map(_spin, [0, 0])  # warm
+        both = max(pool.map(_spin, [0, 1]))
+    return (f"- parallel capacity: a fixed CPU loop takes {alone:.2f} s alone and {both:.2f} s with two "
+            f"at once, so 2 processes do **{2 * alone / both:.2f}×** the work of one (the ceiling of a "
+            "2-worker speed-up here)")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -105,7 +128,8 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     WORK.mkdir(parents=True, exist_ok=True)
     rows: list[str] = []
-    notes: list[str] = [f"- start: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {load_line()}"]
+    notes: list[str] = [f"- start: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {load_line()}",
+                        parallel_capacity()]
 
     def emit(line: str) -> None:
         print(line, flush=True)

@@ -17,6 +17,11 @@ def cluster_options(func):
         "--halo", "halo", type=click.FloatRange(min=0), default=0.0, show_default=True,
         help="Cross-county service: stations of other counties within this many metres of the "
              "border count (distributed runs).")(func)
+    return worker_options(func)
+
+
+def worker_options(func, *, what: str = "OUT is then a folder of county results."):
+    """Add ``--workers`` and ``--scheduler`` to a command (``what``: the --workers help's end)."""
     func = click.option(
         "--scheduler", "scheduler", default=None, metavar="tcp://HOST:PORT",
         help="Run the counties on this Dask cluster (see docs/scale.md); DATASET and OUT must "
@@ -24,13 +29,15 @@ def cluster_options(func):
     func = click.option(
         "--workers", "workers", type=click.IntRange(min=0), default=None,
         help="Run county by county on a local Dask cluster of N worker processes (0: county by "
-             "county in this process). OUT is then a folder of county results.")(func)
+             f"county in this process). {what}")(func)
     return func
 
 
 def partitioned(dataset: str, workers: int | None, scheduler: str | None) -> bool:
     """Whether this run is county by county: asked for, or DATASET is a folder of counties."""
-    return workers is not None or scheduler is not None or Path(dataset).is_dir()
+    from geo.distributed.partitions import is_partitioned
+
+    return workers is not None or scheduler is not None or is_partitioned(dataset)
 
 
 def run_partitioned(task: str, dataset: str, out: str, options: dict, *, workers: int | None,

@@ -9,6 +9,8 @@ import click
 
 from geo.cli._main import open_dataset
 from geo.privacy.audit import verify_audit
+from geo.store.location import is_url, shown
+from geo.store.postgis import parse_url
 from geo.store.schema import LAYERS
 from geo.store.validate import dataset_problems
 
@@ -23,9 +25,9 @@ def register(group: click.Group) -> None:
 def info(dataset: str, as_json: bool) -> None:
     """Show the layers of DATASET with their counts, extent, CRS and a validation summary,
     and its county partitions (DATASET may be a folder of county GeoPackages)."""
-    from geo.distributed.partitions import outside_counties, partitions
+    from geo.distributed.partitions import is_partitioned, outside_counties, partitions
 
-    if Path(dataset).is_dir():
+    if is_partitioned(dataset):
         _folder(dataset, partitions(dataset), as_json)
         return
     ds = open_dataset(dataset)  # first: its errors name what is wrong with the file
@@ -120,13 +122,18 @@ def _road_text(h: dict) -> str:
 
 
 def _folder(dataset: str, parts, as_json: bool) -> None:
-    """A folder of county GeoPackages: its partitions, one file each."""
-    rows = [{"code": part.code, "name": part.name, "kind": part.kind, "file": Path(part.source).name}
+    """A folder of county GeoPackages or a server's county schemas: its partitions."""
+    server = is_url(dataset)
+    rows = [{"code": part.code, "name": part.name, "kind": part.kind,
+             ("schema" if server else "file"): (parse_url(part.source).schema if server
+                                                else Path(part.source).name)}
             for part in parts]
     if as_json:
-        click.echo(json.dumps({"dataset": dataset, "partitions": rows}, ensure_ascii=False))
+        click.echo(json.dumps({"dataset": shown(dataset), "partitions": rows}, ensure_ascii=False))
         return
-    click.echo(f"dataset   {dataset} (a folder of county GeoPackages)")
-    click.echo(f"partitions {len(parts)} counties, one file each (childsafe info FILE for one)")
+    what = "the county schemas of a PostGIS database" if server else "a folder of county GeoPackages"
+    one = "childsafe info URL?schema=NAME" if server else "childsafe info FILE"
+    click.echo(f"dataset   {shown(dataset)} ({what})")
+    click.echo(f"partitions {len(parts)} counties, one {'schema' if server else 'file'} each ({one} for one)")
     for r in rows:
-        click.echo(f"  {r['code']}  {r['name']:<12} {r['file']}")
+        click.echo(f"  {r['code']}  {r['name']:<12} {r['schema' if server else 'file']}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import click
 
+from geo.cli.cluster import worker_options
 from geo.cli.params import EXISTING_DATASET
 from geo.report.indicators import LEVELS, PRESETS
 
@@ -52,17 +54,21 @@ def _view_user(path: str, role: str | None, scope: str | None):
 @click.option("--area-name", "area_name", default=None, help="Name of the area of a roll-up (a city or province).")
 @click.option("--live", is_flag=True, help="Compute the figures now even when a snapshot of that day exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the indicators as JSON (stable ids).")
+@functools.partial(worker_options, what="Default: the datasets one after another in this process.")
 def report(datasets: tuple[str, ...], year: int, preset: str | None, level: str | None, on: str | None,
            out: str, role: str | None, scope: str | None, area_name: str | None, live: bool,
-           as_json: bool) -> None:
+           as_json: bool, workers: int | None, scheduler: str | None) -> None:
     """Write the yearly progress report of one county, or of a city or province from many county datasets.
 
     DATASETS are county GeoPackages, folders of them, or PostGIS county schemas
-    (postgresql://…?schema=NAME). The report follows the role rules: a
-    leader's report has small counts suppressed and no household or child.
+    (postgresql://…?schema=NAME, or ?schema=* for every county schema of the
+    database). With --workers/--scheduler each dataset's figures are one Dask
+    task. The report follows the role rules: a leader's report has small counts
+    suppressed and no household or child.
     """
     import pandas as pd
 
+    from geo.distributed.runner import map_tasks
     from geo.privacy.audit import log_event
     from geo.report.document import build_report
     from geo.report.indicators import check_preset
@@ -89,19 +95,24 @@ def report(datasets: tuple[str, ...], year: int, preset: str | None, level: str 
     day = pd.Timestamp(on).date() if on else report_date(year, _dates([s.location for s in sources]))
     if day.year != year:
         raise ValidationError(f"报告日期 {day} 不在 {year} 年 / the report date {day} is not in {year}")
-    parts, notes, previous = [], [], []
-    for i, src in enumerate(sources, 1):
-        snap = None if live or not Path(src.location).is_file() else nearest_snapshot(src.location, day, preset=key)
-        part = source_facts(src, on=day, preset=key, coverage=snap is None)
+    snaps = [None if live or not Path(src.location).is_file() else nearest_snapshot(src.location, day, preset=key)
+             for src in sources]
+    # each dataset's facts are one task: in this process, or on Dask (--workers, --scheduler)
+    parts, _, _ = map_tasks(
+        source_facts, [((src,), {"on": day, "preset": key, "coverage": snap is None})
+                       for src, snap in zip(sources, snaps, strict=True)],
+        label="report: datasets", keys=[s.label for s in sources],
+        workers=0 if workers is None and scheduler is None else workers, scheduler=scheduler,
+        announce=None if as_json else (lambda line: click.echo(line, err=True)))
+    notes, previous = [], []
+    for src, snap, part in zip(sources, snaps, parts, strict=True):
         if snap is not None:
             part.facts = snap.facts
             notes.append(f"{src.label}: {snap.taken_on}")
-        parts.append(part)
         if Path(src.location).is_file():
             prev = nearest_snapshot(src.location, day.replace(year=day.year - 1), preset=key, within_days=45)
             if prev is not None:
                 previous.append((part, prev))
-        click.echo(f"[{i}/{len(sources)}] {src.label}", err=True)
     facts = combine(parts)
     prev_facts = None
     if previous and len(previous) == len(parts):

@@ -22,13 +22,12 @@ from geo.distributed.runner import (
     REPORT,
     CountyResult,
     RunReport,
-    _client,
     _peak_mb,
     _previous,
+    map_tasks,
     write_report,
 )
 from geo.store.errors import ChildSafeError, SettingsError
-from geo.store.progress import report
 
 
 def _key(spec) -> str:
@@ -86,36 +85,16 @@ def run_demo(out_dir: str | os.PathLike, *, seed: int = 7, scale: float = 50.0,
         return old.key if old is not None and old.status in ("done", "unchanged") else ""
 
     specs = [layout.county(k) for k in range(len(layout.codes))]
-    results: list[CountyResult] = []
-    label = "demo: counties"
-    link, where = None, "this process"
-    if workers == 0 and not scheduler and client is None:
-        for i, spec in enumerate(specs):
-            report(label, i, len(specs))
-            results.append(demo_task(spec, str(out), prev_key(spec.code)))
-        report(label, len(specs), len(specs))
-    else:
-        from distributed import as_completed
+    calls: list[tuple[tuple, dict]] = [((spec, str(out), prev_key(spec.code)), {}) for spec in specs]
 
-        with _client(client, workers, scheduler, dashboard) as cl:
-            n = len(cl.scheduler_info(n_workers=-1)["workers"])
-            where, link = f"Dask {scheduler or 'LocalCluster'} ({n} workers)", cl.dashboard_link
-            if announce:
-                announce(f"{where}; dashboard {link}")
-            futures = {cl.submit(demo_task, spec, str(out), prev_key(spec.code), pure=False,
-                                 key=f"demo-{spec.code}-{os.getpid()}-{time.time_ns()}"): spec
-                       for spec in specs}
-            got: dict[str, CountyResult] = {}
-            report(label, 0, len(specs))
-            for done, fut in enumerate(as_completed(list(futures)), start=1):
-                spec = futures[fut]
-                try:
-                    got[spec.code] = fut.result()
-                except Exception as exc:  # the worker died
-                    got[spec.code] = CountyResult(spec.code, spec.name, "failed",
-                                                  reason=f"worker lost: {type(exc).__name__}: {exc}")
-                report(label, done, len(specs))
-            results = [got[s.code] for s in specs]
+    def lost(i: int, exc: BaseException) -> CountyResult:  # the worker died
+        return CountyResult(specs[i].code, specs[i].name, "failed",
+                            reason=f"worker lost: {type(exc).__name__}: {exc}")
+
+    results, where, link = map_tasks(demo_task, calls, label="demo: counties",
+                                     keys=[s.code for s in specs], workers=workers,
+                                     scheduler=scheduler, client=client, announce=announce,
+                                     dashboard=dashboard, lost=lost)
     for c in results:
         if c.status == "unchanged" and c.code in previous:
             c.rows = previous[c.code].rows

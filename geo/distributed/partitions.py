@@ -36,7 +36,7 @@ import shapely
 
 from geo.store.dataset import Dataset, coerce_layer, read_dataset
 from geo.store.errors import DatasetError
-from geo.store.location import is_url
+from geo.store.location import is_url, redact
 from geo.store.postgis import parse_url
 from geo.store.projection import STORAGE_CRS, metric_crs_for
 from geo.store.schema import ALL_LAYERS
@@ -99,12 +99,46 @@ def _server_rows(url: str) -> list[tuple[str, str, tuple[float, float, float, fl
                       for c, n, g in zip(units["code"], units["name"].fillna(""), units.geometry, strict=True)])
 
 
+def _server_partitions(url: str) -> list[Partition]:
+    """The partitions of a PostGIS dataset: with ``?schema=*`` every county schema of the
+    database, else the one schema of the URL; each schema is read whole by its task (a
+    schema holding several counties is one task: on a server a county is a schema)."""
+    from geo.store.postgis import dataset_schemas, names_every_schema, schema_url
+
+    urls = ([schema_url(url, s) for s in dataset_schemas(url)] if names_every_schema(url) else [url])
+    if not urls:
+        raise DatasetError(redact(url), ["数据库中没有 ChildSafe 县数据集（模式）/ the database holds no "
+                                         "ChildSafe county dataset (schema)"])
+    out: list[Partition] = []
+    seen: dict[str, str] = {}
+    for one in urls:
+        schema = parse_url(one).schema
+        rows = _server_rows(one)
+        code, name, bounds = rows[0] if len(rows) == 1 else (schema, "", None)
+        if code in seen:
+            raise DatasetError(redact(url), [f"县 {code} 重复 / county {code} is in schemas {seen[code]} "
+                                             f"and {schema}"])
+        seen[code] = schema
+        out.append(Partition(code, name, one, "file", bounds))
+    return sorted(out, key=lambda part: part.code)
+
+
 def _rows_out(rows) -> list[tuple[str, str, tuple[float, float, float, float] | None]]:
     out = []
     for code, name, *box in rows:
         bounds = None if box[0] is None else (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
         out.append((str(code), str(name or ""), bounds))
     return out
+
+
+def is_partitioned(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names many county datasets: a folder of county GeoPackages, or a
+    PostGIS database's every county schema (``postgresql://…?schema=*``)."""
+    if is_url(path):
+        from geo.store.postgis import names_every_schema
+
+        return names_every_schema(str(path))
+    return Path(path).is_dir()
 
 
 def partitions(path: str | os.PathLike) -> list[Partition]:
@@ -137,12 +171,8 @@ def partitions(path: str | os.PathLike) -> list[Partition]:
             seen[code] = f
             out.append(Partition(code, name, str(f), "file", bounds))
         return sorted(out, key=lambda part: part.code)
-    if is_url(path):  # a PostGIS dataset: one schema, split by county code like a file
-        rows = _server_rows(str(path))
-        if len(rows) <= 1:
-            code, name, bounds = rows[0] if rows else (parse_url(str(path)).schema, "", None)
-            return [Partition(code, name, str(path), "file", bounds)]
-        return [Partition(code, name, str(path), "split", bounds) for code, name, bounds in rows]
+    if is_url(path):
+        return _server_partitions(str(path))
     if not p.exists():
         raise DatasetError(p, ["文件不存在 / the file does not exist"])
     rows = _county_rows(p)

@@ -34,6 +34,7 @@ from geo.distributed.partitions import Partition, partitions, read_partition
 from geo.distributed.tasks import TABLES, TASKS, release
 from geo.store.dataset import Dataset, write_layers
 from geo.store.errors import ChildSafeError, SettingsError
+from geo.store.location import is_url, shown
 from geo.store.progress import report
 
 logger = logging.getLogger(__name__)
@@ -205,6 +206,50 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, *,
         yield client
 
 
+def map_tasks(func: Callable, calls: Sequence[tuple[tuple, Mapping]], *, label: str,
+              keys: Sequence[str], workers: int | None, scheduler: str | None = None, client=None,
+              announce: Callable[[str], None] | None = None, dashboard: str = "127.0.0.1:8787",
+              lost: Callable[[int, BaseException], object] | None = None) -> tuple[list, str, str | None]:
+    """``func(*args, **kwargs)`` for each of ``calls``, with a progress line counting them.
+
+    In this process, one after another, when ``workers == 0`` and no ``scheduler`` or
+    ``client`` is given; else each call is one Dask task (:func:`dask_client`), ``keys`` naming
+    them on the dashboard. ``lost(i, exc)`` gives the result of a call whose worker died
+    (default: raise). Returns the results in the order of ``calls``, where they ran and the
+    dashboard link.
+    """
+    n_calls = len(calls)
+    if workers == 0 and not scheduler and client is None:
+        out = []
+        for i, (args, kwargs) in enumerate(calls):
+            report(label, i, n_calls)
+            out.append(func(*args, **kwargs))
+        report(label, n_calls, n_calls)
+        return out, "this process", None
+    from distributed import as_completed
+
+    with _client(client, workers, scheduler, dashboard) as cl:
+        n = len(cl.scheduler_info(n_workers=-1)["workers"])
+        where, link = f"Dask {scheduler or 'LocalCluster'} ({n} workers)", cl.dashboard_link
+        if announce:
+            announce(f"{where}; dashboard {link}")
+        stamp = f"{os.getpid()}-{time.time_ns()}"
+        futures = {cl.submit(func, *args, pure=False, key=f"{label.split(':')[0]}-{keys[i]}-{stamp}",
+                             **kwargs): i for i, (args, kwargs) in enumerate(calls)}
+        got: dict[int, object] = {}
+        report(label, 0, n_calls)
+        for done, fut in enumerate(as_completed(list(futures)), start=1):
+            i = futures[fut]
+            try:
+                got[i] = fut.result()
+            except Exception as exc:
+                if lost is None:
+                    raise
+                got[i] = lost(i, exc)
+            report(label, done, n_calls)
+    return [got[i] for i in range(n_calls)], where, link
+
+
 @contextmanager
 def _client(given, workers: int | None, scheduler: str | None, dashboard: str) -> Iterator:
     if given is not None:
@@ -262,7 +307,7 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
     if workers is not None and workers < 0:
         raise SettingsError(f"--workers 须为 0 或更大 / --workers must be 0 or more, not {workers}")
     t0 = time.perf_counter()
-    source = str(Path(source).resolve())
+    source = str(source) if is_url(source) else str(Path(source).resolve())
     out = Path(out_dir).resolve()
     if out.exists() and not out.is_dir():
         raise SettingsError(f"分县运行的 --out 须为文件夹 / {out} is a file; a county-by-county "
@@ -274,7 +319,7 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
     if codes:
         unknown = sorted(set(codes) - {p.code for p in parts})
         if unknown:
-            raise SettingsError(f"数据中没有这些县 / no county {', '.join(unknown)} in {source}")
+            raise SettingsError(f"数据中没有这些县 / no county {', '.join(unknown)} in {shown(source)}")
         parts = [p for p in parts if p.code in set(codes)]
     previous = _previous(out)
     opts = dict(options or {})
@@ -288,45 +333,20 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
         return old.key if old is not None and old.status in ("done", "unchanged") else ""
 
     kwargs = {"halo_m": halo_m, "others": parts if halo_m > 0 else (), "user": user}
-    results: dict[str, CountyResult] = {}
-    link = None
-    label = f"{task}: counties"
-    if workers == 0 and not scheduler and client is None:
-        where = "this process"
-        for i, part in enumerate(parts):
-            report(label, i, len(parts))
-            results[part.code] = county_task(task, part, str(out), opts_of(part.code),
-                                             previous_key=prev_key(part.code), **kwargs)
-        report(label, len(parts), len(parts))
-    else:
-        from distributed import as_completed
+    calls = [((task, part, str(out), opts_of(part.code)),
+              {"previous_key": prev_key(part.code), **kwargs}) for part in parts]
 
-        with _client(client, workers, scheduler, dashboard) as client:
-            n = len(client.scheduler_info(n_workers=-1)["workers"])
-            where = f"Dask {scheduler or 'LocalCluster'} ({n} workers)"
-            link = client.dashboard_link
-            if announce:
-                announce(f"{where}; dashboard {link}")
-            futures = {}
-            for part in parts:
-                fut = client.submit(county_task, task, part, str(out), opts_of(part.code),
-                                    previous_key=prev_key(part.code), pure=False,
-                                    key=f"{task}-{part.code}-{os.getpid()}-{time.time_ns()}", **kwargs)
-                futures[fut] = part
-            report(label, 0, len(parts))
-            for done, fut in enumerate(as_completed(list(futures)), start=1):
-                part = futures[fut]
-                try:
-                    results[part.code] = fut.result()
-                except Exception as exc:  # the worker died (out of memory, killed)
-                    results[part.code] = CountyResult(part.code, part.name, "failed",
-                                                      reason=f"worker lost: {type(exc).__name__}: {exc}")
-                report(label, done, len(parts))
-    counties = [results[p.code] for p in parts]
+    def lost(i: int, exc: BaseException) -> CountyResult:  # the worker died (out of memory, killed)
+        return CountyResult(parts[i].code, parts[i].name, "failed",
+                            reason=f"worker lost: {type(exc).__name__}: {exc}")
+
+    counties, where, link = map_tasks(county_task, calls, label=f"{task}: counties", keys=[p.code for p in parts],
+                                      workers=workers, scheduler=scheduler, client=client,
+                                      announce=announce, dashboard=dashboard, lost=lost)
     for c in counties:  # a county kept from the last run keeps its row counts
         if c.status == "unchanged" and c.code in previous:
             c.rows = previous[c.code].rows
-    run = RunReport(task, source, str(out), opts, halo_m, where, link,
+    run = RunReport(task, shown(source), str(out), opts, halo_m, where, link,
                     round(time.perf_counter() - t0, 3), counties)
     write_report(out / REPORT, run)
     return run

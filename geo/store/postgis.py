@@ -64,6 +64,31 @@ class Target:
     location: str
 
 
+#: ``?schema=*``: every county schema of the database (a partitioned dataset, geo.distributed).
+EVERY_SCHEMA = "*"
+
+
+def schema_url(url: str, schema: str) -> str:
+    """``url`` naming the schema ``schema`` instead (its other settings kept)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "schema"]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode([*query, ("schema", schema)]), ""))
+
+
+def names_every_schema(url: str) -> bool:
+    """Whether ``url`` asks for every county schema of its database (``?schema=*``)."""
+    return ("schema", EVERY_SCHEMA) in parse_qsl(urlsplit(url).query, keep_blank_values=True)
+
+
+def dataset_schemas(url: str) -> list[str]:
+    """The schemas of the database of ``url`` that hold a ChildSafe dataset, by name."""
+    target = parse_url(schema_url(url, DEFAULT_SCHEMA))
+    with connection(target, read_only=True) as con:
+        rows = con.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = %s"
+                           " ORDER BY table_schema", (_MARK_TABLE,)).fetchall()
+    return [r[0] for r in rows if _SCHEMA_NAME.match(r[0])]
+
+
 def parse_url(url: str) -> Target:
     """Split a dataset URL into the libpq connection string and the schema (see the module doc)."""
     parts = urlsplit(url)

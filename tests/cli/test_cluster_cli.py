@@ -85,3 +85,31 @@ def test_patrol_schedule_county_by_county(province_path, tmp_path):
     assert data["done"] == 3 and data["rows"]["patrol_team"] == 3 * 7  # one team, each day, each county
     text = (tmp_path / "ps" / f"{partitions(province_path)[0].code}.csv").read_text(encoding="utf-8-sig")
     assert text.splitlines()[1].startswith("county_code,date")
+
+
+def test_report_of_many_counties_on_two_workers_equals_one_process(province_path, tmp_path):
+    """``childsafe report FOLDER --workers 2``: each county's figures are a Dask task; the
+    report is the one computed county after county in one process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    pytest.importorskip("distributed")
+    folder = tmp_path / "counties"
+    folder.mkdir()
+    for p in partitions(province_path):
+        write_dataset(read_partition(p), folder / f"{p.code}.gpkg")
+    cli_bin = str(Path(sys.executable).parent / "childsafe")
+    got = {}
+    for name, extra in (("one", []), ("two", ["--workers", "2"])):
+        out = tmp_path / f"{name}.json"
+        proc = subprocess.run([cli_bin, "-q", "report", str(folder), "--year", "2026", "--on", "2026-11-01",
+                               "--out", str(out), *extra], capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "Traceback" not in proc.stderr
+        got[name] = json.loads(out.read_text(encoding="utf-8"))
+    assert got["one"]["units"] and got["one"]["units"] == got["two"]["units"]
+    assert got["one"]["summary"] == got["two"]["summary"]
+    assert len({u["code"][:6] for u in got["two"]["units"] if len(u["code"]) >= 6}) == 3

@@ -11,10 +11,11 @@ import types
 import pandas as pd
 import pyogrio
 import pytest
+from distributed_data import same_results as _same_results
 
 from geo.distributed.partitions import partitions, read_partition
 from geo.distributed.runner import REPORT, run_counties
-from geo.store.dataset import list_layers, write_dataset
+from geo.store.dataset import write_dataset
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("dask")]
 
@@ -38,19 +39,6 @@ def client():
     finally:
         if main is not None:
             sys.modules["__main__"] = main
-
-
-def _same_results(a, b):
-    files = sorted(p.name for p in a.glob("*.gpkg"))
-    assert files and files == sorted(p.name for p in b.glob("*.gpkg"))
-    for name in files:
-        layers = list_layers(a / name)
-        assert layers == list_layers(b / name)
-        for layer in layers:
-            fa = pyogrio.read_dataframe(a / name, layer=layer)
-            fb = pyogrio.read_dataframe(b / name, layer=layer)
-            assert len(fa) == len(fb)
-            pd.testing.assert_frame_equal(fa, fb, check_exact=False, rtol=1e-9, atol=1e-9)
 
 
 @pytest.mark.parametrize("task", ["water", "coverage"])
