@@ -198,8 +198,10 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, *,
         return
     n = workers or default_workers()
     if logging.getLogger().getEffectiveLevel() > logging.INFO:  # the CLI without -v: quiet
-        for name in ("distributed", "distributed.client", "bokeh", "tornado"):
+        for name in ("distributed", "distributed.client", "tornado"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        # the dashboard binds 127.0.0.1 only; bokeh's warning about its allowed origins is noise
+        logging.getLogger("bokeh").setLevel(logging.ERROR)
     with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                       dashboard_address=dashboard, silence_logs=logging.ERROR) as cluster, \
             Client(cluster) as client:
