@@ -34,6 +34,16 @@ def _key(spec) -> str:
     return hashlib.sha256(json.dumps(["demo", spec.seed, spec.scale, spec.code, __version__]).encode()).hexdigest()
 
 
+def _written_key(path: Path) -> str:
+    """The ``demo_key`` setting of a county file written by :func:`demo_task` ("" if none)."""
+    from geo.store.dataset import read_dataset
+
+    try:
+        return str(read_dataset(path, layers=[]).settings.get("demo_key", ""))
+    except (ChildSafeError, OSError):  # a file cut short by a kill: drawn again
+        return ""
+
+
 def demo_task(spec, out_dir: str, previous_key: str = "") -> CountyResult:
     """Draw one county of the demo and write it to ``out_dir/<code>.gpkg``."""
     from geo.demo.make import county_demo, write_demo
@@ -43,10 +53,11 @@ def demo_task(spec, out_dir: str, previous_key: str = "") -> CountyResult:
                        worker=f"{socket.gethostname()}:{os.getpid()}")
     out = Path(out_dir) / f"{spec.code}.gpkg"
     try:
-        if previous_key == res.key and out.exists():
+        if out.exists() and res.key in (previous_key, _written_key(out)):
             res.status = "unchanged"
         else:
             ds = county_demo(spec)
+            ds.settings["demo_key"] = res.key  # a run cut short resumes from the files it wrote
             write_demo(ds, out)
             res.status, res.rows = "done", {k: int(v) for k, v in ds.counts().items() if v}
         res.out = str(out)
@@ -67,7 +78,8 @@ def run_demo(out_dir: str | os.PathLike, *, seed: int = 7, scale: float = 50.0,
 
     ``workers=0``: one county after another in this process; else on Dask as
     :func:`geo.distributed.runner.run_counties`. Re-running into the same folder draws only
-    the counties missing, failed or of another seed, scale or program version.
+    the counties missing, failed or of another seed, scale or program version (each file
+    keeps its key, so a run cut short resumes too).
     """
     from geo.demo.make import NATIONAL_MAX, province_layout
 

@@ -126,6 +126,13 @@ def test_demo_county_by_county_is_the_same_on_any_number_of_workers(tmp_path, cl
     again = run_demo(tmp_path / "one", seed=3, scale=0.15, counties=3, workers=0)
     assert [c.status for c in again.counties] == ["unchanged"] * 3
     assert again.counties[0].rows == one.counties[0].rows
+    # a run cut short (no run report, one file cut by the kill) resumes from the files it wrote
+    (tmp_path / "one" / REPORT).unlink()
+    cut = tmp_path / "one" / f"{one.counties[1].code}.gpkg"
+    cut.write_bytes(cut.read_bytes()[:4096])
+    resumed = run_demo(tmp_path / "one", seed=3, scale=0.15, counties=3, workers=0)
+    assert [c.status for c in resumed.counties] == ["unchanged", "done", "unchanged"]
+    assert cut.read_bytes() == (tmp_path / "two" / cut.name).read_bytes()
 
 
 def test_an_unreadable_county_file_fails_alone(province_path, tmp_path):
