@@ -112,6 +112,19 @@ def dataset_hash(ds: Dataset) -> str:
     return h.hexdigest()
 
 
+def file_hash(part: Partition) -> str | None:
+    """A content hash of a county read whole from its own GeoPackage (its bytes: the store
+    commits into the file itself, no write-ahead log beside it); ``None`` for other partitions
+    (one county of a file, a server schema), whose inputs are hashed as read."""
+    if part.kind != "file" or is_url(part.source):
+        return None
+    h = hashlib.sha256()
+    with open(part.source, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return f"file:{h.hexdigest()}"
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
@@ -127,14 +140,24 @@ def county_task(task_name: str, part: Partition, out_dir: str, options: Mapping,
     res = CountyResult(part.code, part.name, "failed", worker=f"{socket.gethostname()}:{os.getpid()}")
     task = TASKS[task_name]
     out = Path(out_dir) / f"{part.code}{'.csv' if task_name in TABLES else '.gpkg'}"
+    def key_of(inputs: str) -> str:
+        return hashlib.sha256(json.dumps(
+            [task_name, dict(options), halo_m, getattr(user, "label", ""), __version__, inputs],
+            sort_keys=True, default=str).encode()).hexdigest()
+
     try:
-        ds = read_partition(part, layers=task.layers, halo_m=halo_m, others=others)
-        res.key = hashlib.sha256(json.dumps(
-            [task_name, dict(options), halo_m, getattr(user, "label", ""), __version__,
-             dataset_hash(ds)], sort_keys=True, default=str).encode()).hexdigest()
-        if previous_key and previous_key == res.key and out.exists():
-            res.status, res.out = "unchanged", str(out)
+        ds = None
+        whole = file_hash(part) if halo_m == 0 else None  # a county file: its bytes are its inputs
+        if whole is not None:
+            res.key = key_of(whole)
         else:
+            ds = read_partition(part, layers=task.layers, halo_m=halo_m, others=others)
+            res.key = key_of(dataset_hash(ds))
+        if previous_key and previous_key == res.key and out.exists():
+            res.status, res.out = "unchanged", str(out)  # not even read again
+        else:
+            if ds is None:
+                ds = read_partition(part, layers=task.layers)
             if user is not None and not user.local:
                 from geo.privacy.roles import analysis_view
 

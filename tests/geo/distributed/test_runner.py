@@ -146,3 +146,27 @@ def test_an_unreadable_county_file_fails_alone(province_path, tmp_path):
     run = run_counties("water", folder, tmp_path / "out", workers=0)
     assert [c.status for c in run.counties] == ["done", "done", "failed"]
     assert "GeoPackage" in run.failed[0].reason
+
+
+def test_a_folder_rerun_reads_only_the_changed_county(province_path, tmp_path):
+    """A county file is keyed by its bytes: a re-run skips the unchanged files unread and
+    recomputes the one that changed."""
+    import sqlite3
+
+    folder = tmp_path / "counties"
+    folder.mkdir()
+    parts = partitions(province_path)
+    for p in parts:
+        write_dataset(read_partition(p), folder / f"{p.code}.gpkg")
+    first = run_counties("coverage", folder, tmp_path / "out", workers=0)
+    assert first.by_status() == {"done": 3, "unchanged": 0, "failed": 0}
+    again = run_counties("coverage", folder, tmp_path / "out", workers=0)
+    assert again.by_status() == {"done": 0, "unchanged": 3, "failed": 0}
+    changed = folder / f"{parts[1].code}.gpkg"
+    con = sqlite3.connect(changed)
+    con.execute("DELETE FROM stations WHERE fid = (SELECT MIN(fid) FROM stations)")
+    con.commit()
+    con.close()
+    third = run_counties("coverage", folder, tmp_path / "out", workers=0)
+    assert [c.status for c in third.counties] == ["unchanged", "done", "unchanged"]
+    assert third.counties[1].key != first.counties[1].key
