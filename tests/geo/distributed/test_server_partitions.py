@@ -58,9 +58,15 @@ def test_every_county_schema_is_a_partition_and_runs_like_the_folder(counties, t
     assert json.loads(report)["source"].endswith("schema=%2A") or "schema=*" in json.loads(report)["source"]
 
 
-def test_info_lists_the_county_schemas(counties):
+def test_info_lists_the_county_schemas_and_commands_run_on_them(counties, tmp_path):
     _, every = counties
     out = subprocess.run([CLI, "info", every, "--json"], capture_output=True, text=True, check=True)
     got = json.loads(out.stdout)
     assert [r["schema"] for r in got["partitions"]] == [f"c{r['code']}" for r in got["partitions"]]
     assert len(got["partitions"]) == 3 and "pg-test-Secret" not in out.stdout
+    run = subprocess.run([CLI, "-q", "water", every, "--out", str(tmp_path / "w"), "--workers", "0",
+                          "--no-hexagons", "--json"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    done = json.loads(run.stdout)
+    assert (done["counties"], done["done"], done["failed"]) == (3, 3, 0)
+    assert "pg-test-Secret" not in run.stdout + run.stderr
