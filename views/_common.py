@@ -197,30 +197,19 @@ def download_bytes(tables, fmt: str = ".xlsx", *, labels=None, admin_units=None)
 
     ``tables`` is a frame or sheet name -> frame, as released for the current user; text
     stays text (no formulas), numbers numbers, dates dates, hidden cells empty and noted.
-    Headers and values are in the UI language from ``geo.store.labels`` (``labels`` overrides
-    headers: see ``geo.privacy.tables.header_label``); with ``admin_units``, village and
-    township names go next to their codes.
+    Headers, sheet names and values are in the UI language from ``geo.store.labels``, by the
+    writer as for the CLI's files (``labels`` overrides headers: see
+    ``geo.privacy.tables.header_label``); with ``admin_units``, village and township names go
+    next to their codes.
     """
-    from geo.privacy.disclosure import SUPPRESSED
     from geo.privacy.tables import table_bytes, watermark_text
-    from geo.store.labels import column_label, label_values, with_place_names
 
     language = lang()
     frames = tables if isinstance(tables, dict) else {"table": tables}
-
-    def words(frame: pd.DataFrame) -> pd.DataFrame:
-        out = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
-        if admin_units is not None:
-            out = with_place_names(out, admin_units, township=True)
-        out = out.copy()
-        for col in out.columns:
-            if col != SUPPRESSED:  # the note names columns: it stays as the writer reads it
-                out[col] = label_values(out[col], language, str(col))
-        return out
-
-    labelled = {name: words(frame) for name, frame in frames.items()}
-    return table_bytes(labelled if isinstance(tables, dict) else labelled["table"], fmt, lang=language,
-                       labels=labels or (lambda name, lg: column_label(name, lg) if column_label(name, lg) != name else None),
+    plain = {name: pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
+             for name, frame in frames.items()}
+    return table_bytes(plain if isinstance(tables, dict) else plain["table"], fmt, lang=language,
+                       labels=labels, places=admin_units,
                        watermark=watermark_text(current_user(), lang=language))
 
 
@@ -451,7 +440,7 @@ def base_map(dataset: Dataset | None = None, *, basemap: str | None = None) -> f
         st.warning(tr("天地图需要密钥：请在侧栏输入，暂不显示底图。",
                       "Tianditu needs a key: enter it in the sidebar. No basemap for now."))
         choice = "none"
-    m = _basemap.base_map(bounds, basemap=choice, tianditu_key=key, asset_urls=asset_urls())
+    m = _basemap.base_map(bounds, basemap=choice, tianditu_key=key, asset_urls=asset_urls(), lang=lang())
     m.childsafe_basemap = choice  # type: ignore[attr-defined]
     return m
 
