@@ -63,8 +63,6 @@ LAYER_LABELS: dict[str, Pair] = {
     "patrol_team": ("巡查日历（按组按日）", "Patrol calendar (team and day)"),
     "patrol_site": ("巡查日历（按点位）", "Patrol calendar (by site)"),
     "patrol_visit": ("巡查日历（逐次）", "Patrol calendar (each patrol)"),
-    "allocation": ("新建点位分配", "Allocation of new sites"),
-    "quarantine": ("待修正的行", "Rows to fix"),
     "patrol_check": ("轨迹核查", "Track check"),
     "visit_schedule": ("走访安排", "Visit schedule"),
     "visit_list": ("走访名单", "Visit list"),
