@@ -14,6 +14,7 @@ basemap), so it draws with no network. The user may pick an online basemap:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import cast
 from urllib.parse import quote
@@ -24,6 +25,7 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from geo.store.coords import wgs84_to_gcj02
+from geo.store.labels import label
 from layers.assets import localize
 
 __all__ = ["BASEMAPS", "MAX_ZOOM", "base_map", "shift_to_gcj02", "wgs84_to_gcj02"]
@@ -61,6 +63,7 @@ def base_map(
     tianditu_key: str | None = None,
     asset_urls: Mapping[str, str] | None = None,
     max_zoom: int = MAX_ZOOM,
+    lang: str = "zh",
 ) -> folium.Map:
     """Return a folium map fitted to ``bounds`` with local assets.
 
@@ -76,6 +79,8 @@ def base_map(
         URL prefix per asset package (see :func:`layers.assets.localize`); ``None`` inlines them.
     max_zoom
         Deepest zoom level.
+    lang
+        Language of the map's own words (the note shown when online tiles fail).
     """
     if basemap not in BASEMAPS:
         raise ValueError(f"unknown basemap {basemap!r}; choose one of {', '.join(BASEMAPS)}")
@@ -100,7 +105,7 @@ def base_map(
         folium.TileLayer(spec["url"], attr=spec["attr"], name=spec["en"], subdomains=spec["subdomains"],
                          max_zoom=max_zoom, max_native_zoom=18, overlay=False, control=False).add_to(m)
     if basemap != "none":
-        _TileFailureNote().add_to(m)
+        _TileFailureNote(label("basemap_unavailable", lang)).add_to(m)
     if bounds is not None and all(np.isfinite(bounds)):
         minx, miny, maxx, maxy = bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -109,7 +114,14 @@ def base_map(
 
 
 class _TileFailureNote(MacroElement):
-    """A visible note when the online basemap's tiles fail (offline, blocked): overlays still draw."""
+    """A visible note when the online basemap's tiles fail (offline, blocked): overlays still draw.
+
+    ``text`` is the note, from the label tables (``geo.store.labels``, ``basemap_unavailable``).
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text_js = json.dumps(text).replace("</", "<\\/")  # a JS string literal, never markup
 
     _template = Template("""{% macro script(this, kwargs) %}
 (function (map) {
@@ -123,7 +135,7 @@ class _TileFailureNote(MacroElement):
         var d = L.DomUtil.create('div', 'childsafe-basemap-note');
         d.style.cssText = 'background:#fff3cd;color:#664d03;padding:4px 8px;border-radius:4px;'
           + 'font:12px/1.4 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)';
-        d.textContent = '底图无法加载（离线或被拦截），仅显示本地图层 / Basemap unavailable (offline?): local layers only';
+        d.textContent = {{ this.text_js }};
         return d;
       };
       note.addTo(map);

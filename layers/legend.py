@@ -1,4 +1,9 @@
-"""Map legend: a fixed box in a corner of the map listing each overlay's classes, escaped."""
+"""Map legend: a fixed box in a corner of the map listing each overlay's classes, escaped.
+
+The box is never cut off: when its sections are taller than the map leaves room for, they flow
+into more columns (a section is never split), sized again whenever the map's box changes; only
+a legend too big for the map's width as well scrolls inside the box.
+"""
 
 from __future__ import annotations
 
@@ -31,10 +36,13 @@ def legend_html(title: str, sections: Sequence[tuple[str, Sequence[Item]]]) -> s
     for name, items in sections:
         if not items:
             continue
+        # one block per section: a column break falls between sections, never inside one
+        part = ['<div class="childsafe-legend-section" style="break-inside:avoid;padding-bottom:4px">']
         if name:
-            out.append(f'<div style="margin-top:4px;font-weight:600">{html.escape(name)}</div>')
-        out += [f'<div style="white-space:nowrap">{_swatch(c, s)} {html.escape(lbl)}</div>'
-                for c, lbl, s in items]
+            part.append(f'<div style="font-weight:600">{html.escape(name)}</div>')
+        part += [f'<div style="white-space:nowrap">{_swatch(c, s)} {html.escape(lbl)}</div>'
+                 for c, lbl, s in items]
+        out.append("".join(part) + "</div>")
     return "".join(out)
 
 
@@ -58,12 +66,37 @@ class Legend(MacroElement):
         {{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create('div', 'childsafe-legend');
             div.style.cssText = 'background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;'
-                + 'font:12px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:70vh;overflow:auto';
+                + 'font:12px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);overflow:auto;column-gap:14px;'
+                + 'box-sizing:content-box';
             div.innerHTML = {{ this.html_js }};
             L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        (function (map, div) {
+            // as many columns as the map's height needs (room left for the zoom buttons and scale)
+            function fit() {
+                var size = map.getSize(), room = Math.max(size.y - 130, 120);
+                div.style.columnCount = ''; div.style.width = ''; div.style.maxHeight = '';
+                var height = div.scrollHeight, width = div.offsetWidth;
+                var most = Math.max(1, Math.floor((size.x - 60) / Math.max(width, 1)));
+                div.style.maxHeight = room + 'px';
+                // a section is never split, so balanced columns may need one more than the height says
+                for (var n = Math.min(Math.ceil(height / room), most); n > 1 && n <= most; n++) {
+                    div.style.columnCount = n;
+                    div.style.width = (n * (width - 16) + (n - 1) * 14) + 'px';  // content box: padding 8+8
+                    if (div.scrollHeight <= div.clientHeight + 1) break;
+                }
+            }
+            // again whenever the map's box or the frame changes: the frame (streamlit-folium's) is
+            // sized after this script runs, and a check at the first frames catches a late layout
+            fit();
+            map.on('resize', fit);
+            window.addEventListener('resize', fit);
+            if (window.ResizeObserver) new ResizeObserver(fit).observe(map.getContainer());
+            [100, 500, 1500].forEach(function (ms) { setTimeout(fit, ms); });
+        })({{ this._parent.get_name() }}, {{ this.get_name() }}.getContainer());
         {% endmacro %}
         """
     )

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -197,30 +198,19 @@ def download_bytes(tables, fmt: str = ".xlsx", *, labels=None, admin_units=None)
 
     ``tables`` is a frame or sheet name -> frame, as released for the current user; text
     stays text (no formulas), numbers numbers, dates dates, hidden cells empty and noted.
-    Headers and values are in the UI language from ``geo.store.labels`` (``labels`` overrides
-    headers: see ``geo.privacy.tables.header_label``); with ``admin_units``, village and
-    township names go next to their codes.
+    Headers, sheet names and values are in the UI language from ``geo.store.labels``, by the
+    writer as for the CLI's files (``labels`` overrides headers: see
+    ``geo.privacy.tables.header_label``); with ``admin_units``, village and township names go
+    next to their codes.
     """
-    from geo.privacy.disclosure import SUPPRESSED
     from geo.privacy.tables import table_bytes, watermark_text
-    from geo.store.labels import column_label, label_values, with_place_names
 
     language = lang()
     frames = tables if isinstance(tables, dict) else {"table": tables}
-
-    def words(frame: pd.DataFrame) -> pd.DataFrame:
-        out = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
-        if admin_units is not None:
-            out = with_place_names(out, admin_units, township=True)
-        out = out.copy()
-        for col in out.columns:
-            if col != SUPPRESSED:  # the note names columns: it stays as the writer reads it
-                out[col] = label_values(out[col], language, str(col))
-        return out
-
-    labelled = {name: words(frame) for name, frame in frames.items()}
-    return table_bytes(labelled if isinstance(tables, dict) else labelled["table"], fmt, lang=language,
-                       labels=labels or (lambda name, lg: column_label(name, lg) if column_label(name, lg) != name else None),
+    plain = {name: pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
+             for name, frame in frames.items()}
+    return table_bytes(plain if isinstance(tables, dict) else plain["table"], fmt, lang=language,
+                       labels=labels, places=admin_units,
                        watermark=watermark_text(current_user(), lang=language))
 
 
@@ -293,24 +283,89 @@ def relabel_widgets() -> None:
             continue
 
 
+#: Streamlit's uploader messages (its English, as its frontend writes them) -> a WIDGET_LABELS key;
+#: a group of the pattern fills the label's ``{size}`` or ``{type}``.
+_UPLOADER_MESSAGES = (
+    (r"^Drag and drop (?:files|a file|directories) here$", "upload_drop", None),
+    (r"^File must be (.+) or smaller\.$", "upload_too_large", "size"),
+    (r"^(.+) files are not allowed\.$", "upload_wrong_type", "type"),
+    (r"^File type not allowed\.$", "upload_type_refused", None),
+    (r"^Only one file is allowed\.$", "upload_one_file", None),
+    (r"^File size is too small\.$", "upload_too_small", None),
+    (r"^Unexpected error\. Please try again\.$", "upload_unexpected", None),
+    (r"^Upload failed$", "upload_failed", None),
+    (r"^Error:$", "upload_error", None),
+    (r"^Click to retry upload$", "upload_retry", None),
+)
+_MARKER = "childsafe-zh-widget-words"
+#: translates the uploader's own messages in place while the Chinese marker is on the page:
+#: drag-over text, a refused file's error (chip, alert and tooltip), retry hints. Fixed code: it
+#: reads no user data and writes text nodes only (``textContent``), never markup.
+_WIDGET_JS = """<script>
+(() => {
+  const rules = %(rules)s.map(([p, zh, slot]) => [new RegExp(p), zh, slot]);
+  const size = s => s.replace(/^([0-9.]+)\\s*([KMGT]?B)$/, (m, n, u) => `${parseFloat(n)} ${u}`);
+  const word = text => {
+    const t = text.trim();
+    for (const [re, zh, slot] of rules) {
+      const m = t.match(re);
+      if (m) return slot ? zh.replace(`{${slot}}`, slot === 'size' ? size(m[1]) : m[1]) : zh;
+    }
+    return null;
+  };
+  const fix = root => {
+    if (!document.getElementById('%(marker)s')) return;  // the UI is not (or no longer) Chinese
+    for (const scope of root.querySelectorAll('[data-testid="stFileUploader"], [role="tooltip"]')) {
+      const walk = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const zh = word(n.textContent);
+        if (zh !== null && zh !== n.textContent) n.textContent = zh;
+      }
+      for (const el of scope.querySelectorAll('[title]')) {
+        const zh = word(el.getAttribute('title'));
+        if (zh !== null) el.setAttribute('title', zh);
+      }
+    }
+  };
+  if (window.__childsafeWidgetWords) { fix(document.body); return; }
+  // one pass per batch of changes, before the browser paints them (no flash of English)
+  window.__childsafeWidgetWords = new MutationObserver(() => fix(document.body));
+  window.__childsafeWidgetWords.observe(document.body, {childList: true, subtree: true, characterData: true});
+  fix(document.body);
+})();
+</script>"""
+
+
 def widget_words() -> None:
     """Streamlit's own words of the upload widget in the UI language (Streamlit has no Chinese).
 
     The button's "Upload" and the "50MB per file" line are replaced by CSS (the text nodes are
-    hidden, the Chinese shown in their place); ``app.py`` calls this on every run.
+    hidden, the Chinese shown in their place); the messages Streamlit writes later (the drag-over
+    text, a refused file's "File must be 50.0MB or smaller.") are translated in place by a small
+    fixed script while the Chinese UI is on. The words are ``geo.store.labels.WIDGET_LABELS``;
+    ``app.py`` calls this on every run.
     """
     if lang() != "zh":
         return
+    from geo.store.labels import WIDGET_LABELS
+
+    def zh(key: str, **kw) -> str:
+        return WIDGET_LABELS[key][0].format(**kw) if kw else WIDGET_LABELS[key][0]
+
     limit = int(st.get_option("server.maxUploadSize") or settings.max_upload_mb)
     limit = min(limit, int(settings.max_upload_mb))
     zone = '[data-testid="stFileUploaderDropzone"]'
+    rules = json.dumps([[p, WIDGET_LABELS[k][0], slot] for p, k, slot in _UPLOADER_MESSAGES],
+                       ensure_ascii=False).replace("</", "<\\/")
     st.html(f"""<style>
 {zone} button [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
-{zone} button [data-testid="stMarkdownContainer"] p::after {{ content: "选择文件"; font-size: 0.875rem; }}
+{zone} button [data-testid="stMarkdownContainer"] p::after {{ content: {json.dumps(zh("upload_button"), ensure_ascii=False)}; font-size: 0.875rem; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ display: none; }}
 [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{
-  content: "可将文件拖放到此处 · 每个文件不超过 {limit} MB"; font-size: 0.875rem; }}
-</style>""")
+  content: {json.dumps(zh("upload_hint", limit=limit), ensure_ascii=False)}; font-size: 0.875rem; }}
+[data-testid="stElementContainer"]:has(#{_MARKER}) {{ display: none; }}
+</style><span id="{_MARKER}" hidden></span>""" + _WIDGET_JS % {"rules": rules, "marker": _MARKER},
+            unsafe_allow_javascript=True)
 
 
 @st.cache_resource(show_spinner=False)
@@ -451,7 +506,7 @@ def base_map(dataset: Dataset | None = None, *, basemap: str | None = None) -> f
         st.warning(tr("天地图需要密钥：请在侧栏输入，暂不显示底图。",
                       "Tianditu needs a key: enter it in the sidebar. No basemap for now."))
         choice = "none"
-    m = _basemap.base_map(bounds, basemap=choice, tianditu_key=key, asset_urls=asset_urls())
+    m = _basemap.base_map(bounds, basemap=choice, tianditu_key=key, asset_urls=asset_urls(), lang=lang())
     m.childsafe_basemap = choice  # type: ignore[attr-defined]
     return m
 

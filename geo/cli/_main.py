@@ -78,8 +78,10 @@ def cli(verbose: int, quiet: bool, lang: str | None, user: str | None) -> None:
     click.get_current_context().meta["childsafe.user"] = user
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    if lang:
+    if lang:  # for this command only (a test's CliRunner, or a caller's process, keeps its own)
+        before = settings.language
         settings.language = lang
+        click.get_current_context().call_on_close(lambda: setattr(settings, "language", before))
     set_reporter(None if quiet or not sys.stderr.isatty() else _cli_reporter)
 
 

@@ -186,7 +186,8 @@ def patrol_schedule_cmd(dataset: str, start: str, end: str, teams: int, preset: 
     from geo.cli.users import cli_user
     from geo.privacy.tables import watermark_text, write_table
 
-    path = write_table(out, {f"patrol_{per}": table}, watermark=watermark_text(cli_user(dataset)))
+    path = write_table(out, {f"patrol_{per}": table}, watermark=watermark_text(cli_user(dataset)),
+                       places=ds["admin_units"])
     summary = {"out": str(path), "per": per, "rows": int(len(table)), "teams": int(teams),
                "sites": int(table["site_id"].nunique()) if "site_id" in table else None}
     if per == "team":

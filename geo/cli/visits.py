@@ -20,8 +20,11 @@ def register(group: click.Group) -> None:
     group.add_command(staffing)
 
 
-def write_table(frame: pd.DataFrame, out: str, *, sheet: str, user) -> Path:
-    """Write ``frame`` to ``out`` (.csv or .xlsx) with the one table writer, watermarked."""
+def write_table(frame: pd.DataFrame, out: str, *, sheet: str, user, places=None) -> Path:
+    """Write ``frame`` to ``out`` (.csv or .xlsx) with the one table writer, watermarked.
+
+    In the CLI's language (``--lang``): headers and values in words, with the names of the
+    places in ``places`` (the dataset's admin units) next to their codes."""
     from geo.privacy.tables import watermark_text
     from geo.privacy.tables import write_table as write
 
@@ -29,7 +32,7 @@ def write_table(frame: pd.DataFrame, out: str, *, sheet: str, user) -> Path:
     if path.suffix.lower() not in (".csv", ".xlsx"):
         raise ValidationError(f"--out must end in .csv or .xlsx, not {path.name!r}")
     table = pd.DataFrame(frame).drop(columns="geometry", errors="ignore")
-    return write(path, {sheet: table}, watermark=watermark_text(user))
+    return write(path, {sheet: table}, watermark=watermark_text(user), places=places)
 
 
 def _alerts(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -71,7 +74,8 @@ def visits(dataset: str, on: str | None, preset: str | None, alerts: tuple[str, 
                    err=True)
     sched = visit_schedule(ds, on=on, preset=preset, alerts=_alerts(alerts))
     sched = role_result(dataset, "visit_schedule", sched, ds)
-    path = write_table(sched[EXPORT_COLUMNS], out, sheet="visits", user=cli_user(dataset))
+    path = write_table(sched[EXPORT_COLUMNS], out, sheet="visit_schedule", user=cli_user(dataset),
+                       places=ds["admin_units"])
     counts = sched["status"].value_counts()
     summary = {
         "out": str(path),
@@ -113,7 +117,7 @@ def staffing(dataset: str, out: str, as_json: bool, workers: int | None, schedul
     table = village_staffing(ds)
     table = role_result(dataset, "staffing", table, ds)
     path = write_table(table[[c for c in COLUMNS + [SUPPRESSED] if c in table.columns]], out,
-                       sheet="staffing", user=cli_user(dataset))
+                       sheet="staffing", user=cli_user(dataset), places=ds["admin_units"])
     summary = {
         "out": str(path),
         "villages": int(len(table)),

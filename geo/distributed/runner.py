@@ -131,18 +131,22 @@ def _peak_mb() -> float:
 
 def county_task(task_name: str, part: Partition, out_dir: str, options: Mapping, *,
                 halo_m: float = 0.0, others: Sequence[Partition] = (), user=None,
-                previous_key: str = "") -> CountyResult:
+                previous_key: str = "", lang: str = "zh") -> CountyResult:
     """Compute one county: read its partition, run the task, write ``out_dir/<code>.gpkg``.
 
-    Never raises for the county's own problems: a failure is returned with its reason.
+    A table task writes ``out_dir/<code>.csv`` in ``lang`` (a worker process does not share the
+    CLI's ``--lang``: it is passed). Never raises for the county's own problems: a failure is
+    returned with its reason.
     """
     t0 = time.perf_counter()
     res = CountyResult(part.code, part.name, "failed", worker=f"{socket.gethostname()}:{os.getpid()}")
     task = TASKS[task_name]
     out = Path(out_dir) / f"{part.code}{'.csv' if task_name in TABLES else '.gpkg'}"
+
     def key_of(inputs: str) -> str:
         return hashlib.sha256(json.dumps(
-            [task_name, dict(options), halo_m, getattr(user, "label", ""), __version__, inputs],
+            [task_name, dict(options), halo_m, getattr(user, "label", ""), __version__, inputs,
+             lang if task_name in TABLES else ""],
             sort_keys=True, default=str).encode()).hexdigest()
 
     try:
@@ -166,7 +170,8 @@ def county_task(task_name: str, part: Partition, out_dir: str, options: Mapping,
             layers = {k: v.assign(county_code=part.code) if "county_code" not in v.columns else v
                       for k, v in layers.items()}
             if task_name in TABLES:
-                _write_table(out, layers, TABLES[task_name](), user)
+                _write_table(out, layers, TABLES[task_name](), user, lang=lang,
+                             places=ds.get("admin_units"))
             else:
                 write_layers(out, layers)
             res.status, res.out = "done", str(out)
@@ -182,15 +187,17 @@ def county_task(task_name: str, part: Partition, out_dir: str, options: Mapping,
 
 
 def _write_table(out: Path, layers: Mapping[str, pd.DataFrame], columns: Sequence[str] | None,
-                 user) -> None:
-    """A task's one table through the one table writer (watermarked with who it is for)."""
+                 user, *, lang: str, places=None) -> None:
+    """A task's one table through the one table writer (watermarked with who it is for), in
+    ``lang`` with the names of ``places`` next to their codes."""
     from geo.privacy.roles import LOCAL_OPERATOR
     from geo.privacy.tables import watermark_text, write_table
 
     (sheet, frame), = layers.items()
     keep = (["county_code", *[c for c in columns if c in frame.columns]] if columns is not None
             else ["county_code", *[c for c in frame.columns if c != "county_code"]])
-    write_table(out, {sheet: pd.DataFrame(frame)[keep]}, watermark=watermark_text(user or LOCAL_OPERATOR))
+    write_table(out, {sheet: pd.DataFrame(frame)[keep]}, lang=lang, places=places,
+                watermark=watermark_text(user or LOCAL_OPERATOR, lang=lang))
 
 
 def default_workers() -> int:
@@ -302,7 +309,8 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
                  codes: Sequence[str] | None = None,
                  announce: Callable[[str], None] | None = None,
                  dashboard: str = "127.0.0.1:8787", client=None,
-                 per_county: Mapping[str, Mapping] | None = None) -> RunReport:
+                 per_county: Mapping[str, Mapping] | None = None,
+                 lang: str | None = None) -> RunReport:
     """Run ``task`` (a name of :data:`geo.distributed.tasks.TASKS`) on every county of ``source``.
 
     Parameters
@@ -326,6 +334,8 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
         A ``distributed.Client`` to use as it is (instead of ``workers``/``scheduler``).
     per_county
         Options of some counties over ``options`` (a shared budget: each county its share).
+    lang
+        The language of table outputs (default ``settings.language``: the CLI's ``--lang``).
     """
     if task not in TASKS:
         raise SettingsError(f"没有此分县任务 / no county task {task!r} (have {', '.join(TASKS)})")
@@ -357,7 +367,10 @@ def run_counties(task: str, source: str | os.PathLike, out_dir: str | os.PathLik
         old = previous.get(code)
         return old.key if old is not None and old.status in ("done", "unchanged") else ""
 
-    kwargs = {"halo_m": halo_m, "others": parts if halo_m > 0 else (), "user": user}
+    from geo.store import settings
+
+    kwargs = {"halo_m": halo_m, "others": parts if halo_m > 0 else (), "user": user,
+              "lang": lang or settings.language}
     calls = [((task, part, str(out), opts_of(part.code)),
               {"previous_key": prev_key(part.code), **kwargs}) for part in parts]
 

@@ -60,4 +60,5 @@ def write_quarantine(frame: pd.DataFrame, path: str | Path) -> Path:
     if isinstance(frame, gpd.GeoDataFrame):
         data[frame.geometry.name] = frame.geometry.to_wkt()
     fmt = ".xlsx" if suffix in (".xlsx", ".xlsm") else ".csv"
-    return write_table(path, {"quarantine": data}, mode=QUARANTINE_MODE, fmt=fmt)
+    return write_table(path, {"quarantine": data}, mode=QUARANTINE_MODE, fmt=fmt,
+                       words=False)  # raw rows, to fix and import again

@@ -152,7 +152,8 @@ def _read_csv(path: Path) -> Read:
         raise _unreadable(path, "it is empty")
     lines, encoding, bad_lines = _decode_lines(raw, path)
     start = 0
-    while start < len(lines) and (lines[start].startswith(COMMENT) or not lines[start].strip()):
+    while start < len(lines) and (lines[start].lstrip('"').startswith(COMMENT)  # quoted: it has a comma
+                                  or not lines[start].strip()):
         start += 1
     if start >= len(lines):
         raise _unreadable(path, "it has no header line")

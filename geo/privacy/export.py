@@ -131,8 +131,14 @@ def export_view_user(actor: User, role: str | None, scope: str | None) -> User:
     return User(actor.username, role, scope)
 
 
-def watermark_line(wm: dict) -> str:
-    """The one-line watermark text."""
+def watermark_line(wm: dict, lang: str = "en") -> str:
+    """The one-line watermark text (in ``lang``: an Excel export is in the user's language)."""
+    if lang == "zh":
+        from geo.store.labels import value_label
+
+        mask = f"地理掩蔽 {wm['geomask_m']} 米" if wm["geomask_m"] else "无地理掩蔽"
+        return (f"童安地图导出 · 导出人 {wm['exported_by']}（{value_label(wm['role'], 'zh', 'role')}，"
+                f"范围 {wm['scope'] or '全部'}）· {wm['exported_at']} UTC · {mask} · 内部资料，请勿外传")
     return (
         f"ChildSafe Map export for {wm['exported_by']} ({wm['role']}, scope {wm['scope'] or '*'}) "
         f"at {wm['exported_at']} UTC; geomask {wm['geomask_m'] or 'none'}; "
@@ -211,8 +217,10 @@ def export_dataset(dataset: Dataset, out: str | os.PathLike, *, actor: User,
 def _write_excel(out: Path, layers: dict[str, pd.DataFrame], wm: dict) -> None:
     """One sheet per layer through the one table writer (geo.privacy.tables), watermarked."""
     from geo.privacy.tables import write_table
+    from geo.store import settings
 
-    sheets = {"watermark": pd.DataFrame({"watermark": [wm["note"]],
+    note = watermark_line(wm, settings.language)  # the file's language (the CLI's --lang)
+    sheets = {"watermark": pd.DataFrame({"watermark": [note],
                                          **{k: [v] for k, v in wm.items() if k != "note"}})}
     sheets.update(layers)
-    write_table(out, sheets, watermark=wm["note"], lang="en")
+    write_table(out, sheets, watermark=note, places=layers.get("admin_units"))

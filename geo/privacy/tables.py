@@ -7,14 +7,22 @@ Files that are safe to open (docs/security.md, "formula injection"):
   ``= + - @``, a tab or a carriage return (after any spaces) gets a leading ``'``, the OWASP
   rule, so no spreadsheet computes it (a plain signed number such as ``-73.5`` stays as it is); control characters Excel refuses are dropped;
 - numbers stay numbers, dates stay dates (``yyyy-mm-dd``, with the time when there is one;
-  times with a time zone are shown in ``settings.local_timezone``), booleans stay booleans;
+  times with a time zone are shown in ``settings.local_timezone``); booleans are 是/否 in a
+  file for people and stay booleans in a raw one;
 - a cell hidden by disclosure control (:mod:`geo.privacy.disclosure`) is left empty and shaded,
   and the row's ``suppressed`` column names the hidden columns;
 - a watermark line (who, role, scope, when) heads every sheet or file when one is given (in
   a CSV file such lines start with ``# ``; in a workbook the header row is frozen below
   them), and :func:`read_table` reads a written file back;
-- headers in the user's language through ``labels`` (a function ``(column, lang) -> text`` or
-  a mapping ``column -> {"zh": ..., "en": ...}`` / ``(zh, en)`` / text).
+- a file for people (``words=True``, the default) is in the user's language from the project's
+  label tables (:mod:`geo.store.labels`): headers (``缺口``, not ``shortfall``), sheet names,
+  values (``canal`` → 渠道, ``sign;buoy`` → 警示牌、救生圈, booleans 是/否, weekdays by name),
+  and with ``places`` (the dataset's admin units, or ``{code: name}``) the village and
+  township names next to their codes; numbers stay numbers and dates dates. ``labels`` (a
+  function ``(column, lang) -> text`` or a mapping ``column -> {"zh": ..., "en": ...}`` /
+  ``(zh, en)`` / text) names headers before the label tables do. A raw file (``words=False``:
+  quarantined rows to fix and import again, tables already in words) keeps identifiers,
+  values and booleans as they are.
 
 Files are written to a temporary name and renamed into place (``mode`` sets the permission
 bits; ``0o600`` unless asked otherwise, since these files hold data about children).
@@ -31,6 +39,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -45,12 +54,16 @@ FORMATS = (".xlsx", ".csv")
 #: how a line above the header of a CSV file starts (the watermark, notes).
 PREFACE = "# "
 Labels = Callable[[str, str], str] | Mapping[str, object] | None
+#: the places of a file for people: the dataset's admin units, or ``{code: name}``
+Places: TypeAlias = pd.DataFrame | Mapping[str, str] | None
 _PLAIN_NUMBER = re.compile(r"^ *[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _HIDDEN_FILL = "D9D9D9"
-_NOTE = {"zh": "灰色空格为小数保护隐藏的数值（见“已隐藏的列”）",
-         "en": "grey empty cells are hidden to protect small counts (see the 'suppressed' column)"}
+_NOTE = {"zh": "灰色空格为小数保护隐藏的数值（见“{column}”）",
+         "en": "grey empty cells are hidden to protect small counts (see the '{column}' column)"}
+_SHAPES = {"zh": "线和面的形状未写入表格；形状请用 GeoPackage 导出",
+           "en": "geometry (lines/polygons) left out; use the GeoPackage export for shapes"}
 _BUILTIN_LABELS = {SUPPRESSED: ("已隐藏的列", SUPPRESSED), "lon": ("经度", "lon"),
                    "lat": ("纬度", "lat")}
 
@@ -70,14 +83,19 @@ def neutralise(text: str) -> str:
     return "'" + text if is_formula_like(text) and not _PLAIN_NUMBER.match(text) else text
 
 
-def header_label(column: object, lang: str = "zh", labels: Labels = None) -> str:
-    """The header of ``column`` in ``lang`` from ``labels`` (else the built-in few, else the name)."""
+def header_label(column: object, lang: str = "zh", labels: Labels = None, *, words: bool = False) -> str:
+    """The header of ``column`` in ``lang`` from ``labels``, else (``words``) the label tables,
+    else the built-in few, else the name."""
     name = str(column)
     found: object = None
     if callable(labels):
         found = labels(name, lang)
     elif labels is not None:
         found = labels.get(name)
+    if found is None and words:
+        from geo.store.labels import COLUMN_LABELS
+
+        found = COLUMN_LABELS.get(name)
     if found is None and name in _BUILTIN_LABELS:
         found = _BUILTIN_LABELS[name]
     if isinstance(found, Mapping):
@@ -134,7 +152,7 @@ def plain_table(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
         table["lon"] = geo.geometry.x.round(6)
         table["lat"] = geo.geometry.y.round(6)
         return table, None
-    return table, "geometry (lines/polygons) left out; use the GeoPackage export for shapes"
+    return table, _SHAPES["en"]
 
 
 def watermark_text(user, *, lang: str | None = None, when: datetime | None = None,
@@ -182,8 +200,53 @@ def _preface(watermark: str | None, notes: list[str]) -> list[str]:
     return [line for line in [watermark, *notes] if line]
 
 
+def _in_words(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``table``'s values labelled for people (all but the hidden-cell note, which names columns)."""
+    from geo.store.labels import label_values
+
+    table = table.copy()
+    for col in table.columns:
+        if col != SUPPRESSED:  # the note names columns by id: _note_words reads it
+            table[col] = label_values(table[col], lang, str(col))
+    return table
+
+
+def _headers(columns, lang: str, labels: Labels, words: bool) -> list[str]:
+    """The header row: each column's label, made unique (``乡镇 (2)``) when two share one."""
+    out: list[str] = []
+    for col in columns:
+        base = text = header_label(col, lang, labels, words=words)
+        n = 2
+        while text in out:
+            text, n = f"{base} ({n})", n + 1
+        out.append(text)
+    return out
+
+
+def _sheet_title(name: str, lang: str, words: bool) -> str:
+    if not words:
+        return name
+    from geo.store.labels import LAYER_LABELS, label
+
+    return LAYER_LABELS[name][0 if lang == "zh" else 1] if name in LAYER_LABELS else label(name, lang)
+
+
+def _prepare(frame: pd.DataFrame, lang: str, labels: Labels, words: bool, places: Places):
+    """The table to write, its hidden-cell mask, and a note when shapes were left out."""
+    table, shapes = plain_table(frame)
+    if words and places is not None:
+        from geo.store.places import with_place_names
+
+        table = with_place_names(table, places, township=True)  # before the mask: columns move
+    mask = suppressed_mask(table).to_numpy()
+    if words:
+        table = _in_words(table, lang)
+    table = _note_words(table, lang, labels, words)  # after the mask: it reads the column ids
+    return table, mask, (_SHAPES.get(lang, _SHAPES["en"]) if shapes and words else shapes)
+
+
 def _write_xlsx(stream, tables: dict[str, pd.DataFrame], *, lang: str, labels: Labels,
-                watermark: str | None) -> None:
+                watermark: str | None, words: bool = False, places: Places = None) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
@@ -191,21 +254,21 @@ def _write_xlsx(stream, tables: dict[str, pd.DataFrame], *, lang: str, labels: L
     wb = Workbook(write_only=True)
     fill = PatternFill("solid", fgColor=_HIDDEN_FILL)
     bold = Font(bold=True)
-    for sheet, (_, frame) in zip(_sheet_names(list(tables)), tables.items(), strict=True):
+    titles = [_sheet_title(str(name), lang, words) for name in tables]
+    for sheet, (_, frame) in zip(_sheet_names(titles), tables.items(), strict=True):
         ws = wb.create_sheet(sheet)
-        table, shapes = plain_table(frame)
-        mask = suppressed_mask(table).to_numpy()
-        table = _note_words(table, lang, labels)  # after the mask: it reads the column ids
+        table, mask, shapes = _prepare(frame, lang, labels, words, places)
         notes = [shapes] if shapes else []
         if mask.any():
-            notes.append(_NOTE.get(lang, _NOTE["en"]))
+            note = _NOTE.get(lang, _NOTE["en"])
+            notes.append(note.format(column=header_label(SUPPRESSED, lang, labels, words=words)))
         preface = _preface(watermark, notes)
         ws.freeze_panes = f"A{len(preface) + 2}"  # the header row stays in view; read_table finds it
         for line in preface:
             ws.append([_text_cell(WriteOnlyCell(ws), line)])
         header = []
-        for col in table.columns:
-            c = _text_cell(WriteOnlyCell(ws), header_label(col, lang, labels))
+        for text in _headers(table.columns, lang, labels, words):
+            c = _text_cell(WriteOnlyCell(ws), text)
             c.font = bold
             header.append(c)
         ws.append(header)
@@ -241,28 +304,27 @@ def _text_cell(cell, text: str):
     return cell
 
 
-def _note_words(table: pd.DataFrame, lang: str, labels: Labels) -> pd.DataFrame:
+def _note_words(table: pd.DataFrame, lang: str, labels: Labels, words: bool = False) -> pd.DataFrame:
     """The note column naming hidden cells by their headers (已隐藏的列: 缺口、应配儿童主任), not ids."""
     if SUPPRESSED not in table.columns:
         return table
     sep = "、" if lang == "zh" else "; "
-    words = [sep.join(header_label(c, lang, labels) for c in str(v).split(";") if c)
+    notes = [sep.join(header_label(c, lang, labels, words=words) for c in str(v).split(";") if c)
              if isinstance(v, str) else v for v in table[SUPPRESSED]]
-    return table.assign(**{SUPPRESSED: pd.array(words, dtype=object)})
+    return table.assign(**{SUPPRESSED: pd.array(notes, dtype=object)})
 
 
 def _write_csv(stream, tables: dict[str, pd.DataFrame], *, lang: str, labels: Labels,
-               watermark: str | None) -> None:
+               watermark: str | None, words: bool = False, places: Places = None) -> None:
     if len(tables) != 1:
         raise ValidationError(f"a CSV file holds one table, not {len(tables)}; write .xlsx")
     (frame,) = tables.values()
-    table, shapes = plain_table(frame)
-    table = _note_words(table, lang, labels)
+    table, _, shapes = _prepare(frame, lang, labels, words, places)
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
     for line in _preface(watermark, [shapes] if shapes else []):
         writer.writerow([PREFACE + neutralise(line)])
-    writer.writerow([neutralise(header_label(c, lang, labels)) for c in table.columns])
+    writer.writerow([neutralise(h) for h in _headers(table.columns, lang, labels, words)])
     columns = [table[c].to_numpy(dtype=object) for c in table.columns]
     for i in range(len(table)):
         writer.writerow([_csv_cell(cell_value(values[i])) for values in columns])
@@ -289,29 +351,31 @@ def _csv_cell(value: object) -> str:
 
 def table_bytes(tables: pd.DataFrame | Mapping[str, pd.DataFrame], fmt: str = ".xlsx", *,
                 lang: str | None = None, labels: Labels = None,
-                watermark: str | None = None) -> bytes:
+                watermark: str | None = None, words: bool = True, places: Places = None) -> bytes:
     """The bytes of a workbook (``.xlsx``, one sheet per table) or CSV file (one table).
 
     For downloads (``st.download_button``); see :func:`write_table` for the rules.
     """
     fmt = fmt if fmt.startswith(".") else f".{fmt}"
     buf = io.BytesIO()
-    _write(buf, _tables(tables), fmt.lower(), lang or settings.language, labels, watermark)
+    _write(buf, _tables(tables), fmt.lower(), lang or settings.language, labels, watermark, words, places)
     return buf.getvalue()
 
 
-def _write(stream, tables, fmt, lang, labels, watermark) -> None:
+def _write(stream, tables, fmt, lang, labels, watermark, words, places) -> None:
+    kw = {"lang": lang, "labels": labels, "watermark": watermark, "words": words, "places": places}
     if fmt == ".xlsx":
-        _write_xlsx(stream, tables, lang=lang, labels=labels, watermark=watermark)
+        _write_xlsx(stream, tables, **kw)
     elif fmt == ".csv":
-        _write_csv(stream, tables, lang=lang, labels=labels, watermark=watermark)
+        _write_csv(stream, tables, **kw)
     else:
         raise ValidationError(f"tables are written as {', '.join(FORMATS)}, not {fmt or 'no suffix'!r}")
 
 
 def write_table(out: str | os.PathLike, tables: pd.DataFrame | Mapping[str, pd.DataFrame], *,
                 lang: str | None = None, labels: Labels = None, watermark: str | None = None,
-                mode: int | None = None, fmt: str | None = None) -> Path:
+                mode: int | None = None, fmt: str | None = None, words: bool = True,
+                places: Places = None) -> Path:
     """Write ``tables`` to ``out`` (``.xlsx``: one sheet per table; ``.csv``: one table).
 
     Parameters
@@ -319,12 +383,14 @@ def write_table(out: str | os.PathLike, tables: pd.DataFrame | Mapping[str, pd.D
     out
         The file; its suffix chooses the format.
     tables
-        A frame, or sheet name -> frame. GeoDataFrames: points as ``lon``/``lat``, other
-        shapes left out (noted).
+        A frame, or sheet name -> frame (names of outputs, e.g. ``staffing``: in words in a file
+        for people). GeoDataFrames: points as ``lon``/``lat``, other shapes left out (noted).
     lang
-        Header language, ``"zh"`` or ``"en"`` (default ``settings.language``).
+        The file's language, ``"zh"`` or ``"en"`` (default ``settings.language``, which the CLI's
+        ``--lang`` sets).
     labels
-        Header labels (see the module docstring); columns it does not name keep their names.
+        Header labels (see the module docstring) before the label tables; columns neither
+        names keep their names.
     watermark
         A line heading every sheet or file (who, role, scope, when).
     mode
@@ -332,6 +398,12 @@ def write_table(out: str | os.PathLike, tables: pd.DataFrame | Mapping[str, pd.D
         platform writes about children; a user shares a file on purpose by copying it).
     fmt
         ``".xlsx"`` or ``".csv"`` whatever the suffix (default: by the suffix).
+    words
+        A file for people (default): headers, sheet names and values in ``lang`` from the
+        label tables. ``False``: a raw file (identifiers and values as they are).
+    places
+        With ``words``, the dataset's admin units (or ``{code: name}``): each village, township
+        and county code gets its name beside it (and a village its township's name).
 
     Returns
     -------
@@ -353,7 +425,8 @@ def write_table(out: str | os.PathLike, tables: pd.DataFrame | Mapping[str, pd.D
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
-            _write(stream, _tables(tables), fmt, lang or settings.language, labels, watermark)
+            _write(stream, _tables(tables), fmt, lang or settings.language, labels, watermark, words,
+                   places)
         os.chmod(tmp, 0o600 if mode is None else mode)
         os.replace(tmp, out)
     except BaseException:
@@ -378,7 +451,7 @@ def read_table(path: str | os.PathLike | bytes, *, sheet: str | int = 0, **kwarg
         skip = 0
         with open(path, encoding="utf-8-sig") as f:
             for line in f:
-                if not line.startswith(PREFACE):
+                if not line.lstrip('"').startswith(PREFACE):  # quoted when the line holds a comma
                     break
                 skip += 1
         return pd.read_csv(path, skiprows=skip, encoding="utf-8-sig", **kwargs)

@@ -326,4 +326,5 @@ def _write_excel(rep: Report, path: Path) -> None:
     from geo.privacy.tables import write_table
 
     sheets, labels = excel_sheets(rep)
-    write_table(path, sheets, lang=rep.meta["lang"], labels=labels, watermark=rep.meta["watermark"])
+    write_table(path, sheets, lang=rep.meta["lang"], labels=labels, watermark=rep.meta["watermark"],
+                words=False)  # the report's sheets are already in words

@@ -11,6 +11,7 @@ Modules, and the public functions a caller starts from:
 - ``copying``: ``copy_dataset`` (GeoPackage ↔ PostGIS, every table)
 - ``schema``: ``Layer``, ``Column``
 - ``labels``: ``label``, ``layer_label``, ``column_label``, ``value_label``, ``weekday_label``, ``place_names``, ``place_text``, ``with_place_names``, ``label_values``, ``label_frame``, ``schema_words``, ``english_schema_words``
+- ``places``: ``place_names``, ``place_text``, ``with_place_names`` (names of places next to their codes; the label tables re-export them)
 - ``settings``: the defaults every analysis reads at call time
 - ``projection``: ``metric_crs_for``, ``is_metric``, ``check_same_crs``, ``union_bounds``
 - ``coords``: ``to_wgs84``, ``geometry_to_wgs84``, ``wgs84_to_gcj02``, ``gcj02_to_wgs84``, ``wgs84_to_bd09``, ``bd09_to_wgs84``, ``distance_m``

@@ -10,7 +10,7 @@ analyses' outputs; each maps to ``(中文, English)``.
   kit status but 无人照料 as a caregiver: pass ``column``).
 - :func:`weekday_label` — 星期一 … 星期日 for 0 = Monday (the calendar's ``weekday``).
 - :func:`place_names` and :func:`with_place_names` — the names of villages and townships next to
-  their codes.
+  their codes (:mod:`geo.store.places`, re-exported here).
 - :func:`label_frame` — a copy of a table with headers and values in one language: text values
   labelled (``"sign;buoy"`` → 警示牌、救生圈), booleans 是/否, weekdays by name; numbers and dates
   stay numbers and dates (so Excel keeps them as such).
@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import pandas as pd
+
+from geo.store.places import PLACE_COLUMNS, place_names, place_text, with_place_names  # noqa: F401 (re-exported)
 
 Pair = tuple[str, str]
 
@@ -58,6 +60,9 @@ LAYER_LABELS: dict[str, Pair] = {
     "patrol_routes": ("巡查路线", "Patrol routes"),
     "patrol_stops": ("巡查点位", "Patrol stops"),
     "patrol_schedule": ("巡查日历", "Patrol calendar"),
+    "patrol_team": ("巡查日历（按组按日）", "Patrol calendar (team and day)"),
+    "patrol_site": ("巡查日历（按点位）", "Patrol calendar (by site)"),
+    "patrol_visit": ("巡查日历（逐次）", "Patrol calendar (each patrol)"),
     "patrol_check": ("轨迹核查", "Track check"),
     "visit_schedule": ("走访安排", "Visit schedule"),
     "visit_list": ("走访名单", "Visit list"),
@@ -89,6 +94,25 @@ MAP_LABELS: dict[str, Pair] = {
     "unconnected": ("近接未连的路端（两侧不连通）", "Road end nearly meeting an unconnected road"),
     "nodes": ("节点数", "Nodes"),
     "gap_m": ("间隙（米）", "Gap (m)"),
+    "basemap_unavailable": ("底图无法加载（离线或被拦截），仅显示本地图层",
+                            "Basemap unavailable (offline or blocked): local layers only"),
+}
+
+#: Streamlit's own upload-widget words (Streamlit has no Chinese; ``views._common.widget_words``
+#: shows these in the Chinese UI). ``{limit}``, ``{size}`` and ``{type}`` are filled in.
+WIDGET_LABELS: dict[str, Pair] = {
+    "upload_button": ("选择文件", "Upload"),
+    "upload_hint": ("可将文件拖放到此处 · 每个文件不超过 {limit} MB", "Limit {limit}MB per file"),
+    "upload_drop": ("松开鼠标即可上传文件", "Drag and drop files here"),
+    "upload_too_large": ("文件须不超过 {size}，未上传", "File must be {size} or smaller."),
+    "upload_wrong_type": ("不接受 {type} 类型的文件", "{type} files are not allowed."),
+    "upload_type_refused": ("文件类型不符", "File type not allowed."),
+    "upload_one_file": ("只能上传一个文件", "Only one file is allowed."),
+    "upload_too_small": ("文件太小", "File size is too small."),
+    "upload_unexpected": ("上传出错，请重试", "Unexpected error. Please try again."),
+    "upload_failed": ("上传失败", "Upload failed"),
+    "upload_error": ("错误：", "Error: "),
+    "upload_retry": ("点击重新上传", "Click to retry upload"),
 }
 
 # --- columns -----------------------------------------------------------------------------------
@@ -158,6 +182,8 @@ COLUMN_LABELS: dict[str, Pair] = {
     "oneway": ("单行", "One-way"),
     "junctions": ("路口规则", "Junction rule"),
     "road_level": ("道路层位（桥 1、隧道 −1）", "Road level (bridge 1, tunnel −1)"),
+    "bridge": ("桥梁", "Bridge"),
+    "tunnel": ("隧道", "Tunnel"),
     "directors": ("儿童主任（人）", "Directors"),
     # visits, inspections, audit
     "visit_id": ("走访编号", "Visit"),
@@ -273,12 +299,13 @@ COLUMN_LABELS: dict[str, Pair] = {
     "window_end": ("结束", "To"),
     "n_sites": ("点位数", "Sites"),
     "over_capacity": ("超出容量", "Over capacity"),
-    "site_ids": ("点位", "Sites"),
+    "site_ids": ("巡查点位编号", "Site ids"),
     "band": ("风险档", "Risk band"),
     "days_between": ("间隔天数", "Days between"),
     "first_visit": ("首次巡查", "First patrol"),
     "last_visit": ("最后巡查", "Last patrol"),
     "visits_per_week": ("每周次数", "Patrols a week"),
+    "visits": ("巡查次数", "Patrols"),
     "passed": ("已经过", "Passed"),
     "passed_at": ("经过时间", "Passed at"),
     "speed_kmh": ("附近最低速度（公里/时）", "Slowest nearby (km/h)"),
@@ -290,9 +317,18 @@ COLUMN_LABELS: dict[str, Pair] = {
     "weekend": ("周末", "Weekend"),
     "makeup_workday": ("调休上班", "Make-up working day"),
     "holiday_estimated": ("节假日为推算", "Holiday estimated"),
-    # files
+    # files, exports and shared budgets
+    "suppressed": ("已隐藏的列", "Hidden columns"),
     "key": ("设置项", "Setting"),
     "value": ("值", "Value"),
+    "watermark": ("水印", "Watermark"),
+    "exported_by": ("导出人", "Exported by"),
+    "exported_at": ("导出时间（UTC）", "Exported at (UTC)"),
+    "geomask_m": ("地理掩蔽（米）", "Geomask (m)"),
+    "new": ("新建点位数", "New sites"),
+    "value_before": ("新建前", "Before"),
+    "value_after": ("新建后", "After"),
+    "exact": ("精确解", "Exact"),
     # leaders' indicators, report and spot checks (geo/report)
     "indicator": ("指标", "Indicator"),
     "target": ("目标", "Target"),
@@ -444,7 +480,21 @@ COLUMN_VALUE_LABELS: dict[str, dict[str, Pair]] = {
     "guardianship": {"good": ("监护良好", "Good"), "average": ("监护一般", "Average"),
                      "poor": ("监护较差", "Poor")},
     "tier": {"good": ("监护良好", "Good care"), "average": ("监护一般", "Average care")},
+    # the audit log's actions (geo.privacy.audit.ACTIONS)
+    "action": {
+        "login": ("登录", "Sign-in"), "login_failed": ("登录失败", "Failed sign-in"),
+        "login_locked": ("账户锁定", "Account locked"), "logout": ("退出", "Sign-out"),
+        "session_timeout": ("会话超时", "Session timed out"), "view_personal": ("查看个人信息", "Personal data viewed"),
+        "export": ("导出", "Export"), "import": ("导入", "Import"), "edit": ("修改", "Edit"),
+        "user_add": ("添加用户", "User added"), "user_disable": ("停用用户", "User disabled"),
+        "user_enable": ("启用用户", "User enabled"), "user_passwd": ("修改密码", "Password changed"),
+        "audit_export": ("导出操作日志", "Audit log exported"), "snapshot": ("保存快照", "Snapshot"),
+        "report": ("生成报告", "Report"), "spot_check": ("档案抽查", "Spot check"),
+    },
 }
+#: columns of COLUMN_VALUE_LABELS whose identifiers are also plain English words (``export``,
+#: ``report``): not counted by :func:`schema_words`, so prose naming a command is not flagged.
+_PLAIN_WORD_VALUES = frozenset({"action"})
 #: columns holding ``;``-joined values (each value labelled, joined with 、 in Chinese).
 MULTI_COLUMNS = frozenset({"difficulty", "missing_items", "flags", "reasons"})
 #: columns whose values are identifiers or free text (never labelled).
@@ -456,12 +506,6 @@ WEEKDAYS: tuple[Pair, ...] = (
     ("星期五", "Friday"), ("星期六", "Saturday"), ("星期日", "Sunday"),
 )
 BOOLEANS: dict[bool, Pair] = {True: ("是", "Yes"), False: ("否", "No")}
-
-#: admin code columns and the name column added next to each (:func:`with_place_names`).
-PLACE_COLUMNS: dict[str, str] = {
-    "village_code": "village_name", "township_code": "township_name", "county_code": "county_name",
-}
-
 
 def _pick(pair: Pair, lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
@@ -523,57 +567,6 @@ def value_label(value, lang: str = "zh", column: str | None = None) -> str:
         return _join(lang).join(value_label(p, lang, column) for p in parts)
     pair = VALUE_LABELS.get(text)
     return _pick(pair, lang) if pair else text
-
-
-def place_names(admin_units: pd.DataFrame | None) -> dict[str, str]:
-    """``{admin code: name}`` of ``admin_units`` (empty names left out)."""
-    if admin_units is None or not len(admin_units) or "name" not in admin_units:
-        return {}
-    names = admin_units["name"].astype("string")
-    codes = admin_units["code"].astype("string")
-    keep = names.notna() & names.str.strip().ne("")
-    return dict(zip(codes[keep].tolist(), names[keep].tolist(), strict=True))
-
-
-def place_text(code, names: Mapping[str, str]) -> str:
-    """``"name code"`` of an admin code (the code alone when it has no name)."""
-    if code is None or code is pd.NA or (isinstance(code, float) and code != code):
-        return ""
-    code = str(code)
-    name = names.get(code, "")
-    return f"{name} {code}".strip() if name else code
-
-
-def with_place_names(frame: pd.DataFrame, admin_units: pd.DataFrame | Mapping[str, str] | None, *,
-                     township: bool = False) -> pd.DataFrame:
-    """A copy of ``frame`` with the names of its places next to their codes.
-
-    Each of ``village_code``, ``township_code``, ``county_code`` gets a ``*_name`` column right
-    after it; with ``township=True`` a frame with village codes but no township code also gets
-    ``township_name`` (the village code's first 9 digits). A ``code`` column without ``name`` gets
-    ``name``. Codes without a name in ``admin_units`` get an empty name.
-    """
-    names = dict(admin_units) if isinstance(admin_units, Mapping) else place_names(admin_units)
-    out = frame.copy()
-
-    def insert(after: str, col: str, values) -> None:
-        if col in out.columns:
-            return
-        out.insert(list(out.columns).index(after) + 1, col, values)
-
-    def lookup(codes: pd.Series) -> pd.Series:
-        text = codes.astype("string")
-        return text.map(lambda c: names.get(str(c), "") if c is not pd.NA else "").astype("string")
-
-    for code_col, name_col in PLACE_COLUMNS.items():
-        if code_col in out.columns:
-            insert(code_col, name_col, lookup(out[code_col]))
-    if township and "village_code" in out.columns and "township_code" not in out.columns:
-        towns = out["village_code"].astype("string").str.slice(0, 9)
-        insert("village_code", "township_name", lookup(towns))
-    if "code" in out.columns and "name" not in out.columns:
-        insert("code", "name", lookup(out["code"]))
-    return out
 
 
 def _is_text(series: pd.Series) -> bool:
@@ -664,8 +657,9 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 def schema_words() -> frozenset[str]:
     """Every identifier this table labels (layers, columns, values) of three letters or more."""
     keys = {*LAYER_LABELS, *COLUMN_LABELS, *VALUE_LABELS, *MAP_LABELS}
-    for values in COLUMN_VALUE_LABELS.values():
-        keys.update(values)
+    for column, values in COLUMN_VALUE_LABELS.items():
+        if column not in _PLAIN_WORD_VALUES:
+            keys.update(values)
     return frozenset(k for k in keys if len(k) >= 3 and _TOKEN.fullmatch(k))
 
 

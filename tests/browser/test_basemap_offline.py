@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from geo.store.labels import label
 from layers.basemap import base_map
 
 pytestmark = pytest.mark.browser
@@ -17,13 +20,18 @@ def _open_offline(browser, html_path):
     return page
 
 
-def test_online_basemap_offline_shows_a_note(browser, tmp_path):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_online_basemap_offline_shows_a_note(browser, tmp_path, lang):
     path = tmp_path / "osm.html"
-    base_map((110.0, 30.0, 111.0, 31.0), basemap="osm").save(str(path))
+    base_map((110.0, 30.0, 111.0, 31.0), basemap="osm", lang=lang).save(str(path))
     page = _open_offline(browser, path)
     note = page.locator(".childsafe-basemap-note")
     note.wait_for(state="visible", timeout=30_000)  # on the first failed tile
-    assert "底图无法加载" in note.inner_text() and "offline" in note.inner_text()
+    assert note.inner_text() == label("basemap_unavailable", lang)  # the label tables' words
+    if lang == "zh":
+        assert "底图无法加载" in note.inner_text() and not re.search("[A-Za-z]", note.inner_text())
+    else:
+        assert "offline" in note.inner_text() and not re.search("[\u4e00-\u9fff]", note.inner_text())
     assert note.count() == 1  # one note, however many tiles fail
     page.close()
 

@@ -8,9 +8,12 @@ plus every pseudo-element's ``content``.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from geo.store import settings
+from geo.store.labels import WIDGET_LABELS
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +47,12 @@ VISIBLE_TEXT_JS = r"""zone => {
   return out.join(' | ');
 }"""
 
-ENGLISH = ("Drag and drop", "Limit", "per file", "Browse files", "Upload")
+ENGLISH = ("Drag and drop", "Limit", "per file", "Browse files", "Upload", "File must be", "or smaller",
+           "not allowed", "Error", "retry")
+UPLOADER = '[data-testid="stFileUploader"]'
+#: a drag over the drop zone carrying one file (react-dropzone shows its overlay text)
+DRAG_JS = """() => { const d = new DataTransfer();
+  d.items.add(new File(['x'], 'a.csv', {type: 'text/csv'})); return d; }"""
 
 
 def _uploader_words(page, url: str, browser_tools) -> str:
@@ -55,7 +63,7 @@ def _uploader_words(page, url: str, browser_tools) -> str:
     return zone.evaluate(VISIBLE_TEXT_JS)
 
 
-def test_upload_widget_words_in_chinese(streamlit_app, page, browser_tools):
+def test_upload_widget_words_in_chinese(streamlit_app, page, browser_tools, tmp_path):
     url = streamlit_app({"CHILDSAFE_DATASET": str(settings.demo_dataset)})
     words = _uploader_words(page, url, browser_tools)
     assert "选择文件" in words and "拖放" in words, words
@@ -63,6 +71,37 @@ def test_upload_widget_words_in_chinese(streamlit_app, page, browser_tools):
     assert f"{limit} MB" in words, words
     assert not [w for w in ENGLISH if w.lower() in words.lower()], f"English shown in the zh UI: {words}"
     page.locator(DROPZONE).first.screenshot(path=str(browser_tools.artifacts / "uploader-zh.png"))
+
+    # a file dragged over the zone: Streamlit's "Drag and drop files here" overlay, in Chinese
+    zone = page.locator(DROPZONE).first
+    zone.dispatch_event("dragenter", {"dataTransfer": page.evaluate_handle(DRAG_JS)})
+    page.wait_for_function(f"""() => document.querySelector('{DROPZONE}').innerText.includes(
+        {json.dumps(WIDGET_LABELS["upload_drop"][0])})""", timeout=10_000)
+    dragging = zone.evaluate(VISIBLE_TEXT_JS)
+    assert "Drag and drop" not in dragging, dragging
+    zone.screenshot(path=str(browser_tools.artifacts / "uploader-zh-drag.png"))
+    zone.dispatch_event("dragleave", {"dataTransfer": page.evaluate_handle(DRAG_JS)})
+
+    # a file over the size limit: Streamlit refuses it in the browser, its message in Chinese
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as f:
+        f.truncate(limit * 1024 * 1024 + 1)  # one byte over the limit (sparse: nothing written)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(big)
+    chip = page.locator('[data-testid="stFileChip"][aria-invalid="true"]').first
+    chip.wait_for(state="visible", timeout=30_000)
+    refused = f"文件须不超过 {limit} MB"
+    page.wait_for_function(f"""() => document.querySelector('{UPLOADER}').textContent.includes('{refused}')""",
+                           timeout=10_000)
+    shown = page.locator(UPLOADER).first.evaluate(VISIBLE_TEXT_JS)
+    every = page.locator(UPLOADER).first.evaluate("e => e.textContent + ' ' + e.innerHTML")
+    assert not [w for w in ENGLISH if w.lower() in shown.lower()], f"English shown in the zh UI: {shown}"
+    assert "File must be" not in every and "Error:" not in every, every  # nor for a screen reader
+    chip.hover()  # the chip's tooltip repeats the message
+    tip = page.locator('[role="tooltip"]').first
+    tip.wait_for(state="visible", timeout=10_000)
+    assert refused in tip.inner_text() and "File must be" not in tip.inner_text(), tip.inner_text()
+    page.locator(UPLOADER).first.screenshot(path=str(browser_tools.artifacts / "uploader-zh-too-large.png"))
+    page.locator('[data-testid="stFileChipDeleteBtn"] button').first.click()
 
     # the same page switched to English keeps Streamlit's own words (the override is for zh only),
     # which also proves the reader above sees the widget's text at all; the switch must not crash

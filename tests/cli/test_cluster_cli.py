@@ -84,7 +84,7 @@ def test_patrol_schedule_county_by_county(province_path, tmp_path):
     data = json.loads(res.output)
     assert data["done"] == 3 and data["rows"]["patrol_team"] == 3 * 7  # one team, each day, each county
     text = (tmp_path / "ps" / f"{partitions(province_path)[0].code}.csv").read_text(encoding="utf-8-sig")
-    assert text.splitlines()[1].startswith("county_code,date")
+    assert text.splitlines()[1].startswith("县代码,县,日期,星期")  # in words, the county named
 
 
 def test_report_of_many_counties_on_two_workers_equals_one_process(province_path, tmp_path):

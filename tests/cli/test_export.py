@@ -15,6 +15,7 @@ from geo.privacy.accounts import add_user
 from geo.privacy.audit import read_audit
 from geo.privacy.roles import visible_layers
 from geo.store.dataset import read_dataset, write_dataset
+from geo.store.labels import english_schema_words
 
 PW = "correct horse battery"
 
@@ -47,17 +48,32 @@ def test_leader_export_gpkg_has_no_household_layer(path, tmp_path):
 
 def test_excel_export_has_a_watermark_row_on_every_sheet(path, tmp_path):
     out = tmp_path / "plan.xlsx"
-    r = _run("export", str(path), "--role", "planner", "--out", str(out), "--geomask", "150")
+    r = _run("--lang", "en", "export", str(path), "--role", "planner", "--out", str(out), "--geomask", "150")
     assert r.exit_code == 0, r.output
     wb = openpyxl.load_workbook(out)
     for ws in wb:
-        if ws.title != "watermark":
-            assert str(ws.cell(1, 1).value).startswith("ChildSafe Map export for")
-            assert "geomask 150" in ws.cell(1, 1).value
-    header = [c.value for c in wb["households"][2]]
-    assert {"household_id", "lon", "lat", "children"} <= set(header) and "caregiver" in header
+        assert str(ws.cell(1, 1).value).startswith("ChildSafe Map export for")
+        assert "geomask 150" in ws.cell(1, 1).value
+    header = [c.value for c in wb["Households"][2]]
+    assert {"Household", "Longitude", "Latitude", "Children", "Caregiver"} <= set(header)
     text = "\n".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row)
     assert SALT not in text and "argon2" not in text
+
+
+def test_excel_export_in_chinese(path, tmp_path):
+    out = tmp_path / "plan.xlsx"
+    r = _run("--lang", "zh", "export", str(path), "--role", "planner", "--out", str(out), "--geomask", "150")
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(out)
+    assert "户" in wb.sheetnames and "水印" in wb.sheetnames
+    for ws in wb:
+        line = str(ws.cell(1, 1).value)
+        assert line.startswith("童安地图导出") and "规划人员" in line and "地理掩蔽 150 米" in line
+    header = [c.value for c in wb["户"][2]]
+    assert {"户编号", "村代码", "村（社区）", "经度", "纬度", "儿童", "照料人"} <= set(header)
+    text = "\n".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row)
+    allow = ("GeoPackage", "UTC", "county")  # a format, a time zone, the file's name (county.gpkg)
+    assert english_schema_words(text + " ".join(wb.sheetnames), allow=allow) == []
 
 
 def test_child_director_export_as_themselves(path, tmp_path):

@@ -48,20 +48,21 @@ def test_patrol_schedule_csv_xlsx(tiny_dataset, tmp_path):
 
     path = write_dataset(tiny_dataset, tmp_path / "tiny.gpkg")
     out = tmp_path / "cal.csv"
-    res = CliRunner().invoke(cli, ["patrol-schedule", str(path), "--from", "2024-07-01", "--to", "2024-07-07",
-                                   "--teams", "2", "--out", str(out), "--json"])
+    res = CliRunner().invoke(cli, ["--lang", "en", "patrol-schedule", str(path), "--from", "2024-07-01",
+                                   "--to", "2024-07-07", "--teams", "2", "--out", str(out), "--json"])
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output.strip().splitlines()[-1])
     table = read_table(out)
-    assert {"date", "window_start", "team", "site_ids", "over_capacity"} <= set(table.columns)
-    assert summary["rows"] == len(table) and summary["visits"] == table["n_sites"].sum() > 0
+    assert {"Date", "Weekday", "From", "Team", "Site ids", "Over capacity"} <= set(table.columns)
+    assert set(table["Weekday"]) <= {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+    assert summary["rows"] == len(table) and summary["visits"] == table["Sites"].sum() > 0
     xlsx = tmp_path / "cal.xlsx"
     res = CliRunner().invoke(cli, ["patrol-schedule", str(path), "--from", "2024-07-01", "--to", "2024-07-31",
                                    "--per", "site", "--out", str(xlsx)])
     assert res.exit_code == 0, res.output
-    sites = read_table(xlsx)
+    sites = read_table(xlsx)  # Chinese by default (settings.language)
     # 5 sites: the riskiest (share 0.2) is in the 14-day band, x7 in July: 31 * 7 / 14 = 15.5
-    assert sites["visits"].max() in (15, 16)
+    assert sites["巡查次数"].max() in (15, 16)
     res = CliRunner().invoke(cli, ["patrol-schedule", str(path), "--from", "2024-07-09", "--to", "2024-07-01",
                                    "--out", str(tmp_path / "x.csv")])
     assert res.exit_code == 2 and "before it starts" in res.output

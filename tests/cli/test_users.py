@@ -87,7 +87,10 @@ def test_audit_command_shows_and_exports(two_villages_path, tmp_path):
     assert [e["action"] for e in json.loads(r.output)] == ["user_add", "user_add"]
     out = tmp_path / "log.csv"
     assert _run("audit", str(two_villages_path), "--out", str(out)).exit_code == 0
-    assert out.read_text().count("user_add") == 2
+    assert out.read_text(encoding="utf-8-sig").count("添加用户") == 2  # the actions in words (zh default)
+    en = tmp_path / "log_en.csv"
+    assert _run("--lang", "en", "audit", str(two_villages_path), "--out", str(en)).exit_code == 0
+    assert en.read_text(encoding="utf-8-sig").count("User added") == 2
     assert read_audit(two_villages_path)["action"].iloc[-1] == "audit_export"
     r = _run("--user", "lead", "audit", str(two_villages_path), env={"CHILDSAFE_PASSWORD": PW})
     assert r.exit_code == 2 and "may not view the audit log" in r.output

@@ -35,7 +35,7 @@ def _frame() -> pd.DataFrame:
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_no_formula_cells_and_types_kept(tmp_path, suffix):
-    path = write_table(tmp_path / f"t{suffix}", _frame(), watermark="=1+1 wm", lang="en")
+    path = write_table(tmp_path / f"t{suffix}", _frame(), watermark="=1+1 wm", lang="en", words=False)
     assert formula_cells(path) == 0
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     back = read_table(path)
@@ -57,6 +57,21 @@ def test_no_formula_cells_and_types_kept(tmp_path, suffix):
     else:
         assert back["note"].iloc[0] == "'=SUM(1,2)-041" and back["note"].iloc[2] == "'-2+3"
         assert back["at"].iloc[0] == "2024-05-01 14:00:00"
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_file_for_people_is_in_words_and_still_safe(tmp_path, suffix):
+    path = write_table(tmp_path / f"t{suffix}", _frame(), watermark="=1+1 wm", lang="zh")
+    assert formula_cells(path) == 0
+    back = read_table(path)
+    assert list(back.columns) == ["情况记录", "count", "share", "on", "时间", "flag", "已隐藏的列"]
+    assert back["flag"].tolist()[:2] == ["是", "否"]  # booleans in words
+    assert back["已隐藏的列"].iloc[0] == "count、share"
+    if suffix == ".xlsx":
+        ws = openpyxl.load_workbook(path).active
+        assert isinstance(ws.cell(5, 2).value, int | float)  # numbers stay numbers
+        assert isinstance(ws.cell(5, 4).value, dt.datetime) and ws.cell(5, 4).number_format == "yyyy-mm-dd"
+        assert ws.cell(4, 1).value == PAYLOADS[0] and ws.cell(4, 1).data_type == "s"
 
 
 def test_plain_numbers_as_text_are_left_alone():

@@ -64,4 +64,4 @@ def test_shared_budget_sites_each_county_its_share(province_path, tmp_path):
         assert float(got["children_newly_covered"].sum()) == pytest.approx(r.value_after - r.value_before)
     assert (tmp_path / "b" / "allocation.csv").exists()
     text = (tmp_path / "b" / "allocation.csv").read_text(encoding="utf-8-sig")
-    assert "county_code" in text and pd.notna(table["exact"]).all()
+    assert "县代码,名称,新建点位数" in text and pd.notna(table["exact"]).all()  # in words (settings.language)

@@ -240,8 +240,11 @@ def test_export_holds_exactly_the_role_view(ds, tmp_path, role, suffix):
     else:
         import openpyxl
 
-        wb = openpyxl.load_workbook(out)
-        layers = set(wb.sheetnames)
+        from geo.store.labels import layer_label
+
+        wb = openpyxl.load_workbook(out)  # sheets named in words (settings.language: zh)
+        names = {layer_label(n, "zh"): n for n in [*visible_layers(role), "watermark"]}
+        layers = {names.get(s, s) for s in wb.sheetnames}
         text = "\n".join(str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row)
     assert layers == set(visible_layers(role)) | {"watermark"}
     assert SALT not in text and "$argon2" not in text
