@@ -4,9 +4,10 @@ Each event carries ``hash`` = HMAC-SHA256 (the dataset's ``audit`` key, kept bes
 :mod:`geo.store.keys`) over the previous event's hash and its own fields, and ``prev_hash``;
 the key file keeps the newest link and the count, so that deleting the newest events is seen
 too. :func:`append_event` is the one insert of an event: the store's writer
-(:meth:`geo.store.gpkg.GeoPackageWriter.audit`) and the accounts' transactions
-(:func:`geo.privacy.audit.insert_event`) both call it with the dataset's lock held;
-:func:`geo.privacy.audit.verify_audit` checks the chain.
+(:meth:`geo.store.gpkg.GeoPackageWriter.audit`) calls it with the dataset's lock held. A PostGIS
+dataset has the same chain (:meth:`geo.store.postgis.PgWriter.insert_audit`), its key and head in
+the schema's ``dataset_settings`` (:data:`CHAIN_SETTINGS`). :func:`chain_keys` says where a
+dataset's are; :func:`geo.privacy.audit.verify_audit` checks the chain.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ import json
 import os
 import sqlite3
 from datetime import UTC, datetime
+
+#: where a PostGIS dataset keeps the chain's key (hex) and head in its ``dataset_settings``
+#: (a GeoPackage keeps them in its key file, :mod:`geo.store.keys`, as ``audit``,
+#: ``audit_head``, ``audit_count``); never handed out with the dataset's settings.
+KEY_SETTING = "audit_key"
+CHAIN_SETTINGS = (KEY_SETTING, "audit_head", "audit_count")
 
 #: the columns of ``audit_log`` (``fid`` is the GeoPackage row id).
 AUDIT_COLUMNS = {"at": "DATETIME", "user": "TEXT", "action": "TEXT", "detail": "TEXT",
@@ -80,3 +87,22 @@ def append_event(con: sqlite3.Connection, path: str | os.PathLike | None, at: st
                             ).fetchone()[0]
     update_keys(path, audit_head=value, audit_count=int(count))  # under the lock, pre-commit
     return value
+
+
+def chain_keys(dataset: str | os.PathLike) -> tuple[bytes | None, str | None, int]:
+    """The audit chain's key, last link and count of ``dataset`` (``(None, None, 0)`` when no
+    event was linked yet): from its key file, or a PostGIS dataset's ``dataset_settings``."""
+    from geo.store.keys import dataset_key, read_keys
+    from geo.store.location import is_url
+
+    if is_url(dataset):
+        from geo.store.stores import open_store
+
+        rows = open_store(dataset).table("dataset_settings", ["key", "value"], where={"key": CHAIN_SETTINGS})
+        kept = dict(zip(rows["key"].astype(str), rows["value"].fillna("").astype(str), strict=True))
+        key = bytes.fromhex(kept[KEY_SETTING]) if kept.get(KEY_SETTING) else None
+        count = kept.get("audit_count", "")
+        return key, kept.get("audit_head") or None, int(count) if count.isdigit() else 0
+    kept = read_keys(dataset)
+    return (dataset_key(dataset, "audit", create=False), kept.get("audit_head") or None,
+            int(kept.get("audit_count") or 0))
