@@ -9,6 +9,7 @@ import click
 
 from geo.cli._main import open_dataset
 from geo.privacy.audit import verify_audit
+from geo.store.location import is_url
 from geo.store.schema import LAYERS
 from geo.store.validate import dataset_problems
 
@@ -35,7 +36,7 @@ def info(dataset: str, as_json: bool) -> None:
     metric = ds.metric_crs.to_string() if bounds else None
     problems = dataset_problems(ds)
     roads = _road_health(ds)
-    audit = verify_audit(dataset) if Path(dataset).exists() else None
+    audit = verify_audit(dataset) if is_url(dataset) or Path(dataset).exists() else None
     for name, ids in outside_counties(ds).items():
         problems.append(f"{len(ids)} {name} outside every county boundary, in no county partition "
                         f"({', '.join(ids[:5])}{'...' if len(ids) > 5 else ''})")

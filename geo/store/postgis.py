@@ -687,7 +687,10 @@ class PgWriter:
         else:  # no head kept yet (a log from before the chain, or a copy): count the links
             count = int(self.con.execute("SELECT count(*) FROM audit_log WHERE hash IS NOT NULL"
                                          " AND hash <> ''").fetchone()[0])
-        self.set_settings({KEY_SETTING: key, "audit_head": value, "audit_count": str(count)})
+        head = {KEY_SETTING: key, "audit_head": value, "audit_count": str(count)}
+        self.con.execute("DELETE FROM dataset_settings WHERE key = ANY(%s)", (list(head),))
+        with self.con.cursor() as cur:
+            cur.executemany("INSERT INTO dataset_settings (key, value) VALUES (%s, %s)", list(head.items()))
 
 
 def read_dataset(url: str, *, layers: Iterable[str] | None = None) -> Dataset:
