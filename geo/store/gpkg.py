@@ -533,6 +533,13 @@ class GeoPackageStore:
     def read(self, layers: Iterable[str] | None = None) -> Dataset:
         return read_dataset(self.path, layers=layers)
 
+    def version(self) -> float:
+        """The file's modification time (0 when there is none): changes with every write."""
+        try:
+            return os.stat(self.path).st_mtime
+        except OSError:
+            return 0.0
+
     def table(self, layer: str, columns: Sequence[str],
               where: Mapping[str, Iterable[object]] | None = None) -> pd.DataFrame:
         """``columns`` of ``layer`` as stored (no geometry, no write lock; see

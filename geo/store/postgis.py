@@ -412,6 +412,19 @@ class PostgisStore:
             if writer.event is not None:  # exactly once, in the write's own transaction
                 writer.insert_audit(writer.event)
 
+    def version(self) -> float:
+        """A number that changes with every write through ChildSafe (each one records an audit
+        event: the newest event's row number) and every minute (writes from outside, a field
+        login adding visits with QGIS): the app's cache key for the dataset."""
+        import time
+
+        with connection(self._target, read_only=True) as con:
+            last = 0
+            if "audit_log" in _tables(con, self._target, readable=True):
+                row = con.execute("SELECT fid FROM audit_log ORDER BY fid DESC LIMIT 1").fetchone()
+                last = int(row[0]) if row else 0
+        return float(last) * 1e6 + (time.time() // 60) % 1e6
+
     def table(self, layer: str, columns: Iterable[str],
               where: Mapping[str, Iterable[object]] | None = None) -> pd.DataFrame:
         """``columns`` of ``layer`` as stored (no geometry, no write lock; see

@@ -136,6 +136,11 @@ class Store(Protocol):
         """The dataset (these layers only, when given)."""
         ...
 
+    def version(self) -> float:
+        """A number that changes when the dataset is written (a cache key: the file's
+        modification time; on a server the newest audit event and the minute)."""
+        ...
+
     def table(self, layer: str, columns: Sequence[str],
               where: Mapping[str, Iterable[object]] | None = None) -> pd.DataFrame:
         """``columns`` of ``layer`` as stored, without geometry and without the write lock (the
