@@ -208,8 +208,8 @@ def concurrency_runs(work: Path, visits: int, postgis: bool, households: int = 5
 
 def _concurrency_lines(conc: dict[str, dict[str, object]], load: tuple[float, float]) -> list[str]:
     lines = ["## Concurrency (demo county, forked processes)", "",
-             f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with "
-             "`bench/bench_store.py --concurrency`; load average (1 min) "
+             f"Finished {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with "
+             "`bench/bench_store.py --concurrency[-only]`; load average (1 min) "
              f"{load[0]:.1f} at start, {load[1]:.1f} at the end. Every visit is one write (`store_visit`: "
              "lock, check the child, append, move its dates, audit event, commit); the PostGIS server is "
              "a throwaway cluster on this machine with fsync on.", "",

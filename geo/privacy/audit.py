@@ -183,11 +183,12 @@ def verify_audit(path: str | os.PathLike) -> AuditCheck:
         prev = link
     if head and (prev != head or out.chained != count):
         missing = count - out.chained
+        where_zh, where_en = ("服务器设置", "the server's settings") if is_url(path) else ("密钥文件", "the key file")
         out.problems.append((
-            f"最新的记录被删除（密钥文件记录 {count} 条，日志中有 {out.chained} 条）"
-            if missing > 0 else "哈希链的末端与密钥文件不符",
-            f"the newest events were deleted (the key file remembers {count}, the log holds "
-            f"{out.chained})" if missing > 0 else "the chain's end does not match the key file"))
+            f"最新的记录被删除（{where_zh}记录 {count} 条，日志中有 {out.chained} 条）"
+            if missing > 0 else f"哈希链的末端与{where_zh}不符",
+            f"the newest events were deleted ({where_en} remembers {count}, the log holds "
+            f"{out.chained})" if missing > 0 else f"the chain's end does not match {where_en}"))
     return out
 
 

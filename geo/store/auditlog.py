@@ -62,7 +62,7 @@ def append_event(con: sqlite3.Connection, path: str | os.PathLike | None, at: st
 
     Call inside the caller's write transaction, with the dataset's lock held (the link read and
     the insert must not interleave with another writer's) and ``audit_log`` made with the chain
-    columns (the GeoPackage writer's ``_ensure``, :func:`geo.privacy.audit.ensure_table`).
+    columns (the GeoPackage writer's ``_ensure``).
     ``path``: the dataset file (default: the database of ``con``); its key file gets the new
     head and count.
     """
