@@ -9,7 +9,7 @@ import click
 
 from geo.cli._main import open_dataset
 from geo.privacy.audit import verify_audit
-from geo.store.location import is_url
+from geo.store.location import is_url, shown
 from geo.store.schema import LAYERS
 from geo.store.validate import dataset_problems
 
@@ -45,7 +45,7 @@ def info(dataset: str, as_json: bool) -> None:
         click.echo(
             json.dumps(
                 {
-                    "dataset": dataset,
+                    "dataset": shown(dataset),
                     "layers": counts,
                     "extent": list(bounds) if bounds else None,
                     "crs": "EPSG:4326",
@@ -62,7 +62,7 @@ def info(dataset: str, as_json: bool) -> None:
             )
         )
         return
-    click.echo(f"dataset   {dataset}")
+    click.echo(f"dataset   {shown(dataset)}")
     click.echo("crs       EPSG:4326 on disk" + (f"; analyses in {metric}" if metric else ""))
     if bounds:
         click.echo(f"extent    lon {bounds[0]:.5f} .. {bounds[2]:.5f}, lat {bounds[1]:.5f} .. {bounds[3]:.5f}")

@@ -137,6 +137,23 @@ class AuditCheck:
         return head + "; ".join(zh if lang == "zh" else en for zh, en in self.problems)
 
 
+def _chain_keys(dataset: str | os.PathLike) -> tuple[bytes | None, str | None, int]:
+    """The audit chain's key, last link and count of ``dataset`` (``(None, None, 0)`` when no
+    event was linked yet): from its key file, or a PostGIS dataset's ``dataset_settings``."""
+    from geo.store.auditlog import CHAIN_SETTINGS, KEY_SETTING
+    from geo.store.keys import dataset_key, read_keys
+
+    if is_url(dataset):
+        rows = _store(dataset).table("dataset_settings", ["key", "value"], where={"key": CHAIN_SETTINGS})
+        kept = dict(zip(rows["key"].astype(str), rows["value"].fillna("").astype(str), strict=True))
+        key = bytes.fromhex(kept[KEY_SETTING]) if kept.get(KEY_SETTING) else None
+        count = kept.get("audit_count", "")
+        return key, kept.get("audit_head") or None, int(count) if count.isdigit() else 0
+    kept = read_keys(dataset)
+    return (dataset_key(dataset, "audit", create=False), kept.get("audit_head") or None,
+            int(kept.get("audit_count") or 0))
+
+
 def verify_audit(path: str | os.PathLike) -> AuditCheck:
     """Check the audit log's hash chain of the dataset at ``path`` against its key file.
 
@@ -146,13 +163,11 @@ def verify_audit(path: str | os.PathLike) -> AuditCheck:
     missing key file (nothing can be checked). Events before the chain existed (no hash, at the
     start of the log) are counted as ``legacy``.
     """
-    from geo.store.auditlog import chain_keys
-
     out = AuditCheck()
     log = _store(path).table("audit_log", ["at", "user", "action", "detail", "prev_hash", "hash"])
     rows = list(log.astype(object).where(log.notna(), None).itertuples(index=False, name=None))
     out.events = len(rows)
-    key, head, count = chain_keys(path)
+    key, head, count = _chain_keys(path)
     if key is None:
         if rows and is_url(path):
             out.problems.append(("服务器设置中没有审计链密钥，无法校验哈希链",

@@ -21,8 +21,8 @@ Modules, and the public functions a caller starts from:
 - ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``, ``WithheldRowsError``, ``StoreError``
 - ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``, ``check_geopackage``, ``lock_path``, ``refuse_url``
 - ``keys``: ``dataset_key``, ``dataset_secret``, ``key_path``, ``read_keys`` (the dataset's secrets, kept beside it)
-- ``auditlog``: ``append_event``, ``link``, ``chain_keys``, ``AUDIT_COLUMNS``, ``CHAIN_SETTINGS`` (the audit log's hash chain, file and server)
-- ``writer``: ``Store`` (``write``, ``read``, ``table``, ``version``), ``Writer``, ``AuditEvent`` (the interface every store implements)
+- ``auditlog``: ``append_event``, ``append_server_event``, ``link``, ``public_settings`` (the audit log's hash chain, file and server)
+- ``writer``: ``Store``, ``Writer``, ``AuditEvent`` (the write and read interface every store implements)
 - ``stores``: ``open_store``, ``check_dataset``, ``append``, ``replace``, ``upsert``
 - ``gpkg``: ``GeoPackageStore``, ``GeoPackageWriter``, ``geometry_blobs``, ``blob_envelope``, ``gpkg_time``
 - ``files``: ``check_output``, ``is_childsafe_dataset``, ``temp_beside``, ``replace_durably``, ``remove_stale_temps``, ``stale_temps``, ``file_mode``, ``fault``, ``holders``

@@ -5,9 +5,9 @@ Each event carries ``hash`` = HMAC-SHA256 (the dataset's ``audit`` key, kept bes
 the key file keeps the newest link and the count, so that deleting the newest events is seen
 too. :func:`append_event` is the one insert of an event: the store's writer
 (:meth:`geo.store.gpkg.GeoPackageWriter.audit`) calls it with the dataset's lock held. A PostGIS
-dataset has the same chain (:meth:`geo.store.postgis.PgWriter.insert_audit`), its key and head in
-the schema's ``dataset_settings`` (:data:`CHAIN_SETTINGS`). :func:`chain_keys` says where a
-dataset's are; :func:`geo.privacy.audit.verify_audit` checks the chain.
+dataset has the same chain (:func:`append_server_event`), its key and head in the schema's
+``dataset_settings`` (:data:`CHAIN_SETTINGS`); :func:`geo.privacy.audit.verify_audit` checks the
+chain.
 """
 
 from __future__ import annotations
@@ -89,20 +89,44 @@ def append_event(con: sqlite3.Connection, path: str | os.PathLike | None, at: st
     return value
 
 
-def chain_keys(dataset: str | os.PathLike) -> tuple[bytes | None, str | None, int]:
-    """The audit chain's key, last link and count of ``dataset`` (``(None, None, 0)`` when no
-    event was linked yet): from its key file, or a PostGIS dataset's ``dataset_settings``."""
-    from geo.store.keys import dataset_key, read_keys
-    from geo.store.location import is_url
 
-    if is_url(dataset):
-        from geo.store.stores import open_store
+def append_server_event(con, user: str, action: str, detail: str) -> str:
+    """Insert one event into a PostGIS dataset's ``audit_log`` on ``con`` (psycopg, inside the
+    write's transaction, the county's advisory lock held), linked to the last; return its hash.
 
-        rows = open_store(dataset).table("dataset_settings", ["key", "value"], where={"key": CHAIN_SETTINGS})
-        kept = dict(zip(rows["key"].astype(str), rows["value"].fillna("").astype(str), strict=True))
-        key = bytes.fromhex(kept[KEY_SETTING]) if kept.get(KEY_SETTING) else None
-        count = kept.get("audit_count", "")
-        return key, kept.get("audit_head") or None, int(count) if count.isdigit() else 0
-    kept = read_keys(dataset)
-    return (dataset_key(dataset, "audit", create=False), kept.get("audit_head") or None,
-            int(kept.get("audit_count") or 0))
+    The chain is the GeoPackage's: HMAC-SHA256 over the previous link and the event's fields.
+    Its key and head (last link, count) are the schema's ``dataset_settings`` rows
+    :data:`CHAIN_SETTINGS`, which no area login may read (:mod:`geo.store.pg_security`); the key
+    is made on the first event.
+    """
+    import secrets
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    at = now.replace(microsecond=now.microsecond // 1000 * 1000)  # linked as stored: milliseconds
+    kept = dict(con.execute("SELECT key, value FROM dataset_settings WHERE key = ANY(%s)",
+                            (list(CHAIN_SETTINGS),)).fetchall())
+    key = kept.get(KEY_SETTING) or secrets.token_hex(32)
+    row = con.execute("SELECT hash FROM audit_log WHERE hash IS NOT NULL AND hash <> ''"
+                      " ORDER BY fid DESC LIMIT 1").fetchone()
+    prev = row[0] if row else ""
+    value = link(bytes.fromhex(key), prev, at, user, action, detail)
+    con.execute('INSERT INTO audit_log ("at", "user", "action", "detail", "prev_hash", "hash")'
+                " VALUES (%s, %s, %s, %s, %s, %s)", (at, user, action, detail, prev, value))
+    if not prev:
+        count = 1
+    elif kept.get("audit_head") == prev and str(kept.get("audit_count", "")).isdigit():
+        count = int(kept["audit_count"]) + 1  # the head counted every link up to ``prev``
+    else:  # no head kept yet (a log from before the chain, or a copy): count the links
+        count = int(con.execute("SELECT count(*) FROM audit_log WHERE hash IS NOT NULL"
+                                " AND hash <> ''").fetchone()[0])
+    head = {KEY_SETTING: key, "audit_head": value, "audit_count": str(count)}
+    con.execute("DELETE FROM dataset_settings WHERE key = ANY(%s)", (list(head),))
+    with con.cursor() as cur:
+        cur.executemany("INSERT INTO dataset_settings (key, value) VALUES (%s, %s)", list(head.items()))
+    return value
+
+
+def public_settings(pairs) -> dict[str, str]:
+    """A PostGIS dataset's settings from its ``(key, value)`` rows, without :data:`CHAIN_SETTINGS`
+    (read by the chain only, never handed out with a dataset)."""
+    return {str(k): "" if v is None else str(v) for k, v in pairs if str(k) not in CHAIN_SETTINGS}

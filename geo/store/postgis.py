@@ -33,7 +33,6 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
@@ -498,13 +497,9 @@ class PostgisStore:
 
 
 def _settings(kv: pd.DataFrame) -> dict[str, str]:
-    """The dataset's settings from its ``dataset_settings`` rows, without the audit chain's key
-    and head (:data:`geo.store.auditlog.CHAIN_SETTINGS`: read by the chain only, never handed
-    out with a dataset)."""
-    from geo.store.auditlog import CHAIN_SETTINGS
+    from geo.store.auditlog import public_settings
 
-    pairs = zip(kv["key"].astype(str), kv["value"].fillna("").astype(str), strict=True)
-    return {k: v for k, v in pairs if k not in CHAIN_SETTINGS}
+    return public_settings(zip(kv["key"], kv["value"].astype(object).where(kv["value"].notna(), None), strict=True))
 
 
 def _texts(values: Iterable[object]) -> list[str]:
@@ -668,42 +663,12 @@ class PgWriter:
         self.event = event
 
     def insert_audit(self, event) -> None:
-        """Insert one audit event (UTC time) now, linked to the last one (:meth:`PostgisStore.write`
-        does it once, under the dataset's write lock).
-
-        The chain is the GeoPackage's (:mod:`geo.store.auditlog`): HMAC-SHA256 over the previous
-        link and the event's fields. Its key and its head (last link, count) are kept in the
-        schema's ``dataset_settings`` (``audit_key``, ``audit_head``, ``audit_count``), which no
-        area login may read (:mod:`geo.store.pg_security`); the key is made on the first event.
-        """
-        import secrets
-
-        from geo.store.auditlog import CHAIN_SETTINGS, KEY_SETTING, link
+        """Insert one audit event now, linked to the last one (:meth:`PostgisStore.write` does it
+        once, under the dataset's write lock): :func:`geo.store.auditlog.append_server_event`."""
+        from geo.store.auditlog import append_server_event
 
         name = getattr(event.user, "username", None) or ("" if event.user is None else str(event.user))
-        now = datetime.now(UTC).replace(tzinfo=None)
-        at = now.replace(microsecond=now.microsecond // 1000 * 1000)  # linked as stored: milliseconds
-        kept = dict(self.con.execute("SELECT key, value FROM dataset_settings WHERE key = ANY(%s)",
-                                     (list(CHAIN_SETTINGS),)).fetchall())
-        key = kept.get(KEY_SETTING) or secrets.token_hex(32)
-        row = self.con.execute("SELECT hash FROM audit_log WHERE hash IS NOT NULL AND hash <> ''"
-                               " ORDER BY fid DESC LIMIT 1").fetchone()
-        prev = row[0] if row else ""
-        value = link(bytes.fromhex(key), prev, at, name, event.action, str(event.detail))
-        self.con.execute(
-            'INSERT INTO audit_log ("at", "user", "action", "detail", "prev_hash", "hash")'
-            " VALUES (%s, %s, %s, %s, %s, %s)", (at, name, event.action, str(event.detail), prev, value))
-        if not prev:
-            count = 1
-        elif kept.get("audit_head") == prev and str(kept.get("audit_count", "")).isdigit():
-            count = int(kept["audit_count"]) + 1  # the head counted every link up to ``prev``
-        else:  # no head kept yet (a log from before the chain, or a copy): count the links
-            count = int(self.con.execute("SELECT count(*) FROM audit_log WHERE hash IS NOT NULL"
-                                         " AND hash <> ''").fetchone()[0])
-        head = {KEY_SETTING: key, "audit_head": value, "audit_count": str(count)}
-        self.con.execute("DELETE FROM dataset_settings WHERE key = ANY(%s)", (list(head),))
-        with self.con.cursor() as cur:
-            cur.executemany("INSERT INTO dataset_settings (key, value) VALUES (%s, %s)", list(head.items()))
+        append_server_event(self.con, name, event.action, str(event.detail))
 
 
 def read_dataset(url: str, *, layers: Iterable[str] | None = None) -> Dataset:

@@ -142,7 +142,7 @@ def test_visits_and_inspections_on_a_server(county_url):
     assert verify_audit(county_url).ok
 
 
-def test_snapshots_and_spot_checks_on_a_server(pg_url):
+def test_snapshots_and_spot_checks_on_a_server(pg_url, tmp_path):
     write_dataset(county("341101"), pg_url)
     facts = unit_facts(read_dataset(pg_url), on=ON, preset="national")
     rows = take_snapshot(pg_url, facts, user="bureau")
@@ -154,8 +154,15 @@ def test_snapshots_and_spot_checks_on_a_server(pg_url):
     record_spot_check(pg_url, check, user="bureau")
     draws = read_spot_checks(pg_url)
     assert draws["seed"].tolist() == [check.seed] and draws["digest"].tolist() == [check.digest]
+    r = run("snapshot", pg_url, "--json")  # the CLI on the URL: a second snapshot, then the report
+    assert r.exit_code == 0 and json.loads(r.output)["rows"] == rows, r.output
+    assert "pg-test-Secret" not in r.output  # the URL is shown without its password
+    out = tmp_path / "r.json"
+    r = run("report", pg_url, "--year", "2026", "--role", "leader", "--out", out, "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(out.read_text(encoding="utf-8"))["report"]["snapshot"]
     actions = read_audit(pg_url)["action"].tolist()
-    assert actions.count("snapshot") == 1 and actions.count("spot_check") == 1
+    assert actions.count("snapshot") == 2 and actions.count("spot_check") == 1 and "report" in actions
     assert verify_audit(pg_url).ok
 
 
@@ -182,6 +189,7 @@ def test_user_audit_and_snapshot_commands_on_a_url(county_url, tmp_path):
     assert {"user_add", "user_disable", "login", "login_failed"} <= {e["action"] for e in json.loads(r.output)}
     r = run("info", county_url, "--json")
     assert r.exit_code == 0 and json.loads(r.output)["audit"]["ok"], r.output
+    assert "pg-test-Secret" not in r.output and "pg-test-Secret" not in run("info", county_url).output
     visits = tmp_path / "v.csv"
     child = str(read_dataset(county_url)["children"]["child_id"].iloc[0])
     visits.write_text(f"visit_id,child_id,visited_on,kind,recorded_by\nVX1,{child},2026-11-20,contact,li\n",
