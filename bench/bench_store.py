@@ -1,7 +1,9 @@
 """Benchmark: writes to the GeoPackage store cost the rows written, not the dataset's size.
 
 Run ``.venv/bin/python bench/bench_store.py [--province /tmp/childsafe-bench/province50.gpkg]
-[--runs 5] [--concurrency]``; writes ``bench/results/store.md``. Take the heavy lock first.
+[--runs 5] [--concurrency | --concurrency-only] [--visits 500] [--no-postgis]``; writes
+``bench/results/store.md`` (``--concurrency-only`` replaces only its concurrency section). Take
+the heavy lock first.
 
 On a copy of the demo county (scale 1) and of the scale-50 province, side by side:
 
@@ -16,7 +18,9 @@ On a copy of the demo county (scale 1) and of the scale-50 province, side by sid
 Bars: (1) and (2) under 2 s at scale 50 and about the same at scale 1 and 50. The file is never
 copied: its size grows by about the rows written. With ``--concurrency`` also 8 processes x 500
 visits recorded one by one on the demo county (4,000 rows and 4,000 events expected) and 8
-processes importing distinct 5,000-household files (40,000 rows).
+processes importing distinct 5,000-household files (40,000 rows), on a copy of the GeoPackage and
+on a throwaway PostGIS server (tests/pg.py) the demo county is copied into; the audit chain is
+checked after the runs.
 """
 
 from __future__ import annotations
@@ -134,57 +138,122 @@ def _import_worker(path: str, src: str, start) -> None:
     import_file("households", src, into=path)
 
 
-def concurrency(work: Path) -> dict[str, object]:
+def _counts(target: str) -> dict[str, int]:
+    """Rows of the tables the concurrency runs write, through the store (file or server)."""
+    from geo.store.stores import open_store
+
+    store = open_store(target)
+    return {"visits": len(store.table("visits", ["visit_id"])),
+            "events": len(store.table("audit_log", ["action"])),
+            "households": len(store.table("households", ["household_id"]))}
+
+
+def _all(ctx, target, argsets) -> float:
+    start = ctx.Event()
+    procs = [ctx.Process(target=target, args=(*args, start)) for args in argsets]
+    for p in procs:
+        p.start()
+    t = time.perf_counter()
+    start.set()
+    for p in procs:
+        p.join()
+    bad = [p.exitcode for p in procs if p.exitcode != 0]
+    if bad:
+        raise SystemExit(f"a writer failed (exit codes {bad})")
+    return time.perf_counter() - t
+
+
+def concurrency(work: Path, target: str, visits: int, households: int = 5000) -> dict[str, object]:
+    """8 processes x ``visits`` visits one write each, then 8 importing distinct 5,000-household
+    files, into ``target`` (a copy of the demo county: a file, or a schema on the server)."""
+    from geo.privacy.audit import verify_audit
+
     ctx = mp.get_context("fork")
+    before = _counts(target)
+    kids = _children(DEMO, 400)
+    visits_s = _all(ctx, _visit_worker, [(target, w, visits, kids) for w in range(8)])
+    mid = _counts(target)
+    files = [households_csv(work / f"cc{k}.csv", DEMO, households, f"cc{k}") for k in range(8)]
+    imports_s = _all(ctx, _import_worker, [(target, str(f)) for f in files])
+    after = _counts(target)
+    check = verify_audit(target)
+    return {"visits": mid["visits"] - before["visits"], "events": mid["events"] - before["events"],
+            "import_events": after["events"] - mid["events"],
+            "visits_s": visits_s, "writes": 8 * visits, "households": after["households"] - before["households"],
+            "imports_s": imports_s, "chain": check.text("en"), "per_file": households}
+
+
+def concurrency_runs(work: Path, visits: int, postgis: bool, households: int = 5000) -> dict[str, dict[str, object]]:
+    """The concurrency runs on a copy of the demo county, and (``postgis``) on a throwaway
+    PostgreSQL + PostGIS cluster (tests/pg.py, fsync on) after ``copy_dataset`` into it."""
+    from geo.store.copying import copy_dataset
+
     copy = work / "concurrent.gpkg"
     shutil.copyfile(DEMO, copy)
-    con = sqlite3.connect(copy)
-    visits0 = con.execute("SELECT count(*) FROM visits").fetchone()[0]
-    events0 = con.execute("SELECT count(*) FROM audit_log").fetchone()[0]
-    hh0 = con.execute("SELECT count(*) FROM households").fetchone()[0]
-    con.close()
-    kids = _children(copy, 400)
-    start = ctx.Event()
-    procs = [ctx.Process(target=_visit_worker, args=(str(copy), w, 500, kids, start)) for w in range(8)]
-    for p in procs:
-        p.start()
-    t = time.perf_counter()
-    start.set()
-    for p in procs:
-        p.join()
-    visits_s = time.perf_counter() - t
-    files = [households_csv(work / f"cc{k}.csv", copy, 5000, f"cc{k}") for k in range(8)]
-    start = ctx.Event()
-    procs = [ctx.Process(target=_import_worker, args=(str(copy), str(f), start)) for f in files]
-    for p in procs:
-        p.start()
-    t = time.perf_counter()
-    start.set()
-    for p in procs:
-        p.join()
-    imports_s = time.perf_counter() - t
-    con = sqlite3.connect(copy)
-    visits = con.execute("SELECT count(*) FROM visits").fetchone()[0] - visits0
-    events = con.execute("SELECT count(*) FROM audit_log").fetchone()[0] - events0
-    hh = con.execute("SELECT count(*) FROM households").fetchone()[0] - hh0
-    con.close()
-    return {"visits": visits, "events": events, "visits_s": visits_s, "households": hh,
-            "imports_s": imports_s}
+    out = {"GeoPackage": concurrency(work, str(copy), visits, households)}
+    if postgis:
+        sys.path.append(str(ROOT / "tests"))
+        from pg import running_cluster
+
+        with running_cluster(durable=True) as server:
+            os.environ["PGPASSWORD"] = server.password  # the URL carries no password
+            url = server.url("bench_concurrency", with_password=False)
+            copy_dataset(DEMO, url)
+            out["PostGIS"] = concurrency(work, url, visits, households)
+            from geo.store.postgis import close_pools
+
+            close_pools()
+    return out
+
+
+def _concurrency_lines(conc: dict[str, dict[str, object]], load: tuple[float, float]) -> list[str]:
+    lines = ["## Concurrency (demo county, forked processes)", "",
+             f"Finished {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with "
+             "`bench/bench_store.py --concurrency[-only]`; load average (1 min) "
+             f"{load[0]:.1f} at start, {load[1]:.1f} at the end. Every visit is one write (`store_visit`: "
+             "lock, check the child, append, move its dates, audit event, commit); the PostGIS server is "
+             "a throwaway cluster on this machine with fsync on.", "",
+             "| | " + " | ".join(conc) + " |", "|---|" + "---|" * len(conc)]
+    rows = [(f"8 processes x {next(iter(conc.values()))['writes'] // 8:,} visits, one write each: rows / audit events",
+             lambda c: f"{c['visits']:,} / {c['events']:,}"),
+            ("... wall time (s), per write (ms)",
+             lambda c: f"{c['visits_s']:.1f} s, {c['visits_s'] / c['writes'] * 1000:.0f} ms"),
+            (f"8 processes importing distinct {next(iter(conc.values()))['per_file']:,}-household files: rows / audit events",
+             lambda c: f"{c['households']:,} / {c['import_events']}"),
+            ("... wall time (s)", lambda c: f"{c['imports_s']:.1f}"),
+            ("audit chain after the runs", lambda c: str(c["chain"]))]
+    for label, cell in rows:
+        lines.append(f"| {label} | " + " | ".join(cell(c) for c in conc.values()) + " |")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--province", type=Path, default=Path("/tmp/childsafe-bench/province50.gpkg"))
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--concurrency", action="store_true")
+    parser.add_argument("--concurrency", action="store_true",
+                        help="also the concurrency runs, on the GeoPackage and on PostGIS")
+    parser.add_argument("--concurrency-only", action="store_true",
+                        help="only the concurrency runs: replace that section of store.md, keep the rest")
+    parser.add_argument("--visits", type=int, default=500, help="visits per writer (the bar: 500)")
+    parser.add_argument("--households", type=int, default=5000, help="households per importer (the bar: 5,000)")
+    parser.add_argument("--no-postgis", action="store_true", help="concurrency on the GeoPackage only")
     args = parser.parse_args()
     load0 = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
         work = Path(tmp)
+        if args.concurrency_only:
+            conc = concurrency_runs(work, args.visits, not args.no_postgis, args.households)
+            section = _concurrency_lines(conc, (load0[0], os.getloadavg()[0]))
+            text = OUT.read_text(encoding="utf-8") if OUT.exists() else "# Store benchmark (bench/bench_store.py)\n"
+            head = text.split("\n## Concurrency")[0].rstrip("\n")
+            OUT.write_text(head + "\n\n" + "\n".join(section) + "\n", encoding="utf-8")
+            print("\n".join(section))
+            return
         results = {"scale 1": measure(DEMO, work, args.runs)}
         if args.province.exists():
             results["scale 50"] = measure(args.province, work, args.runs)
-        conc = concurrency(work) if args.concurrency else None
+        conc = concurrency_runs(work, args.visits, not args.no_postgis, args.households) if args.concurrency else None
     load1 = os.getloadavg()
     lines = [
         "# Store benchmark (bench/bench_store.py)", "",
@@ -208,11 +277,7 @@ def main() -> None:
     for label, cell in rows:
         lines.append(f"| {label} | " + " | ".join(cell(r) for r in results.values()) + " |")
     if conc:
-        lines += ["", "## Concurrency (demo county, forked processes)", "",
-                  f"- 8 processes x 500 visits recorded one by one: {conc['visits']:,} rows, "
-                  f"{conc['events']:,} audit events, {conc['visits_s']:.1f} s",
-                  f"- 8 processes importing distinct 5,000-household files: {conc['households']:,} rows, "
-                  f"{conc['imports_s']:.1f} s"]
+        lines += ["", *_concurrency_lines(conc, (load0[0], load1[0]))]
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

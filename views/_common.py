@@ -32,7 +32,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 
@@ -49,7 +48,15 @@ from geo.store.dataset import Dataset, read_dataset
 from geo.store.errors import ChildSafeError
 from layers import assets as _assets
 from layers import basemap as _basemap
-from views.session import current_user, dataset_files, dataset_path, default_dataset_path, lang, tr
+from views.session import (
+    current_user,
+    dataset_files,
+    dataset_name,
+    dataset_path,
+    default_dataset_path,
+    lang,
+    tr,
+)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -62,8 +69,12 @@ def _read_metric(path: str, mtime: float) -> Dataset:
     return read_dataset(path).metric()  # cached pickled: every layer projected once here
 
 
-def _mtime(path: Path) -> float:
-    return os.stat(path).st_mtime if path.exists() else 0.0
+def _mtime(path: Path | str) -> float:
+    """The dataset's version (a cache key): a file's modification time, a server's newest
+    audit event and minute (:meth:`geo.store.writer.Store.version`)."""
+    from geo.store.stores import open_store
+
+    return open_store(path).version()
 
 
 def raw_dataset() -> Dataset:
@@ -238,7 +249,7 @@ def sidebar() -> None:
         files.insert(0, current)
     st.session_state.setdefault("dataset_path", current)
     st.selectbox(tr("数据集", "Dataset"), files, key="dataset_path",
-                 format_func=lambda p: Path(p).name,
+                 format_func=dataset_name,
                  help=tr("服务器启动时的数据集、示范县，以及登录后您有账户的数据集",
                          "The server's dataset, the demo county, and once signed in the "
                          "datasets where you have an account"))

@@ -9,6 +9,7 @@ accounts shows nothing but how to create its first administrator (fail closed).
 from __future__ import annotations
 
 import contextlib
+import shlex
 import time
 from pathlib import Path
 
@@ -19,9 +20,9 @@ from geo.privacy.audit import log_event
 from geo.privacy.roles import DEMO_USER, ROLE_LABELS, User
 from geo.store import settings
 from geo.store.errors import ChildSafeError
-from geo.store.sqlite import connect
+from geo.store.stores import check_dataset
 from views._common import md_text, show_error
-from views.session import AUTH_KEY, dataset_access, dataset_path, lang, tr
+from views.session import AUTH_KEY, dataset_access, dataset_id, dataset_name, dataset_path, lang, tr
 
 
 def sign_out(reason: str = "logout") -> None:
@@ -44,8 +45,8 @@ def gate() -> User:
         show_error(exc)
         st.stop()
         raise
-    try:  # an unreadable file: say so (one error, no path), show nothing else
-        connect(path).close()
+    try:  # an unreadable file or an unreachable server: say so (one error), show nothing else
+        check_dataset(path)
     except ChildSafeError as exc:
         show_error(exc)
         st.stop()
@@ -59,7 +60,7 @@ def gate() -> User:
         st.stop()
         raise AssertionError("unreachable")  # st.stop() raises
     auth = st.session_state.get(AUTH_KEY)
-    if auth and auth.get("path") == str(path.resolve()):
+    if auth and auth.get("path") == dataset_id(path):
         if _timed_out(auth):
             sign_out("session_timeout")
             st.session_state["auth_notice"] = tr("会话超时，请重新登录。",
@@ -75,10 +76,10 @@ def gate() -> User:
     raise AssertionError("unreachable")  # st.stop() raises
 
 
-def render_login(path: Path) -> None:
+def render_login(path: Path | str) -> None:
     """Draw the sign-in form for the dataset at ``path``."""
     st.title(tr("童安地图 · 登录", "ChildSafe Map · Sign in"))
-    st.caption(tr("数据集：", "Dataset: ") + md_text(path.name))
+    st.caption(tr("数据集：", "Dataset: ") + md_text(dataset_name(path)))
     notice = st.session_state.pop("auth_notice", None)
     if notice:
         st.info(notice)
@@ -92,7 +93,7 @@ def render_login(path: Path) -> None:
         except SignInFailed:
             st.error(sign_in_failed_text(lang()))
             return
-        st.session_state[AUTH_KEY] = {"path": str(path.resolve()), "user": user,
+        st.session_state[AUTH_KEY] = {"path": dataset_id(path), "user": user,
                                       "seen": time.time()}
         st.rerun()
 
@@ -115,7 +116,7 @@ def _account_box(user: User) -> None:
             st.rerun()
 
 
-def needs_admin(path: Path) -> None:
+def needs_admin(path: Path | str) -> None:
     """The page of a dataset without accounts that is not the shipped demo: how to create an admin."""
     st.title(tr("童安地图", "ChildSafe Map"))
     st.warning(tr(
@@ -123,10 +124,10 @@ def needs_admin(path: Path) -> None:
         "This dataset has no administrator account yet, so nothing of it is shown. Create the "
         "first administrator on the server:",
     ), icon=":material/lock:")
-    st.code(f"childsafe user add {path.name} NAME --role admin", language="bash")  # code: no markup
+    st.code(f"childsafe user add {shlex.quote(dataset_name(path))} NAME --role admin", language="bash")  # code: no markup
 
 
-def demo_banner(path: Path) -> None:
+def demo_banner(path: Path | str) -> None:
     """The demo-mode banner: every page of the shipped synthetic demo county shows it."""
     st.warning(
         "演示模式 / DEMO MODE — "

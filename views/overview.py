@@ -195,7 +195,7 @@ def render() -> None:
     except ChildSafeError as exc:
         _common.show_error(exc)
         return
-    st.caption(_common.md_text(session.dataset_path().name))
+    st.caption(_common.md_text(session.dataset_name(session.dataset_path())))
     _metrics(headline_figures(ds))
     on, mode = _choices(ds)
     if not (any(layer in ds for layer, _ in OVERLAYS.values()) or _has_households(ds)):

@@ -328,7 +328,7 @@ def _actions(user, facts, preset: str, on: dt.date, level: str) -> None:
             full = scope_data(user, read_dataset(session.dataset_path(), layers=USED_LAYERS))
             live = unit_facts(full, on=on, preset=preset)
             rep = build_report(live, user=user, year=on.year, lang=lang(),
-                               sources=[session.dataset_path().name])
+                               sources=[session.dataset_name(session.dataset_path())])
             with tempfile.TemporaryDirectory() as tmp:
                 out = write_report(rep, Path(tmp) / "report.pdf")
                 st.session_state["progress_pdf"] = out.read_bytes()

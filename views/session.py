@@ -14,6 +14,7 @@ import streamlit as st
 from geo.privacy.accounts import access_mode, has_account
 from geo.privacy.roles import DEMO_USER, User
 from geo.store import settings
+from geo.store.location import is_url, shown
 
 AUTH_KEY = "auth"  # {"path": str, "user": User, "seen": float}
 
@@ -32,46 +33,68 @@ def tr(zh: str, en: str) -> str:
 DATASET_ENV = "CHILDSAFE_DATASET"
 
 
-def default_dataset_path() -> Path:
-    """The dataset opened first: ``$CHILDSAFE_DATASET`` if set, else the demo county."""
+def default_dataset_path() -> Path | str:
+    """The dataset opened first: ``$CHILDSAFE_DATASET`` if set (a GeoPackage path or a county
+    server's ``postgresql://`` URL), else the demo county."""
     env = os.environ.get(DATASET_ENV)
+    if env and is_url(env):
+        return env
     return Path(env) if env else Path(settings.demo_dataset)
 
 
-def dataset_files() -> list[Path]:
+def dataset_id(path: Path | str) -> str:
+    """What identifies the dataset ``path`` in this session: the resolved file, or the URL."""
+    return str(path) if is_url(path) else str(Path(path).resolve())
+
+
+def dataset_name(path: Path | str) -> str:
+    """The dataset's name as shown: the file's name, or the URL without a password."""
+    return shown(str(path)) if is_url(path) else Path(path).name
+
+
+def dataset_files() -> list[Path | str]:
     """The datasets the sidebar offers; before sign-in nothing that reveals other files.
 
-    Always the dataset the server was started with and the shipped demo; once signed in, also
-    the ``*.gpkg`` in ``settings.data_dir`` where the signed-in name has an enabled account
-    (the user signs in again there). A visitor never learns which other files exist.
+    Always the dataset the server was started with (a file or a server URL) and the shipped
+    demo; once signed in, also the ``*.gpkg`` in ``settings.data_dir`` where the signed-in name
+    has an enabled account (the user signs in again there). A visitor never learns which other
+    files exist.
     """
     first = default_dataset_path()
-    files = [first] if first.exists() else []
+    files: list[Path | str] = [first] if is_url(first) or Path(first).exists() else []
     demo = Path(settings.demo_dataset)
-    if demo.exists() and demo.resolve() != first.resolve():
+    if demo.exists() and dataset_id(demo) != dataset_id(first):
         files.append(demo)
     auth = st.session_state.get(AUTH_KEY)
     if auth:
-        seen = {f.resolve() for f in files}
+        seen = {dataset_id(f) for f in files}
         name = auth["user"].username
         files += [f for f in sorted(Path(settings.data_dir).glob("*.gpkg"))
-                  if f.resolve() not in seen and has_account(f, name)]
+                  if dataset_id(f) not in seen and has_account(f, name)]
     return files
 
 
-def dataset_path() -> Path:
-    """The dataset file chosen in the sidebar (the demo county by default).
+def dataset_path() -> Path | str:
+    """The dataset chosen in the sidebar (the demo county by default).
 
-    Confined to ``settings.data_dir`` (or the file the server was started with) by
-    :func:`geo.privacy.security.safe_dataset_path`: a name from the UI cannot escape the data folder.
+    Confined to ``settings.data_dir`` (or the dataset the server was started with) by
+    :func:`geo.privacy.security.safe_dataset_path`: a name from the UI cannot escape the data
+    folder. A server URL is only ever the one the app was started with (``CHILDSAFE_DATASET``).
     """
     from geo.privacy.security import safe_dataset_path
+    from geo.store.errors import PermissionDenied
 
-    chosen = st.session_state.get("dataset_path", str(default_dataset_path()))
-    return safe_dataset_path(chosen, allow=[default_dataset_path()])
+    first = default_dataset_path()
+    chosen = st.session_state.get("dataset_path", str(first))
+    if is_url(chosen):
+        if chosen != str(first):
+            raise PermissionDenied("只能打开应用启动时指定的服务器数据集 / only the server dataset the "
+                                   "app was started with can be opened")
+        return chosen
+    return safe_dataset_path(chosen, allow=[] if is_url(first) else [first])
 
 
-def dataset_access(path: Path) -> str:
+def dataset_access(path: Path | str) -> str:
     """How the app opens ``path``: ``accounts``, ``demo`` or ``needs_admin`` (fail closed).
 
     See :func:`geo.privacy.accounts.access_mode`: demo mode only for the shipped synthetic demo.
@@ -92,6 +115,6 @@ def current_user() -> User | None:
     if mode != "accounts":
         return None
     auth = st.session_state.get(AUTH_KEY)
-    if not auth or auth.get("path") != str(path.resolve()):
+    if not auth or auth.get("path") != dataset_id(path):
         return None
     return auth["user"]

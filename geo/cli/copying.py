@@ -6,8 +6,6 @@ import json
 
 import click
 
-from geo.store.location import is_url
-
 
 def register(group: click.Group) -> None:
     group.add_command(copy)
@@ -15,16 +13,9 @@ def register(group: click.Group) -> None:
 
 def _log(source: str, user, detail: str) -> None:
     """Record the copy in the source's audit log (before copying, so the copy holds it too)."""
-    if is_url(source):
-        from geo.store.pg_security import Event
-        from geo.store.postgis import PostgisStore
+    from geo.privacy.audit import log_event
 
-        with PostgisStore(source).write(audit=Event(user.username, "export", detail)):
-            pass
-    else:
-        from geo.privacy.audit import log_event
-
-        log_event(source, user, "export", detail)
+    log_event(source, user, "export", detail)  # one write of the source's store, either kind
 
 
 @click.command()

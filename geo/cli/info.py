@@ -37,7 +37,7 @@ def info(dataset: str, as_json: bool) -> None:
     metric = ds.metric_crs.to_string() if bounds else None
     problems = dataset_problems(ds)
     roads = _road_health(ds)
-    audit = verify_audit(dataset) if Path(dataset).exists() else None
+    audit = verify_audit(dataset) if is_url(dataset) or Path(dataset).exists() else None
     for name, ids in outside_counties(ds).items():
         problems.append(f"{len(ids)} {name} outside every county boundary, in no county partition "
                         f"({', '.join(ids[:5])}{'...' if len(ids) > 5 else ''})")
@@ -46,7 +46,7 @@ def info(dataset: str, as_json: bool) -> None:
         click.echo(
             json.dumps(
                 {
-                    "dataset": dataset,
+                    "dataset": shown(dataset),
                     "layers": counts,
                     "extent": list(bounds) if bounds else None,
                     "crs": "EPSG:4326",
@@ -63,7 +63,7 @@ def info(dataset: str, as_json: bool) -> None:
             )
         )
         return
-    click.echo(f"dataset   {dataset}")
+    click.echo(f"dataset   {shown(dataset)}")
     click.echo("crs       EPSG:4326 on disk" + (f"; analyses in {metric}" if metric else ""))
     if bounds:
         click.echo(f"extent    lon {bounds[0]:.5f} .. {bounds[2]:.5f}, lat {bounds[1]:.5f} .. {bounds[3]:.5f}")

@@ -20,11 +20,13 @@ def register(group: click.Group) -> None:
 
 
 def _dates(paths: list[str]) -> list[str | None]:
+    """The reference dates of the datasets ``paths`` (files or server URLs; ``None``: none)."""
     from geo.store.dataset import read_dataset
+    from geo.store.location import is_url
 
     out: list[str | None] = []
     for p in paths:
-        if "://" in p or not Path(p).is_file():
+        if not p or (not is_url(p) and not Path(p).is_file()):
             out.append(None)
             continue
         out.append(read_dataset(p, layers=[]).settings.get("reference_date"))
@@ -76,6 +78,7 @@ def report(datasets: tuple[str, ...], year: int, preset: str | None, level: str 
     from geo.report.rollup import combine, infer_level, report_date, source_facts, sources_from
     from geo.report.snapshots import nearest_snapshot
     from geo.store.errors import ValidationError
+    from geo.store.location import is_url
 
     key = check_preset(preset)
     if Path(out).suffix.lower() not in (".pdf", ".html", ".xlsx", ".json"):
@@ -92,11 +95,12 @@ def report(datasets: tuple[str, ...], year: int, preset: str | None, level: str 
             return replace(src, load=lambda: scope_data(user, src.load()))
 
         sources = [scoped(s) for s in sources]
-    day = pd.Timestamp(on).date() if on else report_date(year, _dates([s.location for s in sources]))
+    day = pd.Timestamp(on).date() if on else report_date(year, _dates([s.dataset for s in sources]))
     if day.year != year:
         raise ValidationError(f"报告日期 {day} 不在 {year} 年 / the report date {day} is not in {year}")
-    snaps = [None if live or not Path(src.location).is_file() else nearest_snapshot(src.location, day, preset=key)
-             for src in sources]
+    stored = [bool(src.dataset) and (is_url(src.dataset) or Path(src.dataset).is_file()) for src in sources]
+    snaps = [None if live or not keep else nearest_snapshot(src.dataset, day, preset=key)
+             for src, keep in zip(sources, stored, strict=True)]
     # each dataset's facts are one task: in this process, or on Dask (--workers, --scheduler)
     parts, _, _ = map_tasks(
         source_facts, [((src,), {"on": day, "preset": key, "coverage": snap is None})
@@ -105,12 +109,12 @@ def report(datasets: tuple[str, ...], year: int, preset: str | None, level: str 
         workers=0 if workers is None and scheduler is None else workers, scheduler=scheduler,
         announce=None if as_json else (lambda line: click.echo(line, err=True)))
     notes, previous = [], []
-    for src, snap, part in zip(sources, snaps, parts, strict=True):
+    for src, snap, part, keep in zip(sources, snaps, parts, stored, strict=True):
         if snap is not None:
             part.facts = snap.facts
             notes.append(f"{src.label}: {snap.taken_on}")
-        if Path(src.location).is_file():
-            prev = nearest_snapshot(src.location, day.replace(year=day.year - 1), preset=key, within_days=45)
+        if keep:
+            prev = nearest_snapshot(src.dataset, day.replace(year=day.year - 1), preset=key, within_days=45)
             if prev is not None:
                 previous.append((part, prev))
     facts = combine(parts)
@@ -132,9 +136,9 @@ def report(datasets: tuple[str, ...], year: int, preset: str | None, level: str 
                        previous=prev_facts, snapshot_note="; ".join(notes),
                        sources=[s.label for s in sources])
     path = write_report(rep, out)
-    for src in sources:
-        if Path(src.location).is_file():
-            log_event(src.location, user, "report", f"{path.name}: {year} {key} {rep.meta['level']} "
+    for src in sources:  # in each dataset's own audit log, a file's or a server's
+        if src.dataset and (is_url(src.dataset) or Path(src.dataset).is_file()):
+            log_event(src.dataset, user, "report", f"{path.name}: {year} {key} {rep.meta['level']} "
                       f"role={user.role} scope={user.scope or '*'}; {len(rep.notes)} cells hidden")
     if as_json:
         click.echo(json.dumps(report_json(rep), ensure_ascii=False))
@@ -169,6 +173,7 @@ def snapshot(dataset: str, preset: str | None, on: str | None, as_json: bool) ->
     from geo.report.rollup import USED_LAYERS
     from geo.report.snapshots import take_snapshot
     from geo.store.dataset import read_dataset
+    from geo.store.location import shown
 
     user = require(cli_user(dataset), "analyse")
     if user.scope:
@@ -181,7 +186,7 @@ def snapshot(dataset: str, preset: str | None, on: str | None, as_json: bool) ->
     day = pd.Timestamp(on).date() if on else (_dt.date.fromisoformat(ref[:10]) if ref else _dt.date.today())
     facts = unit_facts(ds, on=day, preset=check_preset(preset))
     rows = take_snapshot(dataset, facts, user=user)
-    summary = {"dataset": dataset, "on": day.isoformat(), "preset": facts.preset, "rows": rows,
+    summary = {"dataset": shown(dataset), "on": day.isoformat(), "preset": facts.preset, "rows": rows,
                "units": int(len(facts.facts))}
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))

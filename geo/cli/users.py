@@ -35,7 +35,9 @@ def cli_user(path: str | os.PathLike) -> User:
     name = name or os.environ.get("CHILDSAFE_USER") or None
     if not name:
         return replace(LOCAL_OPERATOR, username=f"local:{getpass.getuser()}")
-    key = (name, str(Path(path).resolve()))
+    from geo.store.location import is_url
+
+    key = (name, str(path) if is_url(path) else str(Path(path).resolve()))
     cache = ctx.meta.setdefault(_META_CACHE, {}) if ctx is not None else {}
     if key not in cache:
         from geo.privacy.accounts import authenticate

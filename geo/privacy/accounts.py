@@ -1,22 +1,22 @@
-"""Local accounts kept in the dataset file: add, list, disable, enable, change password, sign in.
+"""Local accounts kept in the dataset: add, list, disable, enable, change password, sign in.
 
-Accounts live in the dataset's internal ``users`` table (never shown or exported). Passwords are
-stored only as argon2id hashes (argon2-cffi ``PasswordHasher``, its default parameters, RFC 9106).
-Each change is one SQLite transaction on that table alone, under the dataset's lock file, so no
-other layer is touched. After ``settings.max_failed_logins`` wrong passwords in a row an account
+Accounts live in the dataset's internal ``users`` table (never shown or exported), in a
+GeoPackage or a PostGIS dataset alike. Passwords are stored only as argon2id hashes (argon2-cffi
+``PasswordHasher``, its default parameters, RFC 9106). Each change and each sign-in is one write
+of the dataset's store (:meth:`geo.store.writer.Store.write`: one transaction under the write
+lock, the account read inside it, the audit event in the same transaction), touching no other
+layer. After ``settings.max_failed_logins`` wrong passwords in a row an account
 is locked for ``settings.lockout_minutes``; every sign-in, failure and lock is in the audit log.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import os
 import re
 import secrets
 import sqlite3
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,19 +24,13 @@ import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from geo.privacy.audit import (
-    connect,
-    ensure_table,
-    from_gpkg_time,
-    insert_event,
-    now_utc,
-    table_exists,
-    to_gpkg_time,
-)
+from geo.privacy.audit import audit_event, from_gpkg_time, now_utc
 from geo.privacy.roles import User, check_role, check_scope, normalise_scope
 from geo.store import settings
-from geo.store.errors import ChildSafeError, PermissionDenied, ValidationError
-from geo.store.sqlite import transaction
+from geo.store.errors import ChildSafeError, DatasetError, PermissionDenied, ValidationError
+from geo.store.location import is_url
+from geo.store.sqlite import check_geopackage
+from geo.store.writer import Writer
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +41,8 @@ MIN_PASSWORD_LENGTH = 10
 #: from offline slow-hash scenario" (about 10^8 guesses, Wheeler 2016, USENIX Security).
 MIN_PASSWORD_SCORE = 3
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
-_USER_COLUMNS = {
-    "username": "TEXT NOT NULL UNIQUE",
-    "role": "TEXT NOT NULL",
-    "scope": "TEXT",
-    "password_hash": "TEXT NOT NULL",
-    "disabled": "BOOLEAN",
-    "failed_count": "INTEGER",
-    "locked_until": "DATETIME",
-    "created_at": "DATETIME",
-}
+_USER_COLUMNS = ["username", "role", "scope", "password_hash", "disabled", "failed_count",
+                 "locked_until", "created_at"]
 #: Words of Chinese passwords that zxcvbn's English lists miss (pinyin of common surnames,
 #: phrases and "lucky" numbers at the top of the 2011 CSDN/Tianya leaks; Wang et al. 2014,
 #: "A study of Chinese passwords"): scored as dictionary words, so ``woaini1314`` is weak.
@@ -158,27 +144,53 @@ def _check_username(username: str) -> None:
         )
 
 
-@contextlib.contextmanager
-def _transaction(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
-    """One transaction on the dataset (rows as :class:`sqlite3.Row`) with ``users`` present."""
-    with transaction(path, row_factory=sqlite3.Row) as con:
-        ensure_table(con, "users", _USER_COLUMNS)
-        yield con
+def _store(path: str | os.PathLike, *, existing: bool = False):
+    """The dataset's store; ``existing``: refuse a dataset that does not exist yet (an account
+    change never creates one)."""
+    from geo.store.stores import open_store
+
+    store = open_store(path)
+    if existing:
+        if not is_url(path):
+            check_geopackage(path)
+        elif not store.exists():
+            raise DatasetError(store.location, [
+                "该服务器模式中还没有数据集（先用 childsafe copy 或 import 写入）/ the schema holds no "
+                "dataset yet (write one with childsafe copy or childsafe import)"])
+    return store
 
 
-def _row(con: sqlite3.Connection, username: str) -> sqlite3.Row | None:
-    return con.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+def _account(w: Writer, username: str) -> dict | None:
+    """The stored row of ``username`` read inside the write ``w`` (``None``: no such account)."""
+    if not isinstance(username, str):
+        return None
+    rows = _frame(w.read("users", _USER_COLUMNS))
+    rows = rows[rows["username"] == username]
+    return None if not len(rows) else rows.iloc[-1].to_dict()
+
+
+def _frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """Stored account rows in one form whatever the store (flags bool, times naive UTC)."""
+    frame = rows.copy()
+    for col in ("username", "role", "scope", "password_hash"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype("string").fillna("")
+    frame["disabled"] = pd.Series([False if pd.isna(v) else bool(v) for v in frame["disabled"]],
+                                  index=frame.index, dtype=bool)
+    frame["failed_count"] = pd.to_numeric(frame["failed_count"]).fillna(0).astype("Int64")
+    for col in ("locked_until", "created_at"):
+        frame[col] = pd.Series([from_gpkg_time(v) for v in frame[col]], index=frame.index,
+                               dtype="datetime64[ms]")
+    return frame
 
 
 def _update(path: str | os.PathLike, username: str, event: tuple, **values) -> None:
-    """Set columns of one user and log ``event`` (actor, action, detail) in one transaction;
+    """Set columns of one user and log ``event`` (actor, action, detail) in one write;
     raise if the user does not exist."""
-    with _transaction(path) as con:
-        if _row(con, username) is None:
+    with _store(path, existing=True).write(audit=audit_event(*event)) as w:
+        if _account(w, username) is None:
             raise ValidationError(f"no user named {username!r}")
-        sets = ", ".join(f'"{k}" = ?' for k in values)
-        con.execute(f"UPDATE users SET {sets} WHERE username = ?", (*values.values(), username))
-        insert_event(con, *event)
+        w.update("users", "username", username, values)
 
 
 def add_user(path: str | os.PathLike, username: str, password: str, *, role: str,
@@ -213,22 +225,22 @@ def add_user(path: str | os.PathLike, username: str, password: str, *, role: str
         raise ValidationError("儿童主任的范围必须是其所在村的 12 位代码。/ a child director's scope "
                               "is their village's 12-digit code")
     hashed = _hasher.hash(password)
-    with _transaction(path) as con:
-        if _row(con, username) is not None:
+    event = audit_event(actor, "user_add", f"{username} role={role} scope={scope or '*'}")
+    with _store(path, existing=True).write(audit=event) as w:
+        if _account(w, username) is not None:
             raise ValidationError(f"用户名 {username!r} 已存在。/ a user named {username!r} "
                                   "exists already")
-        _check_scope_has_units(con, scope)
-        con.execute(
-            "INSERT INTO users (username, role, scope, password_hash, disabled, failed_count,"
-            " locked_until, created_at) VALUES (?, ?, ?, ?, 0, 0, NULL, ?)",
-            (username, role, scope, hashed, to_gpkg_time(now_utc())),
-        )
-        insert_event(con, actor, "user_add", f"{username} role={role} scope={scope or '*'}")
+        _check_scope_has_units(w, scope)
+        w.append("users", pd.DataFrame({
+            "username": [username], "role": [role], "scope": [scope], "password_hash": [hashed],
+            "disabled": [False], "failed_count": [0], "locked_until": [pd.NaT],
+            "created_at": [pd.Timestamp(now_utc())],
+        }))
     logger.info("added user %s (%s, %s)", username, role, scope or "*")
     return User(username, role, scope)
 
 
-def _check_scope_has_units(con: sqlite3.Connection, scope: str) -> None:
+def _check_scope_has_units(w: Writer, scope: str) -> None:
     """Refuse a scope that names no admin unit of the dataset (it would clip nothing away).
 
     A scope is an admin-code prefix; one that matches no unit code (a typo, another county)
@@ -237,9 +249,7 @@ def _check_scope_has_units(con: sqlite3.Connection, scope: str) -> None:
     """
     if not scope:
         return
-    codes: list[str] = []
-    if table_exists(con, "admin_units"):
-        codes = [str(r[0]) for r in con.execute("SELECT code FROM admin_units") if r[0] is not None]
+    codes = w.read("admin_units", ["code"])["code"].dropna().astype(str)
     if not any(code.startswith(scope) for code in codes):
         raise ValidationError(
             f"范围 {scope} 不对应本数据集中的任何行政区划；请先导入行政区划或检查代码。/ the scope "
@@ -260,20 +270,16 @@ def is_shipped_demo(path: str | os.PathLike) -> bool:
     setting written by ``geo.demo.make``; an import into it removes the mark). A copy, an export
     or a backup elsewhere is not the demo.
     """
+    if is_url(path):
+        return False
     path = Path(path)
     try:
         if not path.exists() or path.resolve() != Path(settings.demo_dataset).resolve():
             return False
-        con = connect(path)
-        try:
-            if not table_exists(con, "dataset_settings"):
-                return False
-            row = con.execute("SELECT value FROM dataset_settings WHERE key = 'demo'").fetchone()
-        finally:
-            con.close()
-    except (OSError, sqlite3.Error):
+        rows = _store(path).table("dataset_settings", ["key", "value"], where={"key": ["demo"]})
+    except (OSError, sqlite3.Error, ChildSafeError):
         return False
-    return row is not None and str(row[0]).startswith("synthetic")
+    return bool(len(rows)) and str(rows["value"].iloc[-1]).startswith("synthetic")
 
 
 def access_mode(path: str | os.PathLike) -> str:
@@ -295,51 +301,27 @@ def access_mode(path: str | os.PathLike) -> str:
 def has_account(path: str | os.PathLike, username: str) -> bool:
     """Whether the dataset at ``path`` holds an enabled account named ``username``."""
     try:
-        con = connect(path)
-        try:
-            if not table_exists(con, "users"):
-                return False
-            row = con.execute("SELECT disabled FROM users WHERE username = ?",
-                              (username,)).fetchone()
-        finally:
-            con.close()
+        rows = _store(path).table("users", ["username", "disabled"], where={"username": [username]})
     except (OSError, sqlite3.Error, ChildSafeError):
         return False
-    return row is not None and not bool(row[0])
+    return bool(len(rows)) and not bool(_frame_flags(rows["disabled"]).iloc[-1])
+
+
+def _frame_flags(values: pd.Series) -> pd.Series:
+    return pd.Series([False if pd.isna(v) else bool(v) for v in values], dtype=bool)
 
 
 def has_users(path: str | os.PathLike) -> bool:
     """Whether the dataset at ``path`` has any account (then the app asks to sign in)."""
-    con = connect(path)
-    try:
-        if not table_exists(con, "users"):
-            return False
-        return con.execute("SELECT COUNT(*) FROM users").fetchone()[0] > 0
-    finally:
-        con.close()
+    return bool(len(_store(path).table("users", ["username"])))
 
 
 def list_users(path: str | os.PathLike) -> pd.DataFrame:
     """The accounts of the dataset, without password hashes (one row per user, by name)."""
     columns = ["username", "role", "scope", "disabled", "failed_count", "locked_until",
                "created_at"]
-    con = connect(path)
-    try:
-        rows = []
-        if table_exists(con, "users"):
-            rows = con.execute(
-                f"SELECT {', '.join(columns)} FROM users ORDER BY username"
-            ).fetchall()
-    finally:
-        con.close()
-    frame = pd.DataFrame(rows, columns=columns)
-    for col in ("username", "role", "scope"):
-        frame[col] = frame[col].astype("string").fillna("")
-    frame["disabled"] = frame["disabled"].fillna(0).astype(int).astype(bool)
-    frame["failed_count"] = pd.to_numeric(frame["failed_count"]).fillna(0).astype("Int64")
-    for col in ("locked_until", "created_at"):
-        frame[col] = pd.Series([from_gpkg_time(v) for v in frame[col]], dtype="datetime64[ms]")
-    return frame
+    frame = _frame(_store(path).table("users", columns))
+    return frame.sort_values("username", kind="stable").reset_index(drop=True)
 
 
 def get_user(path: str | os.PathLike, username: str) -> User:
@@ -388,37 +370,34 @@ def authenticate(path: str | os.PathLike, username: str, password: str, *,
         The sign-in was refused (a :class:`PermissionDenied`).
     """
     now = now or now_utc()
-    path = Path(path)
-    with _transaction(path) as con:
-        row = _row(con, username) if isinstance(username, str) else None
+    with _store(path, existing=True).write() as w:
+        row = _account(w, username)
         matches = _verify(row["password_hash"] if row is not None else _dummy_hash(),
                           password if isinstance(password, str) else "")
         if row is None:
             outcome, detail = "login_failed", f"unknown user name ({via})"
-        elif bool(row["disabled"]):
+        elif row["disabled"]:
             outcome, detail = "login_failed", f"disabled account ({via})"
-        elif (locked := from_gpkg_time(row["locked_until"])) is not None and locked > now:
+        elif not pd.isna(locked := row["locked_until"]) and locked > now:
             outcome, detail = "login_locked", f"locked until {locked:%Y-%m-%d %H:%M} UTC ({via})"
         elif matches:
+            changes: dict[str, object] = {"failed_count": 0, "locked_until": None}
             if _hasher.check_needs_rehash(row["password_hash"]):
-                con.execute("UPDATE users SET password_hash = ? WHERE username = ?",
-                            (_hasher.hash(password), username))
-            con.execute("UPDATE users SET failed_count = 0, locked_until = NULL"
-                        " WHERE username = ?", (username,))
+                changes["password_hash"] = _hasher.hash(password)
+            w.update("users", "username", username, changes)
             outcome, detail = "login", via
         else:
-            failed = int(row["failed_count"] or 0) + 1
+            failed = int(row["failed_count"]) + 1
             locked_until = None
             if failed >= int(settings.max_failed_logins):
-                locked_until = to_gpkg_time(now + timedelta(minutes=float(settings.lockout_minutes)))
+                locked_until = pd.Timestamp(now + timedelta(minutes=float(settings.lockout_minutes)))
                 failed = 0
-            con.execute("UPDATE users SET failed_count = ?, locked_until = ? WHERE username = ?",
-                        (failed, locked_until, username))
-            outcome = "login_locked" if locked_until else "login_failed"
+            w.update("users", "username", username, {"failed_count": failed, "locked_until": locked_until})
+            outcome = "login_locked" if locked_until is not None else "login_failed"
             detail = f"wrong password ({via})" + (
-                f"; locked for {settings.lockout_minutes:g} min" if locked_until else ""
+                f"; locked for {settings.lockout_minutes:g} min" if locked_until is not None else ""
             )
-        insert_event(con, username if row is not None else "", outcome, detail)
+        w.set_audit(audit_event(username if row is not None else "", outcome, detail))
     if outcome != "login":
         raise SignInFailed()
     assert row is not None  # outcome "login" is only reached with the user's row

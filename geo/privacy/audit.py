@@ -1,7 +1,7 @@
 """The audit log: who signed in, failed to, viewed personal data, exported, imported or edited.
 
-Entries go to the dataset's append-only ``audit_log`` table, one SQLite transaction per event
-(the file is never rewritten for an event). Admins read it in the app (``views/admin.py``) and
+Entries go to the dataset's append-only ``audit_log`` table, in the transaction of the write they
+record (the file is never rewritten for an event). Admins read it in the app (``views/admin.py``) and
 with ``childsafe audit``; nothing in the app edits or deletes entries.
 
 Every change is one write of the dataset's store with its event in the same transaction
@@ -11,7 +11,9 @@ replaces the layers an edited dataset holds in one such write, never touching ``
 
 The log is tamper-evident: every event is linked to the one before by an HMAC-SHA256 hash chain
 keyed by the dataset's key file (:mod:`geo.store.auditlog`, :mod:`geo.store.keys`), whoever
-writes it. :func:`verify_audit` (``childsafe info``, the audit page) reports an event rewritten,
+writes it; a PostGIS dataset keeps the key in its server-side settings, which no area login may
+read. Reads go through the store (:meth:`geo.store.writer.Store.table`), so a GeoPackage and a
+PostGIS dataset are read by the same code. :func:`verify_audit` (``childsafe info``, the audit page) reports an event rewritten,
 inserted, deleted or cut from the end with ``sqlite3``; a copy of the file without the key file
 cannot be checked (and says so).
 """
@@ -21,19 +23,17 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from geo.store.auditlog import AUDIT_COLUMNS, append_event
 from geo.store.auditlog import link as chain_link
 from geo.store.dataset import Dataset
 from geo.store.errors import PermissionDenied
 from geo.store.gpkg import gpkg_time
-from geo.store.sqlite import connect
+from geo.store.location import is_url
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def to_gpkg_time(when: datetime) -> str:
 
 def from_gpkg_time(text: object) -> datetime | None:
     """Parse a stored timestamp (GeoPackage DATETIME or ISO text) to a naive UTC datetime."""
-    if text is None or (isinstance(text, float) and pd.isna(text)) or str(text).strip() == "":
+    if text is None or (not isinstance(text, str) and pd.isna(text)) or str(text).strip() == "":
         return None
     value = pd.Timestamp(str(text))
     if value.tzinfo is not None:
@@ -65,33 +65,10 @@ def from_gpkg_time(text: object) -> datetime | None:
     return value.to_pydatetime()
 
 
-def table_exists(con: sqlite3.Connection, name: str) -> bool:
-    """Whether the table ``name`` exists."""
-    row = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()
-    return row is not None
+def _store(path: str | os.PathLike):
+    from geo.store.stores import open_store
 
-
-def ensure_table(con: sqlite3.Connection, name: str, columns: dict[str, str]) -> None:
-    """Create the attribute table ``name`` (and register it in ``gpkg_contents``) if missing;
-    add the ``columns`` an older table lacks (e.g. the audit chain's ``prev_hash``, ``hash``:
-    that log's old events stay unlinked).
-
-    Call inside a transaction. A table written earlier by GDAL is used as it is.
-    """
-    if table_exists(con, name):
-        have = {row[1] for row in con.execute(f'PRAGMA table_info("{name}")')}
-        for col, kind in columns.items():
-            if col not in have:
-                con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {kind}')
-        return
-    cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
-    con.execute(f'CREATE TABLE "{name}" (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {cols})')
-    if table_exists(con, "gpkg_contents"):
-        con.execute(
-            "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, last_change)"
-            " VALUES (?, 'attributes', ?, ?)",
-            (name, name, to_gpkg_time(now_utc())),
-        )
+    return open_store(path)
 
 
 def _user_name(user) -> str:
@@ -107,14 +84,6 @@ def audit_event(user, action: str, detail: str = ""):
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     return AuditEvent(_user_name(user), action, str(detail))
-
-
-def insert_event(con: sqlite3.Connection, user, action: str, detail: str = "") -> None:
-    """Insert one audit entry on ``con``, inside the caller's transaction (its change and its
-    event commit together, or neither does)."""
-    event = audit_event(user, action, detail)
-    ensure_table(con, "audit_log", AUDIT_COLUMNS)
-    append_event(con, None, to_gpkg_time(now_utc()), event.user, event.action, event.detail)
 
 
 def log_event(path: str | os.PathLike, user, action: str, detail: str = "") -> None:
@@ -168,6 +137,23 @@ class AuditCheck:
         return head + "; ".join(zh if lang == "zh" else en for zh, en in self.problems)
 
 
+def _chain_keys(dataset: str | os.PathLike) -> tuple[bytes | None, str | None, int]:
+    """The audit chain's key, last link and count of ``dataset`` (``(None, None, 0)`` when no
+    event was linked yet): from its key file, or a PostGIS dataset's ``dataset_settings``."""
+    from geo.store.auditlog import CHAIN_SETTINGS, KEY_SETTING
+    from geo.store.keys import dataset_key, read_keys
+
+    if is_url(dataset):
+        rows = _store(dataset).table("dataset_settings", ["key", "value"], where={"key": CHAIN_SETTINGS})
+        kept = dict(zip(rows["key"].astype(str), rows["value"].fillna("").astype(str), strict=True))
+        key = bytes.fromhex(kept[KEY_SETTING]) if kept.get(KEY_SETTING) else None
+        count = kept.get("audit_count", "")
+        return key, kept.get("audit_head") or None, int(count) if count.isdigit() else 0
+    kept = read_keys(dataset)
+    return (dataset_key(dataset, "audit", create=False), kept.get("audit_head") or None,
+            int(kept.get("audit_count") or 0))
+
+
 def verify_audit(path: str | os.PathLike) -> AuditCheck:
     """Check the audit log's hash chain of the dataset at ``path`` against its key file.
 
@@ -177,24 +163,17 @@ def verify_audit(path: str | os.PathLike) -> AuditCheck:
     missing key file (nothing can be checked). Events before the chain existed (no hash, at the
     start of the log) are counted as ``legacy``.
     """
-    from geo.store.keys import dataset_key, read_keys
-
     out = AuditCheck()
-    con = connect(path)
-    try:
-        rows: list = []
-        if table_exists(con, "audit_log"):
-            have = {row[1] for row in con.execute('PRAGMA table_info("audit_log")')}
-            cols = '"at", "user", "action", "detail"' + (
-                ', "prev_hash", "hash"' if {"prev_hash", "hash"} <= have else ", NULL, NULL")
-            rows = con.execute(f"SELECT {cols} FROM audit_log ORDER BY fid").fetchall()
-    finally:
-        con.close()
+    log = _store(path).table("audit_log", ["at", "user", "action", "detail", "prev_hash", "hash"])
+    rows = list(log.astype(object).where(log.notna(), None).itertuples(index=False, name=None))
     out.events = len(rows)
-    key = dataset_key(path, "audit", create=False)
-    keys = read_keys(path)
+    key, head, count = _chain_keys(path)
     if key is None:
-        if rows:
+        if rows and is_url(path):
+            out.problems.append(("服务器设置中没有审计链密钥，无法校验哈希链",
+                                 "the chain's key is missing from the server's settings, so the "
+                                 "chain cannot be checked"))
+        elif rows:
             out.problems.append(("找不到密钥文件，无法校验哈希链",
                                  "the key file is missing, so the chain cannot be checked"))
         out.checked = not rows
@@ -217,30 +196,20 @@ def verify_audit(path: str | os.PathLike) -> AuditCheck:
         if not hmac.compare_digest(chain_link(key, prev_hash or "", at, user, action, detail), link):
             out.problems.append((f"第 {n} 条记录被改写", f"event {n} was rewritten"))
         prev = link
-    head, count = keys.get("audit_head"), keys.get("audit_count")
-    if head and (prev != head or out.chained != int(count or 0)):
-        missing = int(count or 0) - out.chained
+    if head and (prev != head or out.chained != count):
+        missing = count - out.chained
+        where_zh, where_en = ("服务器设置", "the server's settings") if is_url(path) else ("密钥文件", "the key file")
         out.problems.append((
-            f"最新的记录被删除（密钥文件记录 {count} 条，日志中有 {out.chained} 条）"
-            if missing > 0 else "哈希链的末端与密钥文件不符",
-            f"the newest events were deleted (the key file remembers {count}, the log holds "
-            f"{out.chained})" if missing > 0 else "the chain's end does not match the key file"))
+            f"最新的记录被删除（{where_zh}记录 {count} 条，日志中有 {out.chained} 条）"
+            if missing > 0 else f"哈希链的末端与{where_zh}不符",
+            f"the newest events were deleted ({where_en} remembers {count}, the log holds "
+            f"{out.chained})" if missing > 0 else f"the chain's end does not match {where_en}"))
     return out
 
 
 def read_audit(path: str | os.PathLike) -> pd.DataFrame:
     """The audit log of the dataset at ``path``, oldest first (``at`` as naive UTC)."""
-    con = connect(path)
-    try:
-        if not table_exists(con, "audit_log"):
-            rows: list = []
-        else:
-            rows = con.execute(
-                'SELECT "at", "user", "action", "detail" FROM audit_log ORDER BY fid'
-            ).fetchall()
-    finally:
-        con.close()
-    frame = pd.DataFrame(rows, columns=["at", "user", "action", "detail"])
+    frame = _store(path).table("audit_log", ["at", "user", "action", "detail"])
     frame["at"] = pd.Series([from_gpkg_time(v) for v in frame["at"]], dtype="datetime64[ms]")
     for col in ("user", "action", "detail"):
         frame[col] = frame[col].astype("string")

@@ -54,6 +54,9 @@ class Source:
     label: str
     location: str
     load: Callable[[], Dataset]
+    #: the dataset its stored snapshots are read from (a file's path; a server's URL, password
+    #: included, never shown); empty: no stored snapshots
+    dataset: str = ""
 
 
 _SOURCE_KINDS: dict[str, Callable[[str], list[Source]]] = {}
@@ -67,7 +70,7 @@ def register_source(prefix: str, factory: Callable[[str], list[Source]]) -> None
 def _file_source(path: Path) -> Source:
     def load(path: Path = path) -> Dataset:
         return read_dataset(path, layers=USED_LAYERS)
-    return Source(path.name, str(path), load)
+    return Source(path.name, str(path), load, str(path))
 
 
 def _server_source(url: str) -> list[Source]:
@@ -82,7 +85,7 @@ def _server_source(url: str) -> list[Source]:
     def load(url: str = url) -> Dataset:
         return read_dataset(url, layers=USED_LAYERS)
 
-    return [Source(target.schema, target.location, load)]
+    return [Source(target.schema, target.location, load, url)]
 
 
 register_source("postgresql://", _server_source)

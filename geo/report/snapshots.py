@@ -4,8 +4,8 @@
 dataset (each leaf village or township and every total above it), each indicator's numerator,
 denominator and value of that day under one preset, in the internal table
 ``indicator_snapshots``: counts per unit, never a row about a child. Rows are only ever appended,
-in one SQLite transaction under the dataset's lock (:func:`geo.store.sqlite.transaction`), so a
-crash leaves the table as it was. Trends read every snapshot; the report takes the snapshot taken
+in one write of the dataset's store with its audit event (:meth:`geo.store.writer.Store.write`,
+a GeoPackage or a PostGIS dataset), so a crash leaves the table as it was. Trends read every snapshot; the report takes the snapshot taken
 nearest its date (within ``settings.report_snapshot_days``) and the one nearest a year before
 ("since last year").
 """
@@ -20,19 +20,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.privacy.audit import ensure_table, log_event, now_utc, table_exists, to_gpkg_time
+from geo.privacy.audit import now_utc
 from geo.report.facts import FACT_COLUMNS, UnitFacts, den, num
 from geo.report.indicators import INDICATORS, LEVEL_LENGTH, LEVELS, check_preset, level_of
 from geo.report.rollup import aggregate, infer_level, values
 from geo.store import settings
-from geo.store.sqlite import connect, transaction
 
 logger = logging.getLogger(__name__)
 
 TABLE = "indicator_snapshots"
-_COLUMNS = {"taken_on": "DATE", "taken_at": "DATETIME", "taken_by": "TEXT", "preset": "TEXT",
-            "code": "TEXT", "level": "TEXT", "kind": "TEXT", "indicator": "TEXT",
-            "numerator": "REAL", "denominator": "REAL", "value": "REAL"}
+_COLUMNS = ("taken_on", "taken_at", "taken_by", "preset", "code", "level", "kind", "indicator",
+            "numerator", "denominator", "value")
 
 
 @dataclass(frozen=True)
@@ -77,28 +75,20 @@ def _long(table: pd.DataFrame, kind: str, vals: pd.DataFrame | None = None) -> p
     return pd.concat(frames, ignore_index=True)
 
 
-def _sql(v):
-    return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
-
-
 def take_snapshot(path: str | os.PathLike, facts: UnitFacts, *, user=None) -> int:
-    """Append the snapshot of ``facts`` to the dataset at ``path`` (one transaction); return its rows.
+    """Append the snapshot of ``facts`` to the dataset at ``path`` (one write, its ``snapshot``
+    event in the same transaction); return its rows."""
+    from geo.privacy.audit import audit_event
+    from geo.store.stores import open_store
 
-    The event is written to the audit log (``snapshot``).
-    """
     rows = snapshot_rows(facts)
-    at = now_utc()
     day = facts.on.isoformat()
     who = getattr(user, "username", None) or (str(user) if user else "")
-    records = [(day, to_gpkg_time(at), who, facts.preset, r.code, r.level, r.kind, r.indicator,
-                _sql(r.numerator), _sql(r.denominator), _sql(r.value))
-               for r in rows.itertuples(index=False)]
-    with transaction(path) as con:
-        ensure_table(con, TABLE, _COLUMNS)
-        con.executemany(
-            f'INSERT INTO {TABLE} ("taken_on", "taken_at", "taken_by", "preset", "code", "level", "kind", '
-            '"indicator", "numerator", "denominator", "value") VALUES (?,?,?,?,?,?,?,?,?,?,?)', records)
-    log_event(path, user, "snapshot", f"{day} {facts.preset}: {len(rows)} rows (aggregates)")
+    records = rows.assign(taken_on=pd.Timestamp(facts.on), taken_at=pd.Timestamp(now_utc()),
+                          taken_by=who or None, preset=facts.preset)[list(_COLUMNS)]
+    event = audit_event(user, "snapshot", f"{day} {facts.preset}: {len(rows)} rows (aggregates)")
+    with open_store(path).write(audit=event) as w:
+        w.append(TABLE, records)
     logger.info("snapshot %s (%s): %d rows", day, facts.preset, len(rows))
     return len(rows)
 
@@ -112,30 +102,19 @@ def read_snapshots(path: str | os.PathLike, *, preset: str | None = None, kind: 
     pandas.DataFrame
         :data:`_COLUMNS` with ``taken_on`` as datetime; empty when none was taken.
     """
-    con = connect(path)
-    try:
-        if not table_exists(con, TABLE):
-            rows: list = []
-        else:
-            where, args = [], []
-            if preset:
-                where.append("preset = ?")
-                args.append(check_preset(preset))
-            if kind:
-                where.append("kind = ?")
-                args.append(kind)
-            if codes:
-                where.append(f"code IN ({','.join('?' * len(codes))})")
-                args += list(codes)
-            sql = f"SELECT {', '.join(chr(34) + c + chr(34) for c in _COLUMNS)} FROM {TABLE}"
-            if where:
-                sql += " WHERE " + " AND ".join(where)
-            rows = con.execute(sql + " ORDER BY taken_at, fid", args).fetchall()
-    finally:
-        con.close()
-    out = pd.DataFrame(rows, columns=list(_COLUMNS))
+    from geo.store.stores import open_store
+
+    where: dict[str, list[str]] = {}
+    if preset:
+        where["preset"] = [check_preset(preset)]
+    if kind:
+        where["kind"] = [kind]
+    if codes:
+        where["code"] = list(codes)
+    out = open_store(path).table(TABLE, list(_COLUMNS), where=where)
     out["taken_on"] = pd.to_datetime(out["taken_on"], errors="coerce")
     out["taken_at"] = pd.to_datetime(out["taken_at"], errors="coerce", utc=True).dt.tz_localize(None)
+    out = out.iloc[np.argsort(out["taken_at"].to_numpy(), kind="stable")].reset_index(drop=True)
     for c in ("numerator", "denominator", "value"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     return out

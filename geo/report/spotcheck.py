@@ -25,19 +25,17 @@ import numpy as np
 import pandas as pd
 
 from geo.field.staffing import children_village, in_scope
-from geo.privacy.audit import ensure_table, log_event, now_utc, table_exists, to_gpkg_time
+from geo.privacy.audit import now_utc
 from geo.report.indicators import check_preset
 from geo.store import settings
 from geo.store.dataset import Dataset
 from geo.store.errors import MissingLayerError, ValidationError
-from geo.store.sqlite import connect, transaction
 
 logger = logging.getLogger(__name__)
 
 TABLE = "spot_checks"
-_COLUMNS = {"drawn_at": "DATETIME", "drawn_by": "TEXT", "year": "INTEGER", "preset": "TEXT", "seed": "TEXT",
-            "townships": "INTEGER", "villages": "INTEGER", "files": "INTEGER", "village_codes": "TEXT",
-            "digest": "TEXT"}
+_COLUMNS = ("drawn_at", "drawn_by", "year", "preset", "seed", "townships", "villages", "files",
+            "village_codes", "digest")
 #: columns of the list, in order.
 LIST_COLUMNS = ["order", "township_code", "township", "village_code", "village", "child_id", "checked", "finding"]
 
@@ -143,27 +141,26 @@ def draw_spot_check(dataset: Dataset, *, year: int, preset: str | None = None, s
 
 def record_spot_check(path: str | os.PathLike, check: SpotCheck, *, user=None) -> None:
     """Store the draw (seed, rule, villages, digest; no child ids) and log it in the audit log."""
+    from geo.privacy.audit import audit_event
+    from geo.store.stores import open_store
+
     who = getattr(user, "username", None) or (str(user) if user else "")
     codes = ";".join(sorted(check.files["village_code"].unique()))
-    with transaction(path) as con:
-        ensure_table(con, TABLE, _COLUMNS)
-        con.execute(f'INSERT INTO {TABLE} ({", ".join(chr(34) + c + chr(34) for c in _COLUMNS)}) '
-                    "VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (to_gpkg_time(now_utc()), who, check.year, check.preset, check.seed, check.townships,
-                     check.villages, len(check.files), codes, check.digest))
-    log_event(path, user, "spot_check", f"{check.year} {check.preset}: seed {check.seed}, {len(check.files)} "
-                                        f"files in {check.villages} villages, digest {check.digest}")
+    row = pd.DataFrame({"drawn_at": [pd.Timestamp(now_utc())], "drawn_by": [who or None], "year": [check.year],
+                        "preset": [check.preset], "seed": [check.seed], "townships": [check.townships],
+                        "villages": [check.villages], "files": [len(check.files)], "village_codes": [codes],
+                        "digest": [check.digest]})
+    event = audit_event(user, "spot_check", f"{check.year} {check.preset}: seed {check.seed}, {len(check.files)} "
+                                            f"files in {check.villages} villages, digest {check.digest}")
+    with open_store(path).write(audit=event) as w:
+        w.append(TABLE, row)
 
 
 def read_spot_checks(path: str | os.PathLike) -> pd.DataFrame:
     """Every recorded draw of the dataset at ``path``, oldest first."""
-    con = connect(path)
-    try:
-        rows = (con.execute(f"SELECT {', '.join(chr(34) + c + chr(34) for c in _COLUMNS)} FROM {TABLE} ORDER BY fid"
-                            ).fetchall() if table_exists(con, TABLE) else [])
-    finally:
-        con.close()
-    out = pd.DataFrame(rows, columns=list(_COLUMNS))
+    from geo.store.stores import open_store
+
+    out = open_store(path).table(TABLE, list(_COLUMNS))
     out["drawn_at"] = pd.to_datetime(out["drawn_at"], errors="coerce", utc=True).dt.tz_localize(None)
     return out
 

@@ -8,7 +8,7 @@ Modules, and the public functions a caller starts from:
 - ``postgis``: ``PostgisStore``, ``read_dataset``, ``write_dataset``, ``parse_url`` (one schema per county on a PostgreSQL server)
 - ``pg_security``: ``grant_area_login``, ``revoke_area_login``, ``secure`` (PostgreSQL row-level security by area)
 - ``location``: ``is_url``, ``redact``, ``shown`` (a path or a URL; never a password shown)
-- ``copying``: ``copy_dataset`` (GeoPackage ↔ PostGIS, every table)
+- ``copying``: ``copy_dataset``, ``secrets_of`` (GeoPackage ↔ PostGIS, every table, the secrets too)
 - ``schema``: ``Layer``, ``Column``
 - ``labels``: ``label``, ``layer_label``, ``column_label``, ``value_label``, ``weekday_label``, ``place_names``, ``place_text``, ``with_place_names``, ``label_values``, ``label_frame``, ``schema_words``, ``english_schema_words``
 - ``places``: ``place_names``, ``place_text``, ``with_place_names`` (names of places next to their codes; the label tables re-export them)
@@ -22,9 +22,9 @@ Modules, and the public functions a caller starts from:
 - ``errors``: ``ChildSafeError``, ``DatasetError``, ``ValidationError``, ``MissingLayerError``, ``CRSError``, ``SettingsError``, ``PermissionDenied``, ``WithheldRowsError``, ``StoreError``
 - ``sqlite``: ``transaction``, ``connect``, ``dataset_lock``, ``check_geopackage``, ``lock_path``, ``refuse_url``
 - ``keys``: ``dataset_key``, ``dataset_secret``, ``key_path``, ``read_keys`` (the dataset's secrets, kept beside it)
-- ``auditlog``: ``append_event``, ``link``, ``AUDIT_COLUMNS`` (the audit log's hash chain)
-- ``writer``: ``Store``, ``Writer``, ``AuditEvent`` (the write interface every store implements)
-- ``stores``: ``open_store``, ``append``, ``replace``, ``upsert``
+- ``auditlog``: ``append_event``, ``append_server_event``, ``link``, ``public_settings`` (the audit log's hash chain, file and server)
+- ``writer``: ``Store``, ``Writer``, ``AuditEvent`` (the write and read interface every store implements)
+- ``stores``: ``open_store``, ``check_dataset``, ``append``, ``replace``, ``upsert``
 - ``gpkg``: ``GeoPackageStore``, ``GeoPackageWriter``, ``geometry_blobs``, ``blob_envelope``, ``gpkg_time``
 - ``files``: ``check_output``, ``is_childsafe_dataset``, ``temp_beside``, ``replace_durably``, ``remove_stale_temps``, ``stale_temps``, ``file_mode``, ``fault``, ``holders``
 - ``progress``: ``stage``, ``report``, ``set_reporter``

@@ -3,7 +3,10 @@
 ``childsafe copy`` uses this for backups of a county server (PostGIS → GeoPackage) and for moving
 a county onto a server (GeoPackage → PostGIS). Every table is copied: the layers of SCHEMA.md and
 the internal ones (accounts with their password hashes, the audit log, settings, snapshots), so
-the copy is the same dataset: ``childsafe info`` of both is equal. The copy is written in one
+the copy is the same dataset: ``childsafe info`` of both is equal. The dataset's secrets go with
+it (:func:`secrets_of`): a GeoPackage's key file (beside it) and a server's ``dataset_settings``
+hold the audit chain's key and head and the pseudonym key, so the copy's chain checks and its
+next import gives the same ids. The copy is written in one
 transaction (PostGIS) or renamed into place when complete (GeoPackage), then read back and
 compared, layer by layer, with the source.
 """
@@ -13,10 +16,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from geo.store.auditlog import CHAIN_SETTINGS, KEY_SETTING
 from geo.store.dataset import Dataset, read_dataset, write_dataset
 from geo.store.errors import DatasetError
 from geo.store.location import is_url, shown
 from geo.store.schema import ALL_LAYERS
+
+#: the secrets of a dataset a copy carries: key-file name -> the server setting that holds it
+SERVER_SECRETS = {"audit": KEY_SETTING, "audit_head": "audit_head", "audit_count": "audit_count",
+                  "pseudonym": "pseudonym_salt"}
+SALT_SETTING = SERVER_SECRETS["pseudonym"]
 
 
 @dataclass(frozen=True)
@@ -63,19 +72,50 @@ def copy_dataset(source: str | os.PathLike, target: str | os.PathLike, *, force:
             "overwritten (add --force to replace it)",
         ])
     ds = read_dataset(src)
+    kept = secrets_of(src)
+    expected = dict(ds.settings)
     if is_url(dst):
         from geo.store.postgis import PostgisStore
 
-        PostgisStore(dst).write_dataset(ds, replace_all=True)
+        server = {SERVER_SECRETS[k]: v for k, v in kept.items()}
+        PostgisStore(dst).write_dataset(ds, settings=server, replace_all=True)
+        expected.update({k: v for k, v in server.items() if k not in CHAIN_SETTINGS})
     else:
+        if "pseudonym" not in kept and ds.settings.get(SALT_SETTING):
+            kept["pseudonym"] = ds.settings[SALT_SETTING]  # a server's salt goes to the key file
+        if "pseudonym" in kept:
+            expected.pop(SALT_SETTING, None)
+            ds = ds.derive(ds._layers, settings={k: v for k, v in ds.settings.items() if k != SALT_SETTING})
         write_dataset(ds, dst)
+        if kept:
+            from geo.store.keys import update_keys
+
+            update_keys(dst, **{k: int(v) if k == "audit_count" else v for k, v in kept.items()})
     back = read_dataset(dst)
     before, after = _rows(ds), _rows(back)
     lost = {n: (c, after.get(n, 0)) for n, c in before.items() if after.get(n, 0) != c}
-    if lost or back.settings != ds.settings:
+    if lost or back.settings != expected:
         detail = ", ".join(f"{n} {a} of {b}" for n, (b, a) in lost.items()) or "settings differ"
         raise DatasetError(shown(dst), [f"副本与源不一致 / the copy differs from the source: {detail}"])
     return CopyResult(shown(src), shown(dst), before)
+
+
+def secrets_of(dataset: str | os.PathLike) -> dict[str, str]:
+    """The secrets a copy carries, by their key-file names (:data:`SERVER_SECRETS`): the audit
+    chain's key and head and the pseudonym key, from a GeoPackage's key file or a server's
+    ``dataset_settings``. Without them a copy's audit chain could not be checked and new imports
+    would give the same child another pseudonymous id."""
+    if is_url(dataset):
+        from geo.store.postgis import PostgisStore
+
+        rows = PostgisStore(str(dataset)).table("dataset_settings", ["key", "value"],
+                                               where={"key": list(SERVER_SECRETS.values())})
+        found = dict(zip(rows["key"].astype(str), rows["value"].fillna("").astype(str), strict=True))
+        return {k: found[v] for k, v in SERVER_SECRETS.items() if found.get(v)}
+    from geo.store.keys import read_keys
+
+    keys = read_keys(dataset) if os.path.exists(dataset) else {}
+    return {k: str(keys[k]) for k in SERVER_SECRETS if keys.get(k) not in (None, "")}
 
 
 def _same_place(src: str, dst: str) -> bool:

@@ -35,7 +35,7 @@ from geo.store.dataset import Dataset, read_dataset, to_storage, write_dataset
 from geo.store.files import file_mode
 from geo.store.projection import union_bounds
 from geo.store.schema import ALL_LAYERS
-from geo.store.sqlite import dataset_lock, fault, transaction
+from geo.store.sqlite import connect, dataset_lock, fault, transaction
 from geo.store.writer import AuditEvent, chunks
 
 _SQL_TYPE = {"text": "TEXT", "bool": "BOOLEAN", "int": "INTEGER", "float": "REAL",
@@ -172,6 +172,44 @@ def _promote(geoms: np.ndarray, declared: str) -> np.ndarray:
     return out
 
 
+def _table_exists(con: sqlite3.Connection, table: str) -> bool:
+    row = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone()
+    return row is not None
+
+
+def read_columns(con: sqlite3.Connection, layer: str, columns: Sequence[str],
+                 where: Mapping[str, Iterable[object]] | None = None) -> pd.DataFrame:
+    """``columns`` of table ``layer`` on ``con`` (no geometry), in row order; ``where``: column ->
+    values, a row is kept when each such column holds one of its values. A missing table or
+    column reads as empty text. Text columns are ``string``; others as SQLite stores them."""
+    if not _table_exists(con, layer):
+        return pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
+    present = [r[1] for r in con.execute(f"PRAGMA table_info({_q(layer)})")]
+    use = [c for c in columns if c in present]
+    sql = f"SELECT {', '.join(_q(c) for c in use) or 'NULL'} FROM {_q(layer)}"
+    args: list = []
+    conditions = []
+    for col, values in (where or {}).items():
+        wanted = sorted({str(v) for v in values})
+        if col not in present or not wanted:
+            return pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
+        conditions.append(f"CAST({_q(col)} AS TEXT) IN ({', '.join('?' for _ in wanted)})")
+        args += wanted
+    if conditions:
+        sql += " WHERE " + " AND ".join(conditions)
+    rows = con.execute(sql + " ORDER BY fid" if "fid" in present else sql, args).fetchall()
+    frame = pd.DataFrame(rows, columns=use or ["_"])[use]
+    for col in columns:
+        if col not in frame.columns:
+            frame[col] = pd.Series([None] * len(frame), dtype="string")
+    spec = ALL_LAYERS.get(layer)
+    kinds = {c.name: c.kind for c in spec.columns} if spec else {}
+    for col in columns:
+        if kinds.get(col, "text") == "text":
+            frame[col] = frame[col].astype("string")
+    return frame[list(columns)]
+
+
 # --- the writer ----------------------------------------------------------------------------------
 
 
@@ -221,22 +259,7 @@ class GeoPackageWriter:
     def read(self, layer: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         if columns is None:
             return read_dataset(self.path, layers=[layer])[layer]
-        spec = ALL_LAYERS.get(layer)
-        if not self._exists(layer):
-            return pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
-        present = self._columns(layer)
-        use = [c for c in columns if c in present]
-        rows = self.con.execute(
-            f"SELECT {', '.join(_q(c) for c in use) or 'NULL'} FROM {_q(layer)}").fetchall()
-        frame = pd.DataFrame(rows, columns=use or ["_"])[use]
-        for col in columns:
-            if col not in frame.columns:
-                frame[col] = pd.Series([None] * len(frame), dtype="string")
-        kinds = {c.name: c.kind for c in spec.columns} if spec else {}
-        for col in columns:
-            if kinds.get(col, "text") == "text":
-                frame[col] = frame[col].astype("string")
-        return frame[list(columns)]
+        return read_columns(self.con, layer, columns)
 
     def extent(self, layers: Iterable[str]) -> tuple[float, float, float, float] | None:
         boxes = []
@@ -509,6 +532,25 @@ class GeoPackageStore:
 
     def read(self, layers: Iterable[str] | None = None) -> Dataset:
         return read_dataset(self.path, layers=layers)
+
+    def version(self) -> float:
+        """The file's modification time (0 when there is none): changes with every write."""
+        try:
+            return os.stat(self.path).st_mtime
+        except OSError:
+            return 0.0
+
+    def table(self, layer: str, columns: Sequence[str],
+              where: Mapping[str, Iterable[object]] | None = None) -> pd.DataFrame:
+        """``columns`` of ``layer`` as stored (no geometry, no write lock; see
+        :meth:`geo.store.writer.Store.table`)."""
+        con = connect(self.path)
+        try:
+            return read_columns(con, layer, columns, where)
+        except sqlite3.Error as exc:
+            raise fault(exc, self.path) from exc
+        finally:
+            con.close()
 
     def _create(self) -> None:
         """Create the dataset file with every contract layer, empty (mode 0600)."""

@@ -33,7 +33,6 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
@@ -339,8 +338,12 @@ def copy_rows(con, name: str, frame: pd.DataFrame) -> int:
     return len(frame)
 
 
-def read_table(con, name: str, *, columns: Iterable[str] | None = None) -> pd.DataFrame:
-    """Table ``name`` as a frame of the contract (ordered by ``fid``), within ``con``'s transaction."""
+def read_table(con, name: str, *, columns: Iterable[str] | None = None,
+               where: Mapping[str, Iterable[object]] | None = None) -> pd.DataFrame:
+    """Table ``name`` as a frame of the contract (ordered by ``fid``), within ``con``'s transaction.
+
+    ``where``: column -> values; a row is kept when each such column holds one of its values
+    (compared as text)."""
     from psycopg import sql
 
     spec = ALL_LAYERS[name]
@@ -350,9 +353,17 @@ def read_table(con, name: str, *, columns: Iterable[str] | None = None) -> pd.Da
     geometry = bool(spec.geometry) and columns is None
     if geometry:
         fields.append(sql.SQL("ST_AsBinary({})").format(sql.Identifier(GEOMETRY_COLUMN)))
-    query = sql.SQL("SELECT {} FROM {} ORDER BY fid").format(sql.SQL(", ").join(fields), sql.Identifier(name))
+    conditions: list[sql.Composable] = []
+    args: list[list[str]] = []
+    for column, allowed in (where or {}).items():
+        conditions.append(sql.SQL("{}::text = ANY(%s)").format(sql.Identifier(spec.column(column).name)))
+        args.append(_texts(allowed))
+    query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(fields), sql.Identifier(name))
+    if conditions:
+        query = sql.SQL("{} WHERE {}").format(query, sql.SQL(" AND ").join(conditions))
+    query = sql.SQL("{} ORDER BY fid").format(query)
     with con.cursor(binary=True) as cur:
-        cur.execute(query)
+        cur.execute(query, args)
         rows = cur.fetchall()
     data: dict[str, object] = {}
     values = list(zip(*rows, strict=True)) if rows else [() for _ in fields]
@@ -363,6 +374,12 @@ def read_table(con, name: str, *, columns: Iterable[str] | None = None) -> pd.Da
         geoms = shapely.from_wkb(wkb) if len(wkb) else np.array([], dtype=object)
         return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=STORAGE_CRS), crs=STORAGE_CRS)
     return pd.DataFrame(data)
+
+
+def read_table_empty(name: str, columns: Iterable[str]) -> pd.DataFrame:
+    """An empty frame of ``columns`` of ``name``, typed as :func:`read_table` types them."""
+    spec = ALL_LAYERS[name]
+    return pd.DataFrame({c: _series((), spec.column(c).kind) for c in columns})
 
 
 def _series(values: tuple, kind: str) -> pd.Series:
@@ -419,6 +436,30 @@ class PostgisStore:
             if writer.event is not None:  # exactly once, in the write's own transaction
                 writer.insert_audit(writer.event)
 
+    def version(self) -> float:
+        """A number that changes with every write through ChildSafe (each one records an audit
+        event: the newest event's row number) and every minute (writes from outside, a field
+        login adding visits with QGIS): the app's cache key for the dataset."""
+        import time
+
+        with connection(self._target, read_only=True) as con:
+            last = 0
+            if "audit_log" in _tables(con, self._target, readable=True):
+                row = con.execute("SELECT fid FROM audit_log ORDER BY fid DESC LIMIT 1").fetchone()
+                last = int(row[0]) if row else 0
+        return float(last) * 1e6 + (time.time() // 60) % 1e6
+
+    def table(self, layer: str, columns: Iterable[str],
+              where: Mapping[str, Iterable[object]] | None = None) -> pd.DataFrame:
+        """``columns`` of ``layer`` as stored (no geometry, no write lock; see
+        :meth:`geo.store.writer.Store.table`); empty when the login may not read it."""
+        if layer not in ALL_LAYERS:
+            raise DatasetError(self.location, [f"no layer named {layer!r} in the dataset contract"])
+        with connection(self._target, read_only=True) as con:
+            if layer not in _tables(con, self._target, readable=True):
+                return read_table_empty(layer, columns)
+            return read_table(con, layer, columns=columns, where=where)
+
     def read(self, layers: Iterable[str] | None = None) -> Dataset:
         """The dataset (every contract layer, or ``layers``) from one snapshot, as :class:`Dataset`."""
         wanted = list(layers) if layers is not None else list(ALL_LAYERS)
@@ -446,8 +487,7 @@ class PostgisStore:
         if problems:
             raise DatasetError(self.location, problems)
         kv = frames.pop("dataset_settings", empty_layer("dataset_settings"))
-        settings = dict(zip(kv["key"].astype(str), kv["value"].fillna("").astype(str), strict=True))
-        ds = Dataset(frames, settings=settings)
+        ds = Dataset(frames, settings=_settings(kv))
         ds.path = self.url  # type: ignore[assignment]  # the URL is the dataset's name
         logger.info("read %s: %s", self.location,
                     ", ".join(f"{n} {c:,}" for n, c in ds.counts().items() if c))
@@ -479,6 +519,12 @@ class PostgisStore:
                 w.replace("dataset_settings", pd.DataFrame({"key": list(kv), "value": list(map(str, kv.values()))}))
             elif kv:
                 w.set_settings(kv)
+
+
+def _settings(kv: pd.DataFrame) -> dict[str, str]:
+    from geo.store.auditlog import public_settings
+
+    return public_settings(zip(kv["key"], kv["value"].astype(object).where(kv["value"].notna(), None), strict=True))
 
 
 def _texts(values: Iterable[object]) -> list[str]:
@@ -627,9 +673,7 @@ class PgWriter:
         """The whole dataset as stored now, read inside the write (under its lock)."""
         present = _tables(self.con, self._target, readable=True)
         layers = {n: self.read(n) for n in ALL_LAYERS if n in present and n != "dataset_settings"}
-        kv = self.read("dataset_settings")
-        settings = dict(zip(kv["key"].astype(str), kv["value"].fillna("").astype(str), strict=True))
-        return Dataset(layers, path=self._target.location, settings=settings)
+        return Dataset(layers, path=self._target.location, settings=_settings(self.read("dataset_settings")))
 
     def write_changes(self, before: Dataset, after: Dataset) -> None:
         """Write the layers of ``after`` that are not those of ``before`` (a new frame), and its
@@ -644,12 +688,12 @@ class PgWriter:
         self.event = event
 
     def insert_audit(self, event) -> None:
-        """Insert one audit event (UTC time) now (:meth:`PostgisStore.write` does it once)."""
+        """Insert one audit event now, linked to the last one (:meth:`PostgisStore.write` does it
+        once, under the dataset's write lock): :func:`geo.store.auditlog.append_server_event`."""
+        from geo.store.auditlog import append_server_event
+
         name = getattr(event.user, "username", None) or ("" if event.user is None else str(event.user))
-        self.con.execute(
-            'INSERT INTO audit_log ("at", "user", "action", "detail") VALUES (%s, %s, %s, %s)',
-            (datetime.now(UTC).replace(tzinfo=None), name, event.action, str(event.detail)),
-        )
+        append_server_event(self.con, name, event.action, str(event.detail))
 
 
 def read_dataset(url: str, *, layers: Iterable[str] | None = None) -> Dataset:

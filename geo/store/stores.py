@@ -27,6 +27,21 @@ def open_store(target: str | os.PathLike | Store) -> Store:
     return GeoPackageStore(Path(target))
 
 
+def check_dataset(target: str | os.PathLike) -> None:
+    """Raise the one clear message when ``target`` cannot be opened: a file that is missing or
+    not a GeoPackage, a server that cannot be reached or a schema holding no dataset."""
+    from geo.store.errors import DatasetError
+    from geo.store.sqlite import connect
+
+    store = open_store(target)
+    if not is_url(str(target)):
+        connect(target).close()
+    elif not store.exists():
+        raise DatasetError(store.location, [
+            "该服务器模式中没有童安地图数据集（先用 childsafe copy 或 import 写入）/ the schema holds no "
+            "ChildSafe dataset (write one with childsafe copy or childsafe import)"])
+
+
 def _one(target, audit: AuditEvent | None, method: str, *args) -> object:
     with open_store(target).write(audit=audit) as w:
         return getattr(w, method)(*args)

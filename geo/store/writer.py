@@ -136,6 +136,23 @@ class Store(Protocol):
         """The dataset (these layers only, when given)."""
         ...
 
+    def version(self) -> float:
+        """A number that changes when the dataset is written (a cache key: the file's
+        modification time; on a server the newest audit event and the minute)."""
+        ...
+
+    def table(self, layer: str, columns: Sequence[str],
+              where: Mapping[str, Iterable[object]] | None = None) -> pd.DataFrame:
+        """``columns`` of ``layer`` as stored, without geometry and without the write lock (the
+        accounts, the audit log, snapshots: small reads the app does on every page).
+
+        ``where``: column -> values; a row is kept when each such column holds one of its values
+        (compared as text). A table the dataset lacks (or the login may not read) is empty.
+        Text columns are ``string``; others as the store keeps them (a GeoPackage's DATETIME is
+        text, PostGIS's a timestamp): parse them with :func:`geo.privacy.audit.from_gpkg_time`.
+        """
+        ...
+
 
 def chunks(values: Sequence, size: int = 500) -> Iterator[Sequence]:
     """``values`` in slices of ``size`` (for ``IN (…)`` lists)."""

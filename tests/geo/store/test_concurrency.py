@@ -2,7 +2,8 @@
 
 Real processes (forked, so they start in milliseconds) write one dataset file at once through
 the real import and visit paths; a SIGKILL at random moments of an import leaves the old or the
-new state. The full-size runs (8 x 500 visits one by one) are in bench/bench_store.py.
+new state. The full-size runs (8 x 500 visits one by one, on both stores) are in
+bench/bench_store.py --concurrency.
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ from geo.store.files import stale_temps
 from geo.store.validate import dataset_problems
 
 TODAY = date(2026, 12, 1)
+#: visits each of the 8 writers records, one write each. The issue's bar is 500: it passes here
+#: on both stores but takes 3-3.5 min per store on this 2-core machine (about 50 ms a write
+#: with 8 writers queued on the lock), so the full 8 x 500 runs in ``bench/bench_store.py
+#: --concurrency`` (bench/results/store.md) and the test records 8 x 40 the same way.
+VISITS_PER_WRITER = 40
 _FORK = mp.get_context("fork")
 pytestmark = pytest.mark.xdist_group("store_concurrency")  # one runner: they time real processes
 
 
-def _base(path: Path, *, children: int = 0) -> Path:
+def _base(path, *, children: int = 0):
     villages = gpd.GeoDataFrame(
         {"code": ["341122100001"], "name": ["一村"], "level": ["village"], "parent_code": ["341122100"]},
         geometry=[shapely.box(116.0, 32.0, 117.0, 33.0)], crs=4326)
@@ -123,16 +129,25 @@ def _visits(into: str, worker: int, count: int, start, result) -> None:
         result.put((worker, 0, repr(exc)))
 
 
-def test_eight_writers_of_visits_one_at_a_time_lose_none(tmp_path):
-    into = _base(tmp_path / "ds.gpkg", children=40)
-    count = 15  # 8 x 500 is measured in bench/bench_store.py
-    out = _run_all(_visits, [(str(into), w, count) for w in range(8)])
+@pytest.mark.parametrize("store", ["gpkg", pytest.param("postgis", marks=pytest.mark.xdist_group("postgis"))])
+def test_eight_writers_of_visits_one_at_a_time_lose_none(tmp_path, request, store):
+    """8 processes recording visits one write each, on a GeoPackage and on PostGIS: every row
+    lands, one audit event per write, the audit chain whole (the bar's 8 x 500: bench_store)."""
+    from geo.privacy.audit import verify_audit
+
+    target = str(tmp_path / "ds.gpkg") if store == "gpkg" else request.getfixturevalue("pg_url")
+    into = _base(target, children=40)
+    count = VISITS_PER_WRITER
+    out = _run_all(_visits, [(str(into), w, count) for w in range(8)], timeout=600)
     assert [err for *_, err in out if err] == []
     ds = read_dataset(into)
     assert len(ds["visits"]) == 8 * count
     assert ds["visits"]["visit_id"].is_unique
     assert (ds["audit_log"]["detail"].str.startswith("visits +1")).sum() == 8 * count
+    assert len(ds["audit_log"]) == 8 * count  # exactly one event per write, nothing else
     assert (ds["children"]["last_contact"] == pd.Timestamp("2026-11-20")).all()
+    check = verify_audit(into)
+    assert check.ok and check.chained == 8 * count, check.text()
 
 
 def _import_and_exit(src: str, into: str) -> None:
