@@ -10,7 +10,7 @@ import click
 from geo.cli._main import open_dataset
 from geo.privacy.audit import verify_audit
 from geo.store.location import is_url, shown
-from geo.store.postgis import parse_url
+from geo.store.pgurl import parse_url
 from geo.store.schema import LAYERS
 from geo.store.validate import dataset_problems
 

@@ -37,7 +37,7 @@ import shapely
 from geo.store.dataset import Dataset, coerce_layer, read_dataset
 from geo.store.errors import DatasetError
 from geo.store.location import is_url, redact
-from geo.store.postgis import parse_url
+from geo.store.pgurl import parse_url
 from geo.store.projection import STORAGE_CRS, metric_crs_for
 from geo.store.schema import ALL_LAYERS
 
@@ -103,7 +103,8 @@ def _server_partitions(url: str) -> list[Partition]:
     """The partitions of a PostGIS dataset: with ``?schema=*`` every county schema of the
     database, else the one schema of the URL; each schema is read whole by its task (a
     schema holding several counties is one task: on a server a county is a schema)."""
-    from geo.store.postgis import dataset_schemas, names_every_schema, schema_url
+    from geo.store.pgurl import names_every_schema, schema_url
+    from geo.store.postgis import dataset_schemas
 
     urls = ([schema_url(url, s) for s in dataset_schemas(url)] if names_every_schema(url) else [url])
     if not urls:
@@ -135,7 +136,7 @@ def is_partitioned(path: str | os.PathLike) -> bool:
     """Whether ``path`` names many county datasets: a folder of county GeoPackages, or a
     PostGIS database's every county schema (``postgresql://…?schema=*``)."""
     if is_url(path):
-        from geo.store.postgis import names_every_schema
+        from geo.store.pgurl import names_every_schema
 
         return names_every_schema(str(path))
     return Path(path).is_dir()

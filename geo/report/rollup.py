@@ -76,7 +76,8 @@ def _file_source(path: Path) -> Source:
 def _server_source(url: str) -> list[Source]:
     """A PostGIS dataset (one county schema, ``?schema=NAME``) as a roll-up source; with
     ``?schema=*`` every county schema of the database, one source each."""
-    from geo.store.postgis import dataset_schemas, names_every_schema, parse_url, schema_url
+    from geo.store.pgurl import names_every_schema, parse_url, schema_url
+    from geo.store.postgis import dataset_schemas
 
     if names_every_schema(url):
         return [s for name in dataset_schemas(url) for s in _server_source(schema_url(url, name))]

@@ -122,7 +122,7 @@ def _same_place(src: str, dst: str) -> bool:
     if is_url(src) or is_url(dst):
         if not (is_url(src) and is_url(dst)):
             return False
-        from geo.store.postgis import parse_url
+        from geo.store.pgurl import parse_url
 
         a, b = parse_url(src), parse_url(dst)
         return a.schema == b.schema and a.location.split("?")[0] == b.location.split("?")[0]

@@ -29,11 +29,8 @@ import atexit
 import contextlib
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
 import numpy as np
@@ -43,40 +40,14 @@ import shapely
 from geo.store.errors import DatasetError
 from geo.store.frames import Dataset, coerce_layer, empty_layer
 from geo.store.location import redact
+from geo.store.pgurl import DEFAULT_SCHEMA, SCHEMA_NAME, Target, parse_url, schema_url
 from geo.store.projection import STORAGE_CRS, union_bounds
 from geo.store.schema import ALL_LAYERS, LAYERS
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SCHEMA = "childsafe"
 GEOMETRY_COLUMN = "geom"
-_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _MARK_TABLE = "dataset_settings"  # a schema holding it is a ChildSafe dataset
-
-
-@dataclass(frozen=True)
-class Target:
-    """A parsed dataset URL: what libpq gets, the schema, and the URL to show (no password)."""
-
-    conninfo: str
-    schema: str
-    location: str
-
-
-#: ``?schema=*``: every county schema of the database (a partitioned dataset, geo.distributed).
-EVERY_SCHEMA = "*"
-
-
-def schema_url(url: str, schema: str) -> str:
-    """``url`` naming the schema ``schema`` instead (its other settings kept)."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "schema"]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode([*query, ("schema", schema)]), ""))
-
-
-def names_every_schema(url: str) -> bool:
-    """Whether ``url`` asks for every county schema of its database (``?schema=*``)."""
-    return ("schema", EVERY_SCHEMA) in parse_qsl(urlsplit(url).query, keep_blank_values=True)
 
 
 def dataset_schemas(url: str) -> list[str]:
@@ -85,29 +56,7 @@ def dataset_schemas(url: str) -> list[str]:
     with connection(target, read_only=True) as con:
         rows = con.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = %s"
                            " ORDER BY table_schema", (_MARK_TABLE,)).fetchall()
-    return [r[0] for r in rows if _SCHEMA_NAME.match(r[0])]
-
-
-def parse_url(url: str) -> Target:
-    """Split a dataset URL into the libpq connection string and the schema (see the module doc)."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schema = DEFAULT_SCHEMA
-    rest = []
-    for key, value in query:
-        if key == "schema":
-            schema = value
-        else:
-            rest.append((key, value))
-    if not _SCHEMA_NAME.match(schema):
-        raise DatasetError(
-            redact(url),
-            [f"模式名 {schema!r} 无效（小写字母、数字、下划线，最多 63 个字符）/ the schema name "
-             f"{schema!r} is not valid (lower-case letters, digits and _, at most 63 characters)"],
-        )
-    scheme = "postgresql"
-    conninfo = urlunsplit((scheme, parts.netloc, parts.path, urlencode(rest), ""))
-    return Target(conninfo=conninfo, schema=schema, location=redact(url))
+    return [r[0] for r in rows if SCHEMA_NAME.match(r[0])]
 
 
 # --- connections ---------------------------------------------------------------------------------

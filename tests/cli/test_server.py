@@ -9,7 +9,7 @@ from privacy_data import VILLAGE_A, two_villages
 
 from geo.cli._main import cli
 from geo.store.dataset import read_dataset, write_dataset
-from geo.store.postgis import parse_url
+from geo.store.pgurl import parse_url
 
 pytestmark = pytest.mark.xdist_group("postgis")  # one worker, one throwaway cluster
 

@@ -35,7 +35,7 @@ from geo.report.spotcheck import draw_spot_check, read_spot_checks, record_spot_
 from geo.store import settings
 from geo.store.dataset import read_dataset, write_dataset
 from geo.store.errors import DatasetError
-from geo.store.postgis import parse_url
+from geo.store.pgurl import parse_url
 
 pytestmark = pytest.mark.xdist_group("postgis")  # one worker, one throwaway cluster
 

@@ -9,7 +9,8 @@ from privacy_data import B_MARKERS, VILLAGE_A, two_villages
 from geo.store.dataset import read_dataset, write_dataset
 from geo.store.errors import DatasetError
 from geo.store.pg_security import grant_area_login, revoke_area_login
-from geo.store.postgis import PostgisStore, parse_url
+from geo.store.pgurl import parse_url
+from geo.store.postgis import PostgisStore
 
 pytestmark = pytest.mark.xdist_group("postgis")  # one worker, one throwaway cluster
 

@@ -10,7 +10,8 @@ from privacy_data import two_villages
 
 from geo.store.dataset import read_dataset, write_dataset
 from geo.store.errors import DatasetError
-from geo.store.postgis import PostgisStore, parse_url, redact
+from geo.store.pgurl import parse_url
+from geo.store.postgis import PostgisStore, redact
 from geo.store.schema import LAYERS
 
 pytestmark = pytest.mark.xdist_group("postgis")  # one worker, one throwaway cluster
