@@ -99,10 +99,11 @@ def _uniforms(seed: str, key: str) -> tuple[float, float]:
 
 
 def dataset_geomask_seed(path: str | os.PathLike) -> str:
-    """The mask seed of the dataset file ``path``: its persistent secret ``geomask`` key.
+    """The mask seed of the dataset ``path``: its persistent secret ``geomask`` key.
 
-    Made once (:func:`geo.store.keys.dataset_key`) and kept beside the dataset, never in it
-    nor in any export: every export of the dataset moves a household the same way, so 12
+    Made once (:func:`geo.store.keys.dataset_key`) and kept beside a dataset file, never in it,
+    or by a server dataset in its own settings table (which no area login may read), and never
+    in any export: every export of the dataset moves a household the same way, so 12
     exports averaged give the 12 same points back, not the home (a fresh random seed per
     export let the average converge to a 35 m median error).
     """

@@ -127,6 +127,9 @@ def append_server_event(con, user: str, action: str, detail: str) -> str:
 
 
 def public_settings(pairs) -> dict[str, str]:
-    """A PostGIS dataset's settings from its ``(key, value)`` rows, without :data:`CHAIN_SETTINGS`
-    (read by the chain only, never handed out with a dataset)."""
-    return {str(k): "" if v is None else str(v) for k, v in pairs if str(k) not in CHAIN_SETTINGS}
+    """A PostGIS dataset's settings from its ``(key, value)`` rows, without its secrets
+    (:data:`CHAIN_SETTINGS`, :data:`geo.store.keys.SERVER_KEYS`: never handed out with a dataset)."""
+    from geo.store.keys import SERVER_KEYS
+
+    hidden = {*CHAIN_SETTINGS, *SERVER_KEYS.values()}
+    return {str(k): "" if v is None else str(v) for k, v in pairs if str(k) not in hidden}

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from geo.store.auditlog import CHAIN_SETTINGS, KEY_SETTING
 from geo.store.dataset import Dataset, read_dataset, write_dataset
 from geo.store.errors import DatasetError
+from geo.store.keys import SERVER_KEYS
 from geo.store.location import is_url, shown
 from geo.store.schema import ALL_LAYERS
 
 #: the secrets of a dataset a copy carries: key-file name -> the server setting that holds it
 SERVER_SECRETS = {"audit": KEY_SETTING, "audit_head": "audit_head", "audit_count": "audit_count",
-                  "pseudonym": "pseudonym_salt"}
+                  "pseudonym": "pseudonym_salt", **SERVER_KEYS}
 SALT_SETTING = SERVER_SECRETS["pseudonym"]
 
 
@@ -79,7 +80,8 @@ def copy_dataset(source: str | os.PathLike, target: str | os.PathLike, *, force:
 
         server = {SERVER_SECRETS[k]: v for k, v in kept.items()}
         PostgisStore(dst).write_dataset(ds, settings=server, replace_all=True)
-        expected.update({k: v for k, v in server.items() if k not in CHAIN_SETTINGS})
+        expected.update({k: v for k, v in server.items()
+                         if k not in CHAIN_SETTINGS and k not in SERVER_KEYS.values()})
     else:
         if "pseudonym" not in kept and ds.settings.get(SALT_SETTING):
             kept["pseudonym"] = ds.settings[SALT_SETTING]  # a server's salt goes to the key file

@@ -197,3 +197,31 @@ def test_user_audit_and_snapshot_commands_on_a_url(county_url, tmp_path):
     r = run("import", "visits", visits, "--into", county_url, env=signed)
     assert r.exit_code == 0, r.output
     assert "VX1" in set(read_dataset(county_url)["visits"]["visit_id"])
+
+
+def test_geomasked_exports_of_a_server_use_its_own_kept_key(county_url, tmp_path):
+    """A server dataset keeps its mask key itself (no key file beside a URL): two exports move
+    every household the same way, the key is not among the dataset's settings, and a copy to a
+    GeoPackage and back carries it."""
+    import pyogrio
+
+    from geo.privacy.export import dataset_geomask_seed
+    from geo.store.copying import copy_dataset
+    from geo.store.keys import read_keys
+
+    outs = []
+    for i in (1, 2):
+        out = tmp_path / f"export{i}.gpkg"
+        res = CliRunner().invoke(cli, ["export", county_url, "--role", "planner", "--out", str(out),
+                                       "--geomask", "150"])
+        assert res.exit_code == 0, res.output
+        outs.append(pyogrio.read_dataframe(out, layer="households"))
+    assert len(outs[0]) and outs[0].geometry.equals(outs[1].geometry)
+    moved = outs[0].set_index("household_id").geometry
+    home = read_dataset(county_url)["households"].set_index("household_id").geometry
+    assert (moved.to_crs(32650).distance(home.loc[moved.index].to_crs(32650)) > 1).all()
+    assert not any("geomask" in k for k in read_dataset(county_url).settings)
+    seed = dataset_geomask_seed(county_url)
+    copy_dataset(county_url, tmp_path / "back.gpkg")
+    assert read_keys(tmp_path / "back.gpkg").get("geomask") and dataset_geomask_seed(tmp_path / "back.gpkg") == seed
+    assert "pg-test-Secret" not in json.dumps(read_dataset(tmp_path / "back.gpkg").settings)
