@@ -23,14 +23,22 @@ logger = logging.getLogger(__name__)
 
 
 def _check(dataset: Dataset, kit_id, water_id, on, items: dict, barrier) -> pd.Timestamp:
+    kits, water = dataset["safety_kits"], dataset["water_bodies"]
+    return _checked(kit_id, water_id, on, items, barrier,
+                    known_kit=bool((kits["kit_id"].astype("string") == str(kit_id)).any()),
+                    known_water=bool((water["water_id"].astype("string") == str(water_id)).any()))
+
+
+def _checked(kit_id, water_id, on, items: dict, barrier, *, known_kit: bool,
+             known_water: bool) -> pd.Timestamp:
+    """The inspection's day, or ValidationError with every problem (``known_*``: whether the
+    named kit and water body are in the dataset)."""
     problems = []
     if not kit_id and not water_id:
         problems.append("name a kit (kit_id) or a water body (water_id)")
-    kits = dataset["safety_kits"]
-    if kit_id and not (kits["kit_id"].astype("string") == str(kit_id)).any():
+    if kit_id and not known_kit:
         problems.append(f"no kit with id {kit_id!r}")
-    water = dataset["water_bodies"]
-    if water_id and not (water["water_id"].astype("string") == str(water_id)).any():
+    if water_id and not known_water:
         problems.append(f"no water body with id {water_id!r}")
     if kit_id:
         missing = [k for k in KIT_ITEMS if items.get(k) is None]
@@ -130,18 +138,23 @@ def store_inspection(path, *, user=None, **kwargs) -> pd.DataFrame:
     """
     from geo.field._records import append_row
     from geo.privacy.audit import audit_event
-    from geo.store.dataset import read_dataset
 
     if user is not None:
         from geo.privacy.roles import require
 
         require(user, "record_inspection")
-    ds = read_dataset(path, layers=["safety_kits", "water_bodies"])  # small layers
     items = {k: kwargs.get(k) for k in KIT_ITEMS}
-    day = _check(ds, kwargs.get("kit_id"), kwargs.get("water_id"), kwargs.get("on"), items, kwargs.get("barrier"))
-    row = _row(kwargs.get("kit_id"), kwargs.get("water_id"), day, items, kwargs.get("barrier"),
-               kwargs.get("recorded_by", ""), kwargs.get("note", ""))
-    append_row(path, "inspections", row, audit=audit_event(user, "edit", "inspections +1"))
+    kit_id, water_id, on, barrier = (kwargs.get(k) for k in ("kit_id", "water_id", "on", "barrier"))
+    # the input alone first (nothing read); the kit and water inside the write, under its lock
+    day = _checked(kit_id, water_id, on, items, barrier, known_kit=True, known_water=True)
+    row = _row(kit_id, water_id, day, items, barrier, kwargs.get("recorded_by", ""), kwargs.get("note", ""))
+
+    def known(w) -> None:  # neither can vanish before the commit
+        _checked(kit_id, water_id, on, items, barrier,
+                 known_kit=not kit_id or bool(w.ids("safety_kits", "kit_id", [str(kit_id)])),
+                 known_water=not water_id or bool(w.ids("water_bodies", "water_id", [str(water_id)])))
+
+    append_row(path, "inspections", row, check=known, audit=audit_event(user, "edit", "inspections +1"))
     return row
 
 

@@ -609,9 +609,6 @@ def import_file(
     row counts; ``dataset`` is ``None``). Raises ValidationError (an unreadable file) or
     StoreError (disk full, read-only, locked, an output refused); the dataset is then unchanged.
     """
-    if is_url(into):  # a postgresql:// URL: read and write in one locked server transaction
-        return _import_to_server(kind, source, str(into), quarantine=quarantine, user=user, unmatched=unmatched,
-                                 coords=coords, sheet=sheet, mode=mode, mapping=mapping, lang=lang, today=today)
     from geo.ingest.saving import references, store_rows
     from geo.privacy.audit import audit_event
     from geo.store.files import check_output
@@ -626,7 +623,8 @@ def import_file(
     store = open_store(into)
     with store.write() as w:
         refs = references(w, kind)
-        refs.path = Path(into)  # the pseudonym key is the one beside this file (geo.store.keys)
+        # the pseudonym key: beside this file (geo.store.keys), or a server's own setting
+        refs.path = str(into) if is_url(into) else Path(into)
         area = w.extent(("admin_units", "households", "water_bodies", "roads", "stations"))
         result = prepare_import(kind, source, dataset=refs, coords=coords, sheet=sheet,
                                 mapping=mapping, mode=mode, lang=lang, today=today, area=area)
@@ -643,35 +641,13 @@ def import_file(
     return result
 
 
-def _import_to_server(kind: str, source, url: str, *, quarantine, user, unmatched: str,
-                      **options) -> ImportResult:
-    """:func:`import_file` into PostGIS: lock, read, write the changed layers, audit: one transaction."""
-    from geo.privacy.roles import require
-    from geo.store.pg_security import Event
-    from geo.store.postgis import PostgisStore
-
-    if user is not None:
-        require(user, "import")
-    with PostgisStore(url).write() as w:
-        dataset = w.dataset()
-        result = prepare_import(kind, source, dataset=dataset, **options)
-        _refuse_unmatched(result, source, unmatched)
-        assert result.dataset is not None
-        w.write_changes(dataset, result.dataset)
-        if result.quarantined:
-            _keep_quarantine(result, Path(quarantine) if quarantine else
-                             default_quarantine_path(Path(source)))
-        name = getattr(user, "username", "") if user is not None else ""
-        w.set_audit(Event(name, "import", f"{kind} from {Path(source).name}: {result.summary()}"))
-    return result
-
-
 def _forget_settings(w, into) -> None:
     """Drop the demo mark (imported rows are not synthetic) and an older file's salt once its
-    key lives in the key file beside it (:mod:`geo.store.keys`)."""
+    key lives in the key file beside it (:mod:`geo.store.keys`; a server keeps its salt as a
+    setting)."""
     from geo.store.keys import has_key
 
-    gone = ["demo"] + (["pseudonym_salt"] if has_key(into, "pseudonym") else [])
+    gone = ["demo"] + (["pseudonym_salt"] if not is_url(into) and has_key(into, "pseudonym") else [])
     w.delete("dataset_settings", "key", gone)
 
 

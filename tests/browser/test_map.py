@@ -59,8 +59,9 @@ def test_household_points_only_when_zoomed_in(streamlit_app, page, browser_tools
     browser_tools.wait_for_run(page)
     page.get_by_text("点位（放大查看）").click()
     # the rerun may remount the map's frame (its legend changed): an auto-waiting locator through
-    # the frame follows the remount until the new layer control lists the points
-    page.frame_locator(browser_tools.map_frame).locator(
+    # the frame follows the remount until the new layer control lists the points (``last``: for
+    # a moment the old frame and the new one are both on the page)
+    page.frame_locator(browser_tools.map_frame).last.locator(
         ".leaflet-control-layers-overlays label", has_text="户（点位）").first.wait_for(
         state="attached", timeout=60_000)
     browser_tools.wait_for_run(page)
