@@ -107,9 +107,17 @@ def dataset_geomask_seed(path: str | os.PathLike) -> str:
     exports averaged give the 12 same points back, not the home (a fresh random seed per
     export let the average converge to a 35 m median error).
     """
-    from geo.store.keys import dataset_key
+    from geo.store.location import is_url
 
-    key = dataset_key(path, "geomask")
+    if is_url(path):
+        from geo.store.pg_security import server_key
+        from geo.store.postgis import PostgisStore
+
+        key = server_key(PostgisStore(str(path)), "geomask")
+    else:
+        from geo.store.keys import dataset_key
+
+        key = dataset_key(path, "geomask")
     assert key is not None
     return hmac.new(key, b"childsafe-geomask", hashlib.sha256).hexdigest()
 

@@ -131,43 +131,19 @@ def dataset_secret(dataset: str | os.PathLike, purpose: str, *, adopt: str | Non
 
 #: the keys a PostGIS dataset keeps itself, as rows of its ``dataset_settings`` (a table no area
 #: login may read, geo.store.pg_security; never handed out with the dataset's settings): a server
-#: has no file to keep a key file beside. (Its audit chain's key: geo.store.auditlog.)
+#: has no file to keep a key file beside (geo.store.pg_security.server_key; its audit chain's
+#: key: geo.store.auditlog).
 SERVER_KEYS = {"geomask": "geomask_key"}
-
-
-def server_key(url: str, purpose: str, *, create: bool = True) -> bytes | None:
-    """The secret key ``purpose`` (of :data:`SERVER_KEYS`) of the PostGIS dataset at ``url``,
-    made once in a write of its own under the dataset's lock (two first exports make one)."""
-    from geo.store.postgis import PostgisStore
-
-    name = SERVER_KEYS[purpose]
-    store = PostgisStore(url)
-    got = store.table("dataset_settings", ["key", "value"], where={"key": [name]})
-    if len(got) and got["value"].iloc[0]:
-        return bytes.fromhex(str(got["value"].iloc[0]))
-    if not create:
-        return None
-    with store.write() as w:
-        row = w.con.execute("SELECT value FROM dataset_settings WHERE key = %s", (name,)).fetchone()
-        value = row[0] if row and row[0] else None
-        if value is None:  # not made meanwhile by another writer
-            value = secrets.token_hex(32)
-            w.con.execute("INSERT INTO dataset_settings (key, value) VALUES (%s, %s)", (name, value))
-    return bytes.fromhex(value)
 
 
 def dataset_key(dataset: str | os.PathLike, purpose: str, *, create: bool = True) -> bytes | None:
     """The secret key ``purpose`` (one of :data:`PURPOSES`) of ``dataset``, made once.
 
     ``create=False`` returns ``None`` when there is none (for checks that must not invent one).
-    A PostGIS dataset keeps its :data:`SERVER_KEYS` itself (:func:`server_key`).
+    A PostGIS dataset keeps its :data:`SERVER_KEYS` itself (:func:`geo.store.pg_security.server_key`).
     """
     if purpose not in PURPOSES:
         raise ValueError(f"unknown key purpose {purpose!r}")
-    from geo.store.location import is_url
-
-    if is_url(dataset) and purpose in SERVER_KEYS:
-        return server_key(str(dataset), purpose, create=create)
     value = read_keys(dataset).get(purpose)
     if not value and create:
         value = dataset_secret(dataset, purpose)

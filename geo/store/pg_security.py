@@ -137,3 +137,27 @@ def revoke_area_login(store, login: str, *, actor: str = "") -> bool:
         if gone:
             w.set_audit(Event(actor, "user_disable", f"database login {login}"))
         return bool(gone)
+
+
+def server_key(store, purpose: str, *, create: bool = True) -> bytes | None:
+    """The secret key ``purpose`` (of :data:`geo.store.keys.SERVER_KEYS`) of the PostGIS dataset
+    of ``store`` (a :class:`geo.store.postgis.PostgisStore`): a row of its ``dataset_settings``,
+    which no area login may read. Made once, in a write of its own under the dataset's lock, so
+    two first exports make one key."""
+    import secrets
+
+    from geo.store.keys import SERVER_KEYS
+
+    name = SERVER_KEYS[purpose]
+    got = store.table("dataset_settings", ["key", "value"], where={"key": [name]})
+    if len(got) and got["value"].iloc[0]:
+        return bytes.fromhex(str(got["value"].iloc[0]))
+    if not create:
+        return None
+    with store.write() as w:
+        row = w.con.execute("SELECT value FROM dataset_settings WHERE key = %s", (name,)).fetchone()
+        value = row[0] if row and row[0] else None
+        if value is None:  # not made meanwhile by another writer
+            value = secrets.token_hex(32)
+            w.con.execute("INSERT INTO dataset_settings (key, value) VALUES (%s, %s)", (name, value))
+    return bytes.fromhex(value)
