@@ -53,7 +53,7 @@ def demo_task(spec, out_dir: str, previous_key: str = "") -> CountyResult:
                        worker=f"{socket.gethostname()}:{os.getpid()}")
     out = Path(out_dir) / f"{spec.code}.gpkg"
     try:
-        if out.exists() and res.key in (previous_key, _written_key(out)):
+        if out.exists() and (res.key == previous_key or res.key == _written_key(out)):  # file read only without a report
             res.status = "unchanged"
         else:
             ds = county_demo(spec)

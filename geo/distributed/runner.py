@@ -245,8 +245,8 @@ def map_tasks(func: Callable, calls: Sequence[tuple[tuple, Mapping]], *, label: 
     """``func(*args, **kwargs)`` for each of ``calls``, with a progress line counting them.
 
     In this process, one after another, when ``workers == 0`` and no ``scheduler`` or
-    ``client`` is given; else each call is one Dask task (:func:`dask_client`), ``keys`` naming
-    them on the dashboard. ``lost(i, exc)`` gives the result of a call whose worker died
+    ``client`` is given; else each call is one Dask task (:func:`dask_client`), named on the
+    dashboard by ``func`` and its entry of ``keys``. ``lost(i, exc)`` gives the result of a call whose worker died
     (default: raise). Returns the results in the order of ``calls``, where they ran and the
     dashboard link.
     """
@@ -266,7 +266,7 @@ def map_tasks(func: Callable, calls: Sequence[tuple[tuple, Mapping]], *, label: 
         if announce:
             announce(f"{where}; dashboard {link}")
         stamp = f"{os.getpid()}-{time.time_ns()}"
-        futures = {cl.submit(func, *args, pure=False, key=f"{label.split(':')[0]}-{keys[i]}-{stamp}",
+        futures = {cl.submit(func, *args, pure=False, key=f"{func.__name__}-{keys[i]}-{stamp}",
                              **kwargs): i for i, (args, kwargs) in enumerate(calls)}
         got: dict[int, object] = {}
         report(label, 0, n_calls)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from geo.store.auditlog import CHAIN_SETTINGS, KEY_SETTING
+from geo.store.auditlog import KEY_SETTING, public_settings
 from geo.store.dataset import Dataset, read_dataset, write_dataset
 from geo.store.errors import DatasetError
 from geo.store.keys import SERVER_KEYS
@@ -80,8 +80,7 @@ def copy_dataset(source: str | os.PathLike, target: str | os.PathLike, *, force:
 
         server = {SERVER_SECRETS[k]: v for k, v in kept.items()}
         PostgisStore(dst).write_dataset(ds, settings=server, replace_all=True)
-        expected.update({k: v for k, v in server.items()
-                         if k not in CHAIN_SETTINGS and k not in SERVER_KEYS.values()})
+        expected.update(public_settings(server.items()))  # the server's secrets stay hidden
     else:
         if "pseudonym" not in kept and ds.settings.get(SALT_SETTING):
             kept["pseudonym"] = ds.settings[SALT_SETTING]  # a server's salt goes to the key file
