@@ -381,29 +381,44 @@ def _rows(mask: pd.Series) -> str:
     return f"row{'s' if len(idx) > 1 else ''} {shown}{more}"
 
 
+def _blank(values: pd.Series, text: pd.Series | None = None) -> pd.Series:
+    """Empty values: missing, or only spaces (``text``: ``values`` as stripped strings, if made)."""
+    if values.dtype.kind in "biufcmM":  # numbers, flags and times are never blank text
+        return values.isna()
+    if text is None:
+        text = values.astype("string").str.strip()
+    return values.isna() | (text == "")
+
+
 def coerce_column(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     """Convert ``values`` to the in-memory type of ``kind``.
 
     Returns the converted series and a boolean mask of the values that could not be
-    converted (they become empty). Empty input values are never an error here.
+    converted (they become empty). Empty input values are never an error here. Columns that
+    already have the type (numbers read from a GeoPackage) are not turned into text to check.
     """
-    empty = values.isna() | (values.astype("string").str.strip() == "")
+    none = pd.Series(False, index=values.index)
     if kind == "text":
         out = values.astype("string").str.strip()
+        empty = _blank(values, out)
         if pd.api.types.is_float_dtype(values):  # integer ids read as floats (1.0 -> "1")
             whole = values.notna() & (values % 1 == 0)
             out = out.where(~whole, values[whole].astype("Int64").astype("string"))
-        return out.mask(empty), pd.Series(False, index=values.index)
+        return out.mask(empty), none
     if kind == "bool":
         if pd.api.types.is_bool_dtype(values) and not values.isna().any():
-            return values.astype(bool), pd.Series(False, index=values.index)
+            return values.astype(bool), none
         text = values.astype("string").str.strip().str.lower().fillna("")
         true = text.isin(_TRUE)
-        bad = ~(true | text.isin(_FALSE)) & ~empty
+        bad = ~(true | text.isin(_FALSE)) & ~_blank(values)
         return true.astype(bool), bad
+    if kind == "float" and values.dtype.kind == "f":  # already numbers
+        return values.astype(float), none
+    if kind == "int" and (values.dtype.kind == "i" or isinstance(values.dtype, pd.Int64Dtype)):
+        return values.astype("Int64"), none
     if kind in ("int", "float"):
         num = pd.to_numeric(values, errors="coerce")
-        bad = num.isna() & ~empty
+        bad = num.isna() & ~_blank(values)
         if kind == "int":
             frac = num.notna() & (num % 1 != 0)
             bad = bad | frac
@@ -415,11 +430,11 @@ def coerce_column(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
             out = pd.to_datetime(values)
             if getattr(out.dt, "tz", None) is not None:
                 out = out.dt.tz_convert(None)
-            bad = pd.Series(False, index=values.index)
+            bad = none
         else:
             text = values.astype("string").str.strip()
             out = pd.to_datetime(text, errors="coerce", format="mixed")
-            bad = out.isna() & ~empty
+            bad = out.isna() & ~_blank(values, text)
         if kind == "date":
             out = out.dt.normalize()
         return out.astype("datetime64[ms]"), bad
