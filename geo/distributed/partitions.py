@@ -34,7 +34,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.store.dataset import Dataset, coerce_layer, read_dataset
+from geo.store.dataset import Dataset, coerce_layer, read_dataset, read_frame
 from geo.store.errors import DatasetError
 from geo.store.location import is_url, redact
 from geo.store.pgurl import parse_url
@@ -192,8 +192,8 @@ def partitions(path: str | os.PathLike) -> list[Partition]:
 
 def _read(path: str, name: str, **kwargs) -> pd.DataFrame:
     spec = ALL_LAYERS[name]
-    frame = pyogrio.read_dataframe(path, layer=None if "sql" in kwargs else name,
-                                   read_geometry=bool(spec.geometry), **kwargs)
+    frame = read_frame(path, layer=None if "sql" in kwargs else name,
+                       read_geometry=bool(spec.geometry), **kwargs)
     if spec.geometry and isinstance(frame, gpd.GeoDataFrame):
         frame = frame.set_crs(STORAGE_CRS, allow_override=True)
     return frame
