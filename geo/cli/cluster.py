@@ -95,9 +95,11 @@ def _prepare(dataset: str, out: str, as_json: bool):
     if Path(out).suffix.lower() == ".gpkg":
         raise SettingsError(f"分县运行的 --out 须为文件夹（不是 .gpkg 文件）/ a county-by-county run "
                             f"writes a folder: --out {out} looks like a file")
-    if Path(dataset).is_dir() and _signed_in():
-        raise SettingsError("县文件夹暂不支持 --user 登录 / signing in (--user) is not supported on "
-                            "a folder of counties yet; run as the local operator")
+    if _signed_in() and _many_account_stores(dataset):
+        raise SettingsError("县文件夹或全部县模式（?schema=*）暂不支持 --user 登录：每个县有自己的账户 / "
+                            "signing in (--user) is not supported on a folder of counties or on every "
+                            "schema of a server (?schema=*) yet: each county keeps its own accounts; "
+                            "run as the local operator, or on one county's file or schema")
 
     def announce(line: str) -> None:
         if not as_json:
@@ -125,6 +127,15 @@ def _print(run, as_json: bool) -> None:
         for c in run.failed:
             click.echo(f"  FAILED {c.code} {c.name}: {c.reason}")
         click.echo(f"run report {Path(run.out) / REPORT}")
+
+
+def _many_account_stores(dataset: str) -> bool:
+    """Whether ``dataset`` is many datasets, each with its own accounts (a folder of county
+    files, or every county schema of a server)."""
+    from geo.store.location import is_url
+    from geo.store.pgurl import names_every_schema
+
+    return names_every_schema(dataset) if is_url(dataset) else Path(dataset).is_dir()
 
 
 def _signed_in() -> bool:

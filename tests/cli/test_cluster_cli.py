@@ -57,6 +57,15 @@ def test_a_broken_county_is_reported_and_the_rest_written(province_path, tmp_pat
     assert [c["status"] for c in report["counties"]] == ["failed", "done", "done"]
 
 
+def test_signing_in_on_a_folder_of_counties_is_refused_before_any_work(province_path, tmp_path):
+    for p in partitions(province_path):
+        write_dataset(read_partition(p), tmp_path / "c" / f"{p.code}.gpkg")
+    res = CliRunner().invoke(cli, ["--user", "planner1", "coverage", str(tmp_path / "c"), "--out",
+                                   str(tmp_path / "out"), "--workers", "0"], env={"CHILDSAFE_PASSWORD": "x"})
+    assert res.exit_code == 2 and "--user" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_file_out_is_refused(province_path, tmp_path):
     res = _run("water", province_path, "--out", tmp_path / "x.gpkg", "--workers", 0)
     assert res.exit_code == 2 and "文件夹" in res.output

@@ -4,6 +4,7 @@ its county tasks equal those of the same counties as a folder of GeoPackages."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -70,3 +71,8 @@ def test_info_lists_the_county_schemas_and_commands_run_on_them(counties, tmp_pa
     done = json.loads(run.stdout)
     assert (done["counties"], done["done"], done["failed"]) == (3, 3, 0)
     assert "pg-test-Secret" not in run.stdout + run.stderr
+    signed = subprocess.run([CLI, "--user", "planner1", "water", every, "--out", str(tmp_path / "u"),
+                             "--workers", "0"], capture_output=True, text=True,
+                            env={**os.environ, "CHILDSAFE_PASSWORD": "x"})
+    assert signed.returncode == 2 and "?schema=*" in signed.stderr, signed.stderr[-2000:]
+    assert "Traceback" not in signed.stderr and not (tmp_path / "u").exists()
