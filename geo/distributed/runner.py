@@ -232,8 +232,14 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, *,
             logging.getLogger(name).setLevel(logging.WARNING)
         # the dashboard binds 127.0.0.1 only; bokeh's warning about its allowed origins is noise
         logging.getLogger("bokeh").setLevel(logging.ERROR)
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                      dashboard_address=dashboard, silence_logs=logging.ERROR) as cluster, \
+    import dask
+
+    # No time-to-live for our own local workers: their nannies see a crashed one at once, and a
+    # machine that sleeps (or a run paused with SIGSTOP) longer than the default 5 minutes had
+    # the scheduler drop every worker and the run wait for ever on none.
+    with dask.config.set({"distributed.scheduler.worker-ttl": None}), \
+            LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                         dashboard_address=dashboard, silence_logs=logging.ERROR) as cluster, \
             Client(cluster) as client:
         yield client
 

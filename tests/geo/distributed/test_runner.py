@@ -170,3 +170,41 @@ def test_a_folder_rerun_reads_only_the_changed_county(province_path, tmp_path):
     third = run_counties("coverage", folder, tmp_path / "out", workers=0)
     assert [c.status for c in third.counties] == ["unchanged", "done", "unchanged"]
     assert third.counties[1].key != first.counties[1].key
+
+
+def _paused(cl, seconds: float) -> tuple[set, set]:
+    """Stop the one worker process for ``seconds``; the worker addresses before and after."""
+    import os
+    import signal
+    import time
+
+    before = set(cl.scheduler_info()["workers"])
+    (pid,) = cl.run(os.getpid).values()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(seconds)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert cl.submit(sum, [1, 2], pure=False).result(timeout=120) == 3
+    return before, set(cl.scheduler_info()["workers"])
+
+
+def test_a_paused_local_worker_is_kept(monkeypatch):
+    """A machine that sleeps (or a run paused with SIGSTOP) longer than the scheduler's
+    time-to-live used to lose every worker of the run; our LocalCluster has no time-to-live
+    (its nannies watch the processes). The control: Dask's own cluster with a 1 s life drops it."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    from geo.distributed.runner import dask_client
+
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))  # as in ``client``
+    with dask.config.set({"distributed.scheduler.worker-ttl": "1s",
+                          "distributed.comm.timeouts.connect": "120s"}):
+        with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0",
+                          silence_logs=logging.CRITICAL) as cluster, Client(cluster) as cl:
+            before, after = _paused(cl, 6)
+            assert before != after  # dropped, and its nanny started a new one
+        with dask_client(workers=1, dashboard=":0") as cl:
+            before, after = _paused(cl, 6)
+            assert before == after
