@@ -285,10 +285,10 @@ def _split_layers(part: Partition, names: Sequence[str], present: set[str]) -> d
         kits = set(frames.get("safety_kits", pd.DataFrame({"kit_id": []}))["kit_id"].dropna().astype(str))
         waters = set(frames.get("water_bodies", pd.DataFrame({"water_id": []}))["water_id"].dropna().astype(str))
         insp = frames["inspections"]
-        kit = insp["kit_id"].astype(object).where(insp["kit_id"].notna(), None)
-        keep = np.array([(k in kits) if k is not None and k == k else (str(w) in waters)
-                         for k, w in zip(kit, insp["water_id"], strict=True)], dtype=bool)
-        frames["inspections"] = insp[keep].reset_index(drop=True)
+        kit, water = insp["kit_id"], insp["water_id"]  # a kit's inspection, else its water's
+        keep = np.where(kit.notna(), kit.astype(str).isin(kits),
+                        water.notna() & water.astype(str).isin(waters))
+        frames["inspections"] = insp[np.asarray(keep, dtype=bool)].reset_index(drop=True)
     return frames
 
 
