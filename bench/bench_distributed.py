@@ -273,6 +273,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 p.kill()
     notes.append(f"- end: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {load_line()}")
+    notes.append(parallel_capacity().replace("- parallel capacity", "- parallel capacity at the end"))
 
     if len(curve) >= 2:
         _plot(curve)
