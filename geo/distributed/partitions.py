@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,7 +91,7 @@ def _county_rows(path: Path) -> list[tuple[str, str, tuple[float, float, float, 
     return _rows_out(rows)
 
 
-def _each_county_rows(files: Sequence[Path]) -> Iterator[list]:
+def _each_county_rows(files: Sequence[Path]) -> list[list]:
     """:func:`_county_rows` of each file, in order, an unreadable one as no rows (its task then
     fails with the reason). Read on threads, as SQLite lets go of the GIL while it reads: a
     folder of 2,050 national demo files not in the page cache is listed in 5.7-6.3 s against
@@ -105,7 +105,7 @@ def _each_county_rows(files: Sequence[Path]) -> Iterator[list]:
             return []
 
     with ThreadPoolExecutor(max_workers=min(16, max(1, len(files)))) as pool:
-        yield from pool.map(rows_of, files)
+        return list(pool.map(rows_of, files))  # all read before the caller checks any
 
 
 def _server_rows(url: str) -> list[tuple[str, str, tuple[float, float, float, float] | None]]:

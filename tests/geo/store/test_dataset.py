@@ -164,3 +164,35 @@ def test_arrow_read_gives_the_row_readers_frames(province_path, tmp_path):
             b, pb = coerce_layer(name, cols)
             pd.testing.assert_frame_equal(a, b)
             assert pa == pb
+
+
+def test_stored_values_a_date_field_cannot_hold_read_as_before(tiny_dataset, tmp_path):
+    """GDAL's Arrow stream makes 1970-01-01 of a DATE field's '' or 'not a date' (and 1 March of
+    30 February): the date fields are read by the row reader, so they stay empty; a day that
+    does not exist is a clear error, not a traceback."""
+    path = write_dataset(tiny_dataset, tmp_path / "d.gpkg")
+    con = sqlite3.connect(path)
+    for (trigger,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                  "AND tbl_name = 'children'").fetchall():
+        con.execute(f'DROP TRIGGER "{trigger}"')
+    for child, value in (("c1", ""), ("c2", "not a date"), ("c3", 2024)):
+        con.execute("UPDATE children SET last_contact = ? WHERE child_id = ?", (value, child))
+    con.commit()
+    assert read_dataset(path)["children"]["last_contact"].isna().all()
+    con.execute("UPDATE children SET last_home_visit = '2024-02-30' WHERE child_id = 'c1'")
+    con.commit()
+    con.close()
+    with pytest.raises(DatasetError, match="children"):
+        read_dataset(path)
+
+
+def test_result_layers_with_mixed_or_date_objects_are_written_as_text(tmp_path):
+    import datetime
+
+    from geo.store.dataset import write_layers
+
+    path = write_layers(tmp_path / "r.gpkg", {
+        "mixed": pd.DataFrame({"m": ["a", 1, 2.5, None]}, dtype=object),
+        "days": pd.DataFrame({"day": [datetime.date(2024, 1, 2), None]})})
+    assert pyogrio.read_dataframe(path, layer="mixed")["m"].tolist()[:3] == ["a", "1", "2.5"]
+    assert pyogrio.read_info(path, layer="days")["dtypes"].tolist() == ["object"]  # text, as before
