@@ -314,6 +314,8 @@ def make_county(rng: np.random.Generator, outline, gates, rivers, river_names: l
         frames.append(_frame([reservoir], kind="reservoir", name=[rname],
                              responsible_unit=[f"{rname}管理所"], barrier=[True], village=-1))
     water = pd.concat(frames, ignore_index=True)
+    water["geometry"] = g.of_own_dimension(water["geometry"].to_numpy())
+    water = water[shapely.get_dimensions(water["geometry"].to_numpy()) >= 1].reset_index(drop=True)
     out["water"] = water
 
     # --- roads -------------------------------------------------------------------------------

@@ -325,3 +325,28 @@ def test_a_county_task_carries_only_its_rivers_and_draws_as_from_all():
             pd.testing.assert_frame_equal(x, y)
         crossed += len(spec.rivers) > 0
     assert crossed  # the check saw rivers
+
+
+def test_a_line_cut_where_it_touches_the_outline_keeps_only_its_lines():
+    from geo.demo._geometry import of_own_dimension
+
+    touching = shapely.LineString([(0, 0), (10, 0), (10, 5)]).intersection(
+        shapely.Polygon([(-1, -1), (10, -1), (10, 0.0), (-1, 0.0)]).buffer(0))
+    kept = shapely.LineString([(0, 0), (1, 1)])
+    mixed = shapely.GeometryCollection([shapely.LineString([(0, 0), (1, 0)]), shapely.Point(5, 5),
+                                        shapely.LineString([(2, 0), (3, 0)])])
+    out = of_own_dimension(np.array([kept, mixed, touching], dtype=object))
+    assert out[0] is kept  # untouched geometries are the same objects
+    assert out[1].geom_type == "MultiLineString" and out[1].length == 2.0
+    assert shapely.get_type_id(out[2]) != 7
+
+
+def test_national_counties_whose_rivers_touch_their_border_are_drawn():
+    """Counties 348929, 358871 and 359992 of the national demo (seed 7) failed: a river cut at
+    an outline it touches gave a GeometryCollection, which the water layer refuses."""
+    from geo.demo.make import NATIONAL_MAX, county_demo, province_layout
+
+    lay = province_layout(seed=7, scale=3000.0, max_scale=NATIONAL_MAX)
+    ds = county_demo(lay.county(lay.codes.index("348929")))
+    water = ds["water_bodies"]
+    assert len(water) and not (water.geom_type == "GeometryCollection").any()
