@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from geo.demo import _geometry as g
+from geo.store.geometry import without_collections
 from geo.store.schema import STATION_KIND_LEVEL
 
 #: sizes of a standard county (area factor 1, about 1,250 km2)
@@ -314,7 +315,7 @@ def make_county(rng: np.random.Generator, outline, gates, rivers, river_names: l
         frames.append(_frame([reservoir], kind="reservoir", name=[rname],
                              responsible_unit=[f"{rname}管理所"], barrier=[True], village=-1))
     water = pd.concat(frames, ignore_index=True)
-    water["geometry"] = g.of_own_dimension(water["geometry"].to_numpy())
+    water["geometry"] = without_collections(water["geometry"].to_numpy())
     water = water[shapely.get_dimensions(water["geometry"].to_numpy()) >= 1].reset_index(drop=True)
     out["water"] = water
 

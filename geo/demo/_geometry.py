@@ -60,28 +60,6 @@ def random_points_in(rng: np.random.Generator, poly, n: int) -> np.ndarray:
     return np.concatenate(out)[:n]
 
 
-def of_own_dimension(geoms: np.ndarray) -> np.ndarray:
-    """Each geometry collection among ``geoms`` as its parts of its highest dimension.
-
-    A line cut by an outline it only touches somewhere comes back as lines and a point (a
-    ``GeometryCollection``), which no water layer takes; other geometries are returned as
-    they are (the same objects, so an untouched county is drawn byte for byte as before).
-    """
-    out = np.array(geoms, dtype=object)
-    for i in np.flatnonzero(shapely.get_type_id(out) == 7):
-        parts = shapely.get_parts(shapely.get_parts(out[i]))
-        dims = shapely.get_dimensions(parts)
-        keep = parts[dims == dims.max()] if len(parts) else parts
-        if not len(keep):
-            out[i] = shapely.LineString()
-        elif len(keep) == 1:
-            out[i] = keep[0]
-        else:
-            out[i] = (shapely.multipolygons if dims.max() == 2 else
-                      shapely.multilinestrings if dims.max() == 1 else shapely.multipoints)(keep)
-    return out
-
-
 def meander(rng: np.random.Generator, start, end, *, step: float = 100.0,
             wander: float = 0.55) -> np.ndarray:
     """A meandering polyline from ``start`` to exactly ``end`` (vertices ``step`` m apart)."""

@@ -36,6 +36,7 @@ import shapely
 
 from geo.store.dataset import Dataset, coerce_layer, read_dataset, read_frame
 from geo.store.errors import DatasetError
+from geo.store.geometry import keep_dimension
 from geo.store.location import is_url, redact
 from geo.store.pgurl import parse_url
 from geo.store.projection import STORAGE_CRS, metric_crs_for
@@ -252,9 +253,7 @@ def _clip(frame: gpd.GeoDataFrame, poly) -> gpd.GeoDataFrame:
     cut = shapely.intersection(geoms, poly)
     dims = shapely.get_dimensions(geoms)
     for i in np.flatnonzero(shapely.get_type_id(cut) == 7):  # a collection: lines and points too
-        parts = [g for g in shapely.get_parts(cut[i]) if shapely.get_dimensions(g) == dims[i]]
-        maker = shapely.multipolygons if dims[i] == 2 else shapely.multilinestrings
-        cut[i] = parts[0] if len(parts) == 1 else maker(parts) if parts else shapely.Polygon()
+        cut[i] = keep_dimension(cut[i], int(dims[i]))
     keep = ~shapely.is_empty(cut) & (shapely.get_dimensions(cut) == dims)
     out = frame.copy()
     out = out.set_geometry(gpd.GeoSeries(cut, index=frame.index, crs=frame.crs))

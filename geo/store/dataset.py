@@ -76,10 +76,7 @@ def read_frame(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
         return _row_read(path, **kwargs)
     if dated:
         rows = _row_read(path, **{**kwargs, "columns": dated, "read_geometry": False, "fid_as_index": True})
-        if not rows.index.equals(frame.index):  # pragma: no cover (both read the layer in fid order)
-            return _row_read(path, **kwargs)
-        for col in dated:
-            frame[col] = rows[col]
+        frame[dated] = rows[dated]  # aligned on the fid
     return frame.reset_index(drop=True)
 
 
@@ -89,8 +86,9 @@ def _row_read(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
         return pyogrio.read_dataframe(path, **kwargs)
     except ValueError as exc:  # raised while converting a feature's field (day out of range...)
         layer = kwargs.get("layer") or "the query"
-        raise DatasetError(path, [f"layer {layer!r} holds a value its field cannot be ({exc}); "
-                                  "fix it in QGIS or re-import the layer"]) from exc
+        raise DatasetError(path, [f"图层 {layer!r} 有字段无法容纳的值（如不存在的日期）/ layer {layer!r} "
+                                  f"holds a value its field cannot be ({exc}); fix it in QGIS or "
+                                  "re-import the layer"]) from exc
 
 
 def read_dataset(

@@ -32,7 +32,7 @@ class GeometryReport:
         return bool(len(self.repaired) or len(self.zero_area) or len(self.had_z))
 
 
-def _keep_dimension(geom, dim: int):
+def keep_dimension(geom, dim: int):
     """The parts of ``geom`` of dimension ``dim`` (a collection from make_valid), or None."""
     if geom is None or geom.is_empty:
         return None
@@ -46,6 +46,17 @@ def _keep_dimension(geom, dim: int):
         lines = [p for g in parts for p in shapely.get_parts(g)]
         return lines[0] if len(lines) == 1 else shapely.MultiLineString(lines)
     return parts[0]
+
+
+def without_collections(geoms: np.ndarray) -> np.ndarray:
+    """Each geometry collection among ``geoms`` as its parts of its highest dimension (a line
+    cut by an outline it only touches comes back as lines and a point); the other geometries
+    are returned as they are, the same objects."""
+    out = np.array(geoms, dtype=object)
+    for i in np.flatnonzero(shapely.get_type_id(out) == 7):
+        dims = shapely.get_dimensions(shapely.get_parts(out[i]))
+        out[i] = keep_dimension(out[i], int(dims.max())) if len(dims) else None
+    return out
 
 
 def check_geometry(geoms: gpd.GeoSeries | np.ndarray) -> tuple[np.ndarray, GeometryReport]:
@@ -66,7 +77,7 @@ def check_geometry(geoms: gpd.GeoSeries | np.ndarray) -> tuple[np.ndarray, Geome
     invalid[present] = ~shapely.is_valid(out[present])
     for i in np.flatnonzero(invalid):
         dim = int(shapely.get_dimensions(out[i]))
-        out[i] = _keep_dimension(shapely.make_valid(out[i]), dim)
+        out[i] = keep_dimension(shapely.make_valid(out[i]), dim)
     polygonal = np.zeros(len(arr), dtype=bool)
     ok = ~shapely.is_missing(out)
     polygonal[ok] = shapely.get_dimensions(out[ok]) == 2

@@ -328,7 +328,7 @@ def test_a_county_task_carries_only_its_rivers_and_draws_as_from_all():
 
 
 def test_a_line_cut_where_it_touches_the_outline_keeps_only_its_lines():
-    from geo.demo._geometry import of_own_dimension
+    from geo.store.geometry import without_collections as of_own_dimension
 
     touching = shapely.LineString([(0, 0), (10, 0), (10, 5)]).intersection(
         shapely.Polygon([(-1, -1), (10, -1), (10, 0.0), (-1, 0.0)]).buffer(0))
