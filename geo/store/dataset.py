@@ -29,7 +29,7 @@ from geo.store.frames import Dataset, coerce_column, coerce_layer, empty_layer
 from geo.store.location import is_url
 from geo.store.projection import STORAGE_CRS
 from geo.store.schema import ALL_LAYERS, LAYERS
-from geo.store.sqlite import index_keys
+from geo.store.sqlite import index_keys, quoted
 
 __all__ = ["Dataset", "coerce_column", "coerce_layer", "empty_layer", "list_layers", "read_dataset",
            "to_storage", "write_dataset", "write_layers"]
@@ -59,10 +59,12 @@ def read_frame(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
 
     The columnar read is 2-5x faster than the row-by-row one (a county's roads, households,
     water) and gives the same frame after :func:`coerce_layer` (``tests/geo/store/test_dataset.py``),
-    except for date fields: the Arrow stream turns a stored value that is not a date (``''``,
-    ``'not a date'``, ``2024``) into 1970-01-01 and ``2024-02-30`` into 1 March, where the row
-    reader gives an empty value. So the date fields are read again by the row reader (only
-    those columns), and a layer the Arrow reader cannot give is read by the row reader whole.
+    except for date fields that hold what is not a date: the Arrow stream turns ``''``,
+    ``'not a date'`` or ``2024`` into 1970-01-01 and ``2024-02-30`` into 1 March, where the row
+    reader gives an empty value (and a day that does not exist is an error). So a date field
+    whose stored values are not all dates written as GDAL writes them (:func:`_odd_dates`, one
+    query in SQLite) is read again by the row reader (only those columns), and a layer the Arrow
+    reader cannot give is read by the row reader whole.
     """
     try:
         frame = pyogrio.read_dataframe(path, use_arrow=True, arrow_to_pandas_kwargs=_ARROW_TO_PANDAS,
@@ -74,10 +76,50 @@ def read_frame(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     dated = [c for c in frame.columns if c != geometry and pd.api.types.is_datetime64_any_dtype(frame[c])]
     if dated and "sql" in kwargs:
         return _row_read(path, **kwargs)
+    dated = _odd_dates(path, kwargs.get("layer"), [c for c in frame.columns if c != geometry], dated)
     if dated:
         rows = _row_read(path, **{**kwargs, "columns": dated, "read_geometry": False, "fid_as_index": True})
         frame[dated] = rows[dated]  # aligned on the fid
     return frame.reset_index(drop=True)
+
+
+#: a stored value of a DATE / DATETIME field that the Arrow stream reads as the row reader does:
+#: text that comes back unchanged from SQLite's day number of it (30 February comes back as
+#: 1 March; SQLite's date() alone would keep it)
+_PLAIN_DATE = {"DATE": "date(julianday({c})) = {c}",
+               "DATETIME": "strftime('%Y-%m-%dT%H:%M:%fZ', julianday({c})) = {c} "
+                           "OR strftime('%Y-%m-%dT%H:%M:%SZ', julianday({c})) = {c}"}
+
+
+def _odd_dates(path: str | os.PathLike, layer: str | None, columns: list[str],
+               dated: list[str]) -> list[str]:
+    """The date fields (declared ``DATE`` or ``DATETIME``) among ``columns`` of ``layer`` that
+    hold a stored value not written as GDAL writes a date (``YYYY-MM-DD``;
+    ``YYYY-MM-DDTHH:MM:SS[.SSS]Z``): those the Arrow stream may read otherwise than the row
+    reader. When it cannot tell: ``dated``, the columns read as dates."""
+    if layer is None:
+        return dated
+    try:
+        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return dated
+    try:
+        declared = {str(r[1]): str(r[2]).upper() for r in con.execute(f"PRAGMA table_info({quoted(layer)})")}
+        odd = []
+        for col in columns:
+            test = _PLAIN_DATE.get(declared.get(col, ""))
+            if test is None:
+                continue
+            c = quoted(col)
+            sql = (f"SELECT 1 FROM {quoted(layer)} WHERE {c} IS NOT NULL AND NOT "
+                   f"COALESCE(typeof({c}) = 'text' AND ({test.format(c=c)}), 0) LIMIT 1")
+            if con.execute(sql).fetchone() is not None:
+                odd.append(col)
+        return odd if declared else dated
+    except sqlite3.Error:
+        return dated
+    finally:
+        con.close()
 
 
 def _row_read(path: str | os.PathLike, **kwargs) -> pd.DataFrame:

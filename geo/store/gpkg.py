@@ -35,17 +35,13 @@ from geo.store.dataset import Dataset, read_dataset, to_storage, write_dataset
 from geo.store.files import file_mode
 from geo.store.projection import union_bounds
 from geo.store.schema import ALL_LAYERS
-from geo.store.sqlite import connect, dataset_lock, fault, transaction
+from geo.store.sqlite import connect, dataset_lock, fault, quoted, transaction
 from geo.store.writer import AuditEvent, chunks
 
 _SQL_TYPE = {"text": "TEXT", "bool": "BOOLEAN", "int": "INTEGER", "float": "REAL",
              "date": "DATE", "timestamp": "DATETIME"}
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _SRS = 4326
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def gpkg_time(when: datetime | None = None) -> str:
@@ -184,16 +180,16 @@ def read_columns(con: sqlite3.Connection, layer: str, columns: Sequence[str],
     column reads as empty text. Text columns are ``string``; others as SQLite stores them."""
     if not _table_exists(con, layer):
         return pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
-    present = [r[1] for r in con.execute(f"PRAGMA table_info({_q(layer)})")]
+    present = [r[1] for r in con.execute(f"PRAGMA table_info({quoted(layer)})")]
     use = [c for c in columns if c in present]
-    sql = f"SELECT {', '.join(_q(c) for c in use) or 'NULL'} FROM {_q(layer)}"
+    sql = f"SELECT {', '.join(quoted(c) for c in use) or 'NULL'} FROM {quoted(layer)}"
     args: list = []
     conditions = []
     for col, values in (where or {}).items():
         wanted = sorted({str(v) for v in values})
         if col not in present or not wanted:
             return pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
-        conditions.append(f"CAST({_q(col)} AS TEXT) IN ({', '.join('?' for _ in wanted)})")
+        conditions.append(f"CAST({quoted(col)} AS TEXT) IN ({', '.join('?' for _ in wanted)})")
         args += wanted
     if conditions:
         sql += " WHERE " + " AND ".join(conditions)
@@ -230,7 +226,7 @@ class GeoPackageWriter:
         return row is not None
 
     def _columns(self, table: str) -> list[str]:
-        return [r[1] for r in self.con.execute(f"PRAGMA table_info({_q(table)})")]
+        return [r[1] for r in self.con.execute(f"PRAGMA table_info({quoted(table)})")]
 
     def _geom_column(self, table: str) -> tuple[str, str] | None:
         if not self._exists("gpkg_geometry_columns"):
@@ -246,15 +242,15 @@ class GeoPackageWriter:
         self._index(layer, key)
         found: set[str] = set()
         for part in chunks(wanted):
-            sql = (f"SELECT CAST({_q(key)} AS TEXT) FROM {_q(layer)} "
-                   f"WHERE {_q(key)} IN ({', '.join('?' for _ in part)})")
+            sql = (f"SELECT CAST({quoted(key)} AS TEXT) FROM {quoted(layer)} "
+                   f"WHERE {quoted(key)} IN ({', '.join('?' for _ in part)})")
             found.update(str(r[0]) for r in self.con.execute(sql, list(part)))
         return found
 
     def count(self, layer: str) -> int:
         if not self._exists(layer):
             return 0
-        return int(self.con.execute(f"SELECT count(*) FROM {_q(layer)}").fetchone()[0])
+        return int(self.con.execute(f"SELECT count(*) FROM {quoted(layer)}").fetchone()[0])
 
     def read(self, layer: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         if columns is None:
@@ -274,8 +270,8 @@ class GeoPackageWriter:
 
     # writing
     def _index(self, layer: str, key: str) -> None:
-        self.con.execute(f"CREATE INDEX IF NOT EXISTS {_q(f'idx_{layer}_{key}')} "
-                         f"ON {_q(layer)} ({_q(key)})")
+        self.con.execute(f"CREATE INDEX IF NOT EXISTS {quoted(f'idx_{layer}_{key}')} "
+                         f"ON {quoted(layer)} ({quoted(key)})")
 
     def _ensure(self, layer: str) -> None:
         """Create ``layer`` when missing; add contract columns an older file lacks."""
@@ -285,7 +281,7 @@ class GeoPackageWriter:
         present = set(self._columns(layer))
         for col in spec.columns:
             if col.name not in present:
-                self.con.execute(f"ALTER TABLE {_q(layer)} ADD COLUMN {_q(col.name)} "
+                self.con.execute(f"ALTER TABLE {quoted(layer)} ADD COLUMN {quoted(col.name)} "
                                  f"{_SQL_TYPE[col.kind]}")
 
     def _insert(self, layer: str, rows: pd.DataFrame) -> int:
@@ -309,7 +305,7 @@ class GeoPackageWriter:
                     if pd.api.types.is_integer_dtype(col) else "float"
                     if pd.api.types.is_float_dtype(col) else "text")
             if extra not in present:
-                self.con.execute(f"ALTER TABLE {_q(layer)} ADD COLUMN {_q(extra)} {_SQL_TYPE[kind]}")
+                self.con.execute(f"ALTER TABLE {quoted(layer)} ADD COLUMN {quoted(extra)} {_SQL_TYPE[kind]}")
             values.append(_column_values(col, kind))
             names.append(str(extra))
         geom = self._geom_column(layer) if spec.geometry else None
@@ -321,7 +317,7 @@ class GeoPackageWriter:
             names.append(geom[0])
             if (~shapely.is_missing(geoms)).any():
                 bounds = shapely.total_bounds(geoms)
-        sql = (f"INSERT INTO {_q(layer)} ({', '.join(_q(n) for n in names)}) "
+        sql = (f"INSERT INTO {quoted(layer)} ({', '.join(quoted(n) for n in names)}) "
                f"VALUES ({', '.join('?' for _ in names)})")
         self.con.executemany(sql, zip(*values, strict=True))
         if bounds is not None and np.isfinite(bounds).all():
@@ -352,7 +348,7 @@ class GeoPackageWriter:
 
     def replace(self, layer: str, rows: pd.DataFrame) -> int:
         self._ensure(layer)
-        self.con.execute(f"DELETE FROM {_q(layer)}")
+        self.con.execute(f"DELETE FROM {quoted(layer)}")
         if self._geom_column(layer) is not None:
             self.con.execute("UPDATE gpkg_contents SET min_x=NULL, min_y=NULL, max_x=NULL, "
                              "max_y=NULL WHERE lower(table_name)=lower(?)", (layer,))
@@ -392,7 +388,7 @@ class GeoPackageWriter:
         self._index(layer, key)
         done = 0
         for part in chunks(wanted):
-            cur = self.con.execute(f"DELETE FROM {_q(layer)} WHERE {_q(key)} IN "
+            cur = self.con.execute(f"DELETE FROM {quoted(layer)} WHERE {quoted(key)} IN "
                                    f"({', '.join('?' for _ in part)})", list(part))
             done += max(cur.rowcount, 0)
         if done:
@@ -405,10 +401,10 @@ class GeoPackageWriter:
         if layer in ALL_LAYERS:
             self._ensure(layer)
         kinds = {c.name: c.kind for c in ALL_LAYERS[layer].columns} if layer in ALL_LAYERS else {}
-        sets = ", ".join(f"{_q(c)} = ?" for c in changes)
+        sets = ", ".join(f"{quoted(c)} = ?" for c in changes)
         vals = [_column_values(pd.Series([v], dtype=object), kinds.get(c, "text"))[0]
                 for c, v in changes.items()]
-        cur = self.con.execute(f"UPDATE {_q(layer)} SET {sets} WHERE {_q(key)} = ?",
+        cur = self.con.execute(f"UPDATE {quoted(layer)} SET {sets} WHERE {quoted(key)} = ?",
                                [*vals, str(value)])
         if cur.rowcount:
             self.touched.add(layer)
@@ -430,8 +426,8 @@ class GeoPackageWriter:
             if col not in present:
                 continue
             cur = self.con.execute(
-                f"UPDATE {_q(layer)} SET {_q(col)} = ? WHERE {_q(key)} = ? AND ({_q(col)} IS NULL "
-                f"OR {_q(col)} = '' OR substr({_q(col)}, 1, 10) < ?)", (iso_date, str(value), iso_date))
+                f"UPDATE {quoted(layer)} SET {quoted(col)} = ? WHERE {quoted(key)} = ? AND ({quoted(col)} IS NULL "
+                f"OR {quoted(col)} = '' OR substr({quoted(col)}, 1, 10) < ?)", (iso_date, str(value), iso_date))
             changed += max(cur.rowcount, 0)
         if changed:
             self.touched.add(layer)
@@ -462,17 +458,17 @@ def _create_table(con: sqlite3.Connection, layer: str) -> None:
     """Create ``layer`` as GDAL would: table, ``gpkg_contents``, and for features the geometry
     column, its spatial index (rtree + the GeoPackage triggers) and extension row."""
     spec = ALL_LAYERS[layer]
-    cols = ", ".join(f"{_q(c.name)} {_SQL_TYPE[c.kind]}" for c in spec.columns)
+    cols = ", ".join(f"{quoted(c.name)} {_SQL_TYPE[c.kind]}" for c in spec.columns)
     stamp = gpkg_time()
     if not spec.geometry:
-        con.execute(f"CREATE TABLE {_q(layer)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {cols})")
+        con.execute(f"CREATE TABLE {quoted(layer)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {cols})")
         con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
                     "VALUES (?, 'attributes', ?, ?)", (layer, layer, stamp))
         return
     gtype = "GEOMETRY" if len(spec.geometry) > 1 else spec.geometry[0].upper()
     t, g = layer, "geom"
-    con.execute(f"CREATE TABLE {_q(t)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
-                f"{_q(g)} {gtype}, {cols})")
+    con.execute(f"CREATE TABLE {quoted(t)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
+                f"{quoted(g)} {gtype}, {cols})")
     con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change, srs_id) "
                 "VALUES (?, 'features', ?, ?, ?)", (t, t, stamp, _SRS))
     con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)", (t, g, gtype, _SRS))
@@ -482,34 +478,34 @@ def _create_table(con: sqlite3.Connection, layer: str) -> None:
 def _create_rtree(con: sqlite3.Connection, t: str, g: str) -> None:
     """The GeoPackage spatial index extension (``gpkg_rtree_index``) of ``t.g``."""
     r = f"rtree_{t}_{g}"
-    con.execute(f"CREATE VIRTUAL TABLE {_q(r)} USING rtree(id, minx, maxx, miny, maxy)")
-    bounds = (f'ST_MinX(NEW.{_q(g)}), ST_MaxX(NEW.{_q(g)}), ST_MinY(NEW.{_q(g)}), '
-              f'ST_MaxY(NEW.{_q(g)})')
-    new_ok = f'(NEW.{_q(g)} NOT NULL AND NOT ST_IsEmpty(NEW.{_q(g)}))'
-    new_none = f'(NEW.{_q(g)} ISNULL OR ST_IsEmpty(NEW.{_q(g)}))'
-    old_ok = f'(OLD.{_q(g)} NOT NULL AND NOT ST_IsEmpty(OLD.{_q(g)}))'
-    old_none = f'(OLD.{_q(g)} ISNULL OR ST_IsEmpty(OLD.{_q(g)}))'
-    T, R = _q(t), _q(r)
+    con.execute(f"CREATE VIRTUAL TABLE {quoted(r)} USING rtree(id, minx, maxx, miny, maxy)")
+    bounds = (f'ST_MinX(NEW.{quoted(g)}), ST_MaxX(NEW.{quoted(g)}), ST_MinY(NEW.{quoted(g)}), '
+              f'ST_MaxY(NEW.{quoted(g)})')
+    new_ok = f'(NEW.{quoted(g)} NOT NULL AND NOT ST_IsEmpty(NEW.{quoted(g)}))'
+    new_none = f'(NEW.{quoted(g)} ISNULL OR ST_IsEmpty(NEW.{quoted(g)}))'
+    old_ok = f'(OLD.{quoted(g)} NOT NULL AND NOT ST_IsEmpty(OLD.{quoted(g)}))'
+    old_none = f'(OLD.{quoted(g)} ISNULL OR ST_IsEmpty(OLD.{quoted(g)}))'
+    T, R = quoted(t), quoted(r)
     triggers = {
         "insert": f"AFTER INSERT ON {T} WHEN {new_ok} BEGIN INSERT OR REPLACE INTO {R} "
                   f"VALUES (NEW.fid, {bounds}); END",
-        "update6": f"AFTER UPDATE OF {_q(g)} ON {T} WHEN OLD.fid = NEW.fid AND {new_ok} AND "
-                   f"{old_ok} BEGIN UPDATE {R} SET minx = ST_MinX(NEW.{_q(g)}), maxx = "
-                   f"ST_MaxX(NEW.{_q(g)}), miny = ST_MinY(NEW.{_q(g)}), maxy = ST_MaxY(NEW.{_q(g)}) "
+        "update6": f"AFTER UPDATE OF {quoted(g)} ON {T} WHEN OLD.fid = NEW.fid AND {new_ok} AND "
+                   f"{old_ok} BEGIN UPDATE {R} SET minx = ST_MinX(NEW.{quoted(g)}), maxx = "
+                   f"ST_MaxX(NEW.{quoted(g)}), miny = ST_MinY(NEW.{quoted(g)}), maxy = ST_MaxY(NEW.{quoted(g)}) "
                    f"WHERE id = NEW.fid; END",
-        "update7": f"AFTER UPDATE OF {_q(g)} ON {T} WHEN OLD.fid = NEW.fid AND {new_ok} AND "
+        "update7": f"AFTER UPDATE OF {quoted(g)} ON {T} WHEN OLD.fid = NEW.fid AND {new_ok} AND "
                    f"{old_none} BEGIN INSERT INTO {R} VALUES (NEW.fid, {bounds}); END",
-        "update2": f"AFTER UPDATE OF {_q(g)} ON {T} WHEN OLD.fid = NEW.fid AND {new_none} "
+        "update2": f"AFTER UPDATE OF {quoted(g)} ON {T} WHEN OLD.fid = NEW.fid AND {new_none} "
                    f"BEGIN DELETE FROM {R} WHERE id = OLD.fid; END",
         "update5": f"AFTER UPDATE ON {T} WHEN OLD.fid != NEW.fid AND {new_ok} BEGIN DELETE FROM "
                    f"{R} WHERE id = OLD.fid; INSERT OR REPLACE INTO {R} VALUES (NEW.fid, {bounds}); END",
         "update4": f"AFTER UPDATE ON {T} WHEN OLD.fid != NEW.fid AND {new_none} BEGIN DELETE FROM "
                    f"{R} WHERE id IN (OLD.fid, NEW.fid); END",
-        "delete": f"AFTER DELETE ON {T} WHEN OLD.{_q(g)} NOT NULL BEGIN DELETE FROM {R} "
+        "delete": f"AFTER DELETE ON {T} WHEN OLD.{quoted(g)} NOT NULL BEGIN DELETE FROM {R} "
                   f"WHERE id = OLD.fid; END",
     }
     for name, body in triggers.items():
-        con.execute(f"CREATE TRIGGER {_q(f'{r}_{name}')} {body}")
+        con.execute(f"CREATE TRIGGER {quoted(f'{r}_{name}')} {body}")
     con.execute("INSERT OR IGNORE INTO gpkg_extensions VALUES (?, ?, 'gpkg_rtree_index', "
                 "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')", (t, g))
 

@@ -32,6 +32,11 @@ logger = logging.getLogger(__name__)
 _WAIT_STEP = 1.0
 
 
+def quoted(name: str) -> str:
+    """``name`` as an SQLite identifier (a table or column name), in double quotes."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def lock_path(path: str | os.PathLike) -> Path:
     """The sidecar lock file of the dataset ``path``."""
     path = Path(path)

@@ -186,6 +186,73 @@ def test_stored_values_a_date_field_cannot_hold_read_as_before(tiny_dataset, tmp
         read_dataset(path)
 
 
+_ODD = ["", " ", "not a date", "2024-02-30", "2023-02-29", "2024-13-01", "2024-1-2", " 2024-01-02",
+        "2024-01-02 ", "2024-01-02T00:00:00", "2024-01-02T03:04:05Z", "2024-01-02T03:04:05.123Z",
+        "2024-01-02T03:04:05+08:00", "2024-01-02 03:04:05", "20240102", "0999-01-01", 2024, 3.5]
+
+
+def _stored_values():
+    from hypothesis import strategies as st
+
+    days = st.dates(min_value=__import__("datetime").date(1, 1, 1))
+    times = st.datetimes(min_value=__import__("datetime").datetime(1, 1, 1))
+    return st.lists(st.one_of(
+        days.map(lambda d: d.isoformat()),
+        times.map(lambda t: t.strftime("%Y-%m-%dT%H:%M:%S") + ("Z" if t.microsecond % 2 else
+                                                              f".{t.microsecond // 1000:03d}Z")),
+        st.none(), st.sampled_from(_ODD), st.text(max_size=12)), min_size=1, max_size=6)
+
+
+def _read_or_error(read, path, layer):
+    try:
+        return read(path, layer=layer)
+    except DatasetError as exc:
+        return type(exc)
+
+
+@pytest.mark.parametrize("field", ["DATE", "DATETIME"])
+def test_date_fields_read_through_arrow_equal_the_row_reader(field, tmp_path_factory):
+    """Whatever a date field holds (a date, a time, text, a number, 30 February), the Arrow
+    read gives what the row reader gives, or the same error."""
+    from hypothesis import given
+    from hypothesis import settings as hsettings
+
+    from geo.store.dataset import _row_read, read_frame
+
+    template = tmp_path_factory.mktemp("dates") / "t.gpkg"
+    first = pd.Timestamp("2024-01-02")
+    import pyarrow as pa
+
+    pyogrio.write_dataframe(gpd.GeoDataFrame(
+        {"d": pd.Series([first.date()] * 6, dtype=pd.ArrowDtype(pa.date32())) if field == "DATE"
+         else [first] * 6}, geometry=[Point(0, 0)] * 6, crs=4326), template, layer="t",
+        use_arrow=True, SPATIAL_INDEX="NO")
+    assert pyogrio.read_info(template, layer="t")["ogr_types"][0] == ("OFTDate" if field == "DATE"
+                                                                     else "OFTDateTime")
+    blank = template.read_bytes()
+    path = template.with_name("v.gpkg")
+
+    @hsettings(max_examples=80, deadline=None)
+    @given(_stored_values())
+    def check(values):
+        path.write_bytes(blank)
+        con = sqlite3.connect(path)
+        con.execute(f"DELETE FROM t WHERE fid > {len(values)}")
+        for fid, value in enumerate(values, start=1):
+            con.execute("UPDATE t SET d = ? WHERE fid = ?", (value, fid))
+        con.commit()
+        con.close()
+        arrow = _read_or_error(read_frame, path, "t")
+        rows = _read_or_error(_row_read, path, "t")
+        if isinstance(rows, type):
+            assert arrow is rows, values
+        else:
+            pd.testing.assert_series_equal(arrow["d"].reset_index(drop=True),
+                                           rows["d"].reset_index(drop=True), check_dtype=False, obj=str(values))
+
+    check()
+
+
 def test_result_layers_with_mixed_or_date_objects_are_written_as_text(tmp_path):
     import datetime
 
