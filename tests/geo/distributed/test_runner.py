@@ -208,3 +208,26 @@ def test_a_paused_local_worker_is_kept(monkeypatch):
         with dask_client(workers=1, dashboard=":0") as cl:
             before, after = _paused(cl, 6)
             assert before == after
+
+
+def _loaded(name: str) -> bool:
+    return name in sys.modules
+
+
+def test_local_workers_are_forked_with_what_this_process_has_loaded(monkeypatch):
+    """Our LocalCluster's workers are forked on Linux: they start with the libraries (and any
+    module) this process has loaded, where spawned ones load everything again. Dask's own
+    setting, when given, is used as it is."""
+    from geo.distributed.runner import dask_client, start_method
+
+    monkeypatch.delenv("DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD", raising=False)
+    assert start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
+    monkeypatch.setenv("DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD", "forkserver")
+    assert start_method() == "forkserver"
+    monkeypatch.delenv("DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD")
+    if not sys.platform.startswith("linux"):
+        return
+    monkeypatch.setitem(sys.modules, "childsafe_loaded_here", types.ModuleType("childsafe_loaded_here"))
+    with dask_client(workers=1, dashboard=":0") as cl:
+        assert cl.submit(_loaded, "childsafe_loaded_here", pure=False).result() is True
+        assert cl.submit(_loaded, "geo.store.dataset", pure=False).result() is True
