@@ -74,10 +74,8 @@ def read_frame(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
         return _row_read(path, **kwargs)
     geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     dated = [c for c in frame.columns if c != geometry and pd.api.types.is_datetime64_any_dtype(frame[c])]
-    if dated and "sql" in kwargs:  # a query: its date fields as a whole, by the row reader if odd
-        if _odd_dates(path, None, [], dated, sql=kwargs["sql"]):
-            return _row_read(path, **kwargs)
-        return frame.reset_index(drop=True)
+    if dated and "sql" in kwargs:  # a query: checking its rows in SQLite costs what this read does
+        return _row_read(path, **kwargs)
     dated = _odd_dates(path, kwargs.get("layer"), [c for c in frame.columns if c != geometry], dated)
     if dated:
         rows = _row_read(path, **{**kwargs, "columns": dated, "read_geometry": False, "fid_as_index": True})
@@ -94,28 +92,23 @@ _PLAIN_DATE = {"DATE": "date(julianday({c})) = {c}",
 
 
 def _odd_dates(path: str | os.PathLike, layer: str | None, columns: list[str],
-               dated: list[str], *, sql: str | None = None) -> list[str]:
+               dated: list[str]) -> list[str]:
     """The date fields (declared ``DATE`` or ``DATETIME``) among ``columns`` of ``layer`` that
     hold a stored value not written as GDAL writes a date (``YYYY-MM-DD``;
     ``YYYY-MM-DDTHH:MM:SS[.SSS]Z``): those the Arrow stream may read otherwise than the row
-    reader. For a query (``sql``), those of ``dated`` (read as dates) whose values in the
-    query's rows are not all days written so. When it cannot tell: ``dated``."""
-    if layer is None and sql is None:
+    reader. When it cannot tell: ``dated``, the columns read as dates."""
+    if layer is None:
         return dated
     try:
         con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
         return dated
     try:
-        if sql is not None:
-            source, tests = f"({sql})", dict.fromkeys(dated, _PLAIN_DATE["DATE"])
-        else:
-            declared = {str(r[1]): str(r[2]).upper()
-                        for r in con.execute(f"PRAGMA table_info({quoted(layer)})")}
-            if not declared:
-                return dated
-            source = quoted(layer)
-            tests = {col: _PLAIN_DATE[declared[col]] for col in columns if declared.get(col) in _PLAIN_DATE}
+        declared = {str(r[1]): str(r[2]).upper() for r in con.execute(f"PRAGMA table_info({quoted(layer)})")}
+        if not declared:
+            return dated
+        source = quoted(layer)
+        tests = {col: _PLAIN_DATE[declared[col]] for col in columns if declared.get(col) in _PLAIN_DATE}
         odd = []
         for col, test in tests.items():
             c = quoted(col)
@@ -124,7 +117,7 @@ def _odd_dates(path: str | os.PathLike, layer: str | None, columns: list[str],
             if found.fetchone() is not None:
                 odd.append(col)
         return odd
-    except sqlite3.Error:  # a query only GDAL runs (its SQL dialect, its functions)
+    except sqlite3.Error:
         return dated
     finally:
         con.close()
