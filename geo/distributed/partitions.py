@@ -260,9 +260,18 @@ def _clip(frame: gpd.GeoDataFrame, poly) -> gpd.GeoDataFrame:
     return out[keep].reset_index(drop=True)
 
 
+def _prefixed(column: str, prefix: str) -> str:
+    """``column LIKE 'prefix%'`` with a range an index on ``column`` can answer (the store
+    indexes the village codes, ``geo.store.sqlite.LINKS``); the LIKE keeps its meaning."""
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else ""
+    rng = f"{column} >= {_quote(prefix)} AND {column} < {_quote(after)} AND " if prefix else ""
+    return f"({rng}{column} LIKE {_quote(prefix + '%')})"
+
+
 def _split_layers(part: Partition, names: Sequence[str], present: set[str]) -> dict[str, pd.DataFrame]:
     src, code = part.source, part.code
-    like = _quote(code + "%")
+    villages = _prefixed("village_code", code)
+    in_county = f"household_id IN (SELECT household_id FROM households WHERE {villages})"
     counties = _counties(src)
     poly = counties.loc[counties["code"] == code].geometry.iloc[0]
     box = tuple(shapely.bounds(poly))
@@ -271,16 +280,11 @@ def _split_layers(part: Partition, names: Sequence[str], present: set[str]) -> d
         if name not in present or name == "audit_log":
             continue
         if name in _BY_CODE:
-            frames[name] = _read(src, name, where=f"{_BY_CODE[name]} LIKE {like}")
+            frames[name] = _read(src, name, where=_prefixed(_BY_CODE[name], code))
         elif name == "children" and "households" in present:
-            frames[name] = _read(src, name, sql=(
-                "SELECT * FROM children WHERE household_id IN (SELECT household_id FROM households "
-                f"WHERE village_code LIKE {like})"))
+            frames[name] = _read(src, name, where=in_county)
         elif name == "visits" and {"households", "children"} <= present:
-            frames[name] = _read(src, name, sql=(
-                "SELECT * FROM visits WHERE child_id IN (SELECT child_id FROM children WHERE "
-                "household_id IN (SELECT household_id FROM households WHERE village_code LIKE "
-                f"{like}))"))
+            frames[name] = _read(src, name, where=f"child_id IN (SELECT child_id FROM children WHERE {in_county})")
         elif name in _POINTS:
             pts = _read(src, name, bbox=box)
             frames[name] = pts[_owned(pts, code, counties)].reset_index(drop=True)

@@ -20,8 +20,8 @@ import resource
 import socket
 import sys
 import time
-import warnings
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -219,13 +219,20 @@ def start_method() -> str:
     process thread; a worker runs Dask's worker only, none of this process's threads. Elsewhere
     (macOS, Windows) they are spawned. Dask's own setting
     ``DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD`` (``spawn``, ``forkserver``), when
-    given, is used as it is.
+    given, is used as it is, and so is a method other than the default ``spawn`` in a Dask
+    configuration file. A forked worker keeps this process's environment: Dask's
+    ``pre-spawn-environ`` (malloc trimming, one BLAS thread) applies to spawned ones only.
     """
     import multiprocessing
+
+    import dask
 
     chosen = os.environ.get("DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD", "").strip()
     if chosen:
         return chosen
+    configured = dask.config.get("distributed.worker.multiprocessing-method", "spawn")
+    if configured != "spawn":  # set in a Dask configuration file (spawn is Dask's default)
+        return configured
     if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
         return "fork"
     return "spawn"
@@ -264,7 +271,8 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, *,
     with warnings.catch_warnings(), dask.config.set({"distributed.scheduler.worker-ttl": None,
                                                      "distributed.worker.multiprocessing-method": method}):
         # Python 3.12+ warns of any fork in a process with threads (here Dask's own)
-        warnings.filterwarnings("ignore", r".*use of fork\(\) may lead to deadlocks", DeprecationWarning)
+        warnings.filterwarnings("ignore", r".*use of fork\(\) may lead to deadlocks", DeprecationWarning,
+                                module=r"multiprocessing\.popen_fork")
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                           dashboard_address=dashboard, silence_logs=logging.ERROR) as cluster, \
                 Client(cluster) as client:

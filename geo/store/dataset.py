@@ -76,7 +76,8 @@ def read_frame(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     dated = [c for c in frame.columns if c != geometry and pd.api.types.is_datetime64_any_dtype(frame[c])]
     if dated and "sql" in kwargs:  # a query: checking its rows in SQLite costs what this read does
         return _row_read(path, **kwargs)
-    dated = _odd_dates(path, kwargs.get("layer"), [c for c in frame.columns if c != geometry], dated)
+    dated = _odd_dates(path, kwargs.get("layer"), [c for c in frame.columns if c != geometry], dated,
+                       where=kwargs.get("where"))
     if dated:
         rows = _row_read(path, **{**kwargs, "columns": dated, "read_geometry": False, "fid_as_index": True})
         frame[dated] = rows[dated]  # aligned on the fid
@@ -85,18 +86,20 @@ def read_frame(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
 
 #: a stored value of a DATE / DATETIME field that the Arrow stream reads as the row reader does:
 #: text that comes back unchanged from SQLite's day number of it (30 February comes back as
-#: 1 March; SQLite's date() alone would keep it)
-_PLAIN_DATE = {"DATE": "date(julianday({c})) = {c}",
-               "DATETIME": "strftime('%Y-%m-%dT%H:%M:%fZ', julianday({c})) = {c} "
-                           "OR strftime('%Y-%m-%dT%H:%M:%SZ', julianday({c})) = {c}"}
+#: 1 March; SQLite's date() alone would keep it), from year 1 (GDAL refuses year 0, SQLite not)
+_PLAIN_DATE = {"DATE": "{c} >= '0001-01-01' AND date(julianday({c})) = {c}",
+               "DATETIME": "{c} >= '0001-01-01' AND ("
+                           + " OR ".join(f"strftime('%Y-%m-%dT%H:%M:{s}', julianday({{c}})) = {{c}}"
+                                         for s in ("%fZ", "%SZ", "%f", "%S")) + ")"}
 
 
 def _odd_dates(path: str | os.PathLike, layer: str | None, columns: list[str],
-               dated: list[str]) -> list[str]:
+               dated: list[str], *, where: str | None = None) -> list[str]:
     """The date fields (declared ``DATE`` or ``DATETIME``) among ``columns`` of ``layer`` that
     hold a stored value not written as GDAL writes a date (``YYYY-MM-DD``;
-    ``YYYY-MM-DDTHH:MM:SS[.SSS]Z``): those the Arrow stream may read otherwise than the row
-    reader. When it cannot tell: ``dated``, the columns read as dates."""
+    ``YYYY-MM-DDTHH:MM:SS[.SSS][Z]``, from year 1) in the rows read (``where``, the read's filter, in the
+    SQLite SQL that GDAL passes on for a GeoPackage): those the Arrow stream may read otherwise
+    than the row reader. When it cannot tell: ``dated``, the columns read as dates."""
     if layer is None:
         return dated
     try:
@@ -112,11 +115,12 @@ def _odd_dates(path: str | os.PathLike, layer: str | None, columns: list[str],
         odd = []
         for col, test in tests.items():
             c = quoted(col)
-            found = con.execute(f"SELECT 1 FROM {source} WHERE {c} IS NOT NULL AND NOT "
+            found = con.execute(f"SELECT 1 FROM {source} WHERE {f'({where}) AND ' if where else ''}"
+                                f"{c} IS NOT NULL AND NOT "
                                 f"COALESCE(typeof({c}) = 'text' AND ({test.format(c=c)}), 0) LIMIT 1")
             if found.fetchone() is not None:
                 odd.append(col)
-        return odd
+        return odd + [c for c in dated if c not in tests]  # read as dates, declared otherwise
     except sqlite3.Error:
         return dated
     finally:

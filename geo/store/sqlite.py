@@ -134,17 +134,29 @@ def dataset_lock(path: str | os.PathLike, *, timeout: float | None = None) -> It
         fh.close()
 
 
+#: the columns a county's (or a village's) rows are found by, beside each layer's key: a county
+#: split from a province file reads its households by village code, their children by household
+#: and those children's visits by child (``geo.distributed.partitions``)
+LINKS = {"households": ("village_code",), "children": ("household_id",), "visits": ("child_id",)}
+
+
 def index_keys(path: str | os.PathLike) -> None:
     """Index the key column of every contract layer in the GeoPackage ``path`` (a new file), so
-    writes find stored ids by index, whatever the dataset's size."""
+    writes find stored ids by index, whatever the dataset's size; and the :data:`LINKS`, so a
+    county's rows are found without reading the whole province."""
     from geo.store.schema import ALL_LAYERS
 
     con = sqlite3.connect(path)
     try:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         for name, spec in ALL_LAYERS.items():
-            if spec.key and name in tables:
-                con.execute(f'CREATE INDEX IF NOT EXISTS "idx_{name}_{spec.key}" ON "{name}" ("{spec.key}")')
+            if name not in tables:
+                continue
+            columns = {str(r[1]) for r in con.execute(f"PRAGMA table_info({quoted(name)})")}
+            for col in ((spec.key,) if spec.key else ()) + LINKS.get(name, ()):
+                if col in columns:
+                    con.execute(f"CREATE INDEX IF NOT EXISTS {quoted(f'idx_{name}_{col}')} "
+                                f"ON {quoted(name)} ({quoted(col)})")
         con.commit()
     finally:
         con.close()
