@@ -66,6 +66,12 @@ class Partition:
     def label(self) -> str:
         return f"{self.code} {self.name}".strip()
 
+    @property
+    def local_file(self) -> str | None:
+        """The county's own GeoPackage on this file system, read whole; ``None`` for a county of
+        a bigger file or a server schema."""
+        return self.source if self.kind == "file" and not is_url(self.source) else None
+
 
 def _county_rows(path: Path) -> list[tuple[str, str, tuple[float, float, float, float] | None]]:
     """Code, name and extent of the county rows of a GeoPackage (read with SQLite: fast)."""

@@ -118,10 +118,10 @@ def file_hash(part: Partition) -> str | None:
     """A content hash of a county read whole from its own GeoPackage (its bytes: the store
     commits into the file itself, no write-ahead log beside it); ``None`` for other partitions
     (one county of a file, a server schema), whose inputs are hashed as read."""
-    if part.kind != "file" or is_url(part.source):
+    if part.local_file is None:
         return None
     h = hashlib.sha256()
-    with open(part.source, "rb") as fh:
+    with open(part.local_file, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return f"file:{h.hexdigest()}"
@@ -338,10 +338,8 @@ def _client(given, workers: int | None, scheduler: str | None, dashboard: str) -
 def _size(part: Partition) -> int:
     """How much a county's task reads: its file's size (a county of one file, a server schema:
     0, taken in their order)."""
-    if part.kind != "file" or is_url(part.source):
-        return 0
     try:
-        return os.path.getsize(part.source)
+        return os.path.getsize(part.local_file) if part.local_file else 0
     except OSError:
         return 0
 

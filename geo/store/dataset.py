@@ -110,12 +110,11 @@ def _odd_dates(path: str | os.PathLike, layer: str | None, columns: list[str],
         declared = {str(r[1]): str(r[2]).upper() for r in con.execute(f"PRAGMA table_info({quoted(layer)})")}
         if not declared:
             return dated
-        source = quoted(layer)
         tests = {col: _PLAIN_DATE[declared[col]] for col in columns if declared.get(col) in _PLAIN_DATE}
         odd = []
         for col, test in tests.items():
             c = quoted(col)
-            found = con.execute(f"SELECT 1 FROM {source} WHERE {f'({where}) AND ' if where else ''}"
+            found = con.execute(f"SELECT 1 FROM {quoted(layer)} WHERE {f'({where}) AND ' if where else ''}"
                                 f"{c} IS NOT NULL AND NOT "
                                 f"COALESCE(typeof({c}) = 'text' AND ({test.format(c=c)}), 0) LIMIT 1")
             if found.fetchone() is not None:
