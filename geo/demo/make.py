@@ -31,7 +31,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from pyproj import Transformer
 
@@ -364,13 +363,10 @@ def _round(geo: gpd.GeoSeries, *, lines: bool) -> gpd.GeoSeries:
 @contextmanager
 def _fixed_gdal_date():
     """Make GDAL stamp files with the demo's reference date (``gpkg_contents.last_change``)."""
-    key = "OGR_CURRENT_DATE"
-    before = pyogrio.get_gdal_config_option(key)
-    pyogrio.set_gdal_config_options({key: f"{REFERENCE_DATE}T00:00:00.000Z"})
-    try:
+    from geo.store.files import gdal_options
+
+    with gdal_options({"OGR_CURRENT_DATE": f"{REFERENCE_DATE}T00:00:00.000Z"}):
         yield
-    finally:
-        pyogrio.set_gdal_config_options({key: before})
 
 
 def write_demo(dataset: Dataset, path: str | os.PathLike) -> Path:

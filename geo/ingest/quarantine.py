@@ -45,10 +45,11 @@ def write_quarantine(frame: pd.DataFrame, path: str | Path) -> Path:
     path = check_output(path, what="--quarantine")
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".gpkg") and isinstance(frame, gpd.GeoDataFrame):
-        from geo.store.files import replace_durably, temp_beside
+        from geo.store.files import UNSYNCED_GDAL, gdal_options, replace_durably, temp_beside
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        with temp_beside(path, suffix=f".tmp{path.suffix}", mode=QUARANTINE_MODE) as tmp:
+        with temp_beside(path, suffix=f".tmp{path.suffix}", mode=QUARANTINE_MODE) as tmp, \
+                gdal_options(UNSYNCED_GDAL):
             out = frame.copy()
             out.columns = [str(c) for c in out.columns]
             driver = "GeoJSON" if suffix == ".geojson" else "GPKG"

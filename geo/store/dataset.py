@@ -274,7 +274,7 @@ def _declare_dates(path: Path, date_columns: dict[str, list[str]]) -> None:
     """Declare text date columns as GeoPackage ``DATE`` fields (the values are ISO text)."""
     if not date_columns:
         return
-    con = sqlite3.connect(path)
+    con = files.building(path)
     try:
         con.execute("PRAGMA writable_schema=ON")
         for table, cols in date_columns.items():
@@ -334,7 +334,7 @@ def write_dataset(
         )
     files.remove_stale_temps(path)
     try:
-        with files.temp_beside(path) as tmp:
+        with files.temp_beside(path) as tmp, files.gdal_options(files.UNSYNCED_GDAL):
             date_columns: dict[str, list[str]] = {}
             for name, frame in frames.items():
                 stored = to_storage(name, frame)

@@ -144,9 +144,10 @@ def index_keys(path: str | os.PathLike) -> None:
     """Index the key column of every contract layer in the GeoPackage ``path`` (a new file), so
     writes find stored ids by index, whatever the dataset's size; and the :data:`LINKS`, so a
     county's rows are found without reading the whole province."""
+    from geo.store.files import building
     from geo.store.schema import ALL_LAYERS
 
-    con = sqlite3.connect(path)
+    con = building(path)
     try:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         for name, spec in ALL_LAYERS.items():

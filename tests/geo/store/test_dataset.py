@@ -132,6 +132,53 @@ def test_save_is_atomic_when_interrupted(tiny_dataset, tmp_path, monkeypatch):
     assert len(read_dataset(path)["households"]) == 3
 
 
+def test_the_temp_file_is_built_unsynced_and_synced_once_complete(tiny_dataset, tmp_path,
+                                                                     monkeypatch):
+    """GDAL writes the temp file without a sync at each commit; the finished file is synced
+    (then renamed), is an ordinary GeoPackage, and GDAL's settings are restored, also after a
+    crash."""
+    import os
+
+    import geo.store.dataset as store
+    import geo.store.files as files
+
+    seen, synced = [], []
+    real_write, real_fsync = store._write_frame, os.fsync
+
+    def spy_write(p, name, frame):
+        seen.append({k: pyogrio.get_gdal_config_option(k) for k in files.UNSYNCED_GDAL})
+        real_write(p, name, frame)
+
+    def spy_fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(store, "_write_frame", spy_write)
+    monkeypatch.setattr(os, "fsync", spy_fsync)
+    path = write_dataset(tiny_dataset, tmp_path / "d.gpkg")
+    assert seen and all(s == {"OGR_SQLITE_SYNCHRONOUS": False, "OGR_SQLITE_JOURNAL": "MEMORY"}
+                        for s in seen)
+    assert len(synced) == 2 and ".tmp.gpkg" in synced[0] and synced[1] == str(tmp_path)
+    assert all(pyogrio.get_gdal_config_option(k) is None for k in files.UNSYNCED_GDAL)
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        con.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["d.gpkg"]
+    assert len(read_dataset(path)["households"]) == len(tiny_dataset["households"])
+
+    def crash(p, name, frame):
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(store, "_write_frame", crash)
+    with pytest.raises(KeyboardInterrupt):
+        write_dataset(tiny_dataset, tmp_path / "d.gpkg")
+    assert all(pyogrio.get_gdal_config_option(k) is None for k in files.UNSYNCED_GDAL)
+    assert [p.name for p in tmp_path.iterdir()] == ["d.gpkg"]
+
+
 def test_settings_table_round_trips(tiny_dataset, tmp_path):
     path = write_dataset(tiny_dataset, tmp_path / "d.gpkg", settings={"preset": "jilin"})
     assert read_dataset(path).settings == {"preset": "jilin"}
