@@ -84,7 +84,7 @@ def side_by_side(one: dict, two: dict) -> float:
     return 2 * sum(c["seconds"] for c in one["counties"]) / sum(c["seconds"] for c in two["counties"])
 
 
-ROUNDS = 3
+ROUNDS = 5
 
 
 def _rounds(cmd: str, folder: Path, extra: list[str]) -> str:
