@@ -26,6 +26,7 @@ import re
 import sqlite3
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -83,22 +84,41 @@ def temp_beside(path: str | os.PathLike, *, suffix: str = ".tmp.gpkg",
 UNSYNCED_GDAL: dict[str, str] = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "MEMORY"}
 
 
+_GDAL_LOCK = threading.Lock()
+#: options set by blocks still open: key -> [how many blocks hold it, its value before the first]
+_GDAL_HELD: dict[str, list] = {}
+
+
 @contextlib.contextmanager
 def gdal_options(options: Mapping[str, str | bool | None]) -> Iterator[None]:
-    """GDAL configuration ``options`` for the block, the earlier values restored after.
+    """GDAL configuration ``options`` while any block holding them is open.
 
-    GDAL's configuration is the process's: another thread's write in the same moment gets
-    them too, or finds them restored. Give only options that are right for any GDAL write
-    of this program (every one writes a temp file, :data:`UNSYNCED_GDAL`).
+    GDAL's configuration is the process's, and blocks of several threads overlap (the app's
+    sessions, a worker's threads): the first block to open sets an option, the last to close
+    restores its value from before the first, so overlapping blocks never leave it set. Every
+    caller gives a key the same value; give only options right for any GDAL write of this
+    program in the same moment (every one writes a temp file, :data:`UNSYNCED_GDAL`).
     """
     import pyogrio
 
-    before = {key: pyogrio.get_gdal_config_option(key) for key in options}
-    pyogrio.set_gdal_config_options(dict(options))
+    with _GDAL_LOCK:
+        for key, value in options.items():
+            held = _GDAL_HELD.get(key)
+            if held is None:
+                _GDAL_HELD[key] = [1, pyogrio.get_gdal_config_option(key)]
+                pyogrio.set_gdal_config_options({key: value})
+            else:
+                held[0] += 1
     try:
         yield
     finally:
-        pyogrio.set_gdal_config_options(before)
+        with _GDAL_LOCK:
+            for key in options:
+                held = _GDAL_HELD[key]
+                held[0] -= 1
+                if held[0] == 0:
+                    del _GDAL_HELD[key]
+                    pyogrio.set_gdal_config_options({key: held[1]})
 
 
 def building(path: str | os.PathLike) -> sqlite3.Connection:

@@ -134,31 +134,37 @@ def test_save_is_atomic_when_interrupted(tiny_dataset, tmp_path, monkeypatch):
 
 def test_the_temp_file_is_built_unsynced_and_synced_once_complete(tiny_dataset, tmp_path,
                                                                      monkeypatch):
-    """GDAL writes the temp file without a sync at each commit; the finished file is synced
-    (then renamed), is an ordinary GeoPackage, and GDAL's settings are restored, also after a
-    crash."""
-    import os
-
+    """GDAL and the SQLite steps after it write the temp file without a sync at each commit;
+    the finished file is synced (then renamed), is an ordinary GeoPackage, and GDAL's settings
+    are restored, also after a crash."""
     import geo.store.dataset as store
     import geo.store.files as files
 
-    seen, synced = [], []
-    real_write, real_fsync = store._write_frame, os.fsync
+    seen, synced, built = [], [], []
+    real_write, real_sync, real_building = store._write_frame, files.fsync_path, files.building
 
     def spy_write(p, name, frame):
         seen.append({k: pyogrio.get_gdal_config_option(k) for k in files.UNSYNCED_GDAL})
         real_write(p, name, frame)
 
-    def spy_fsync(fd):
-        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
-        real_fsync(fd)
+    def spy_sync(p):
+        synced.append(str(p))
+        real_sync(p)
+
+    def spy_building(p):
+        con = real_building(p)
+        built.append((con.execute("PRAGMA synchronous").fetchone()[0],
+                      con.execute("PRAGMA journal_mode").fetchone()[0]))
+        return con
 
     monkeypatch.setattr(store, "_write_frame", spy_write)
-    monkeypatch.setattr(os, "fsync", spy_fsync)
+    monkeypatch.setattr(files, "fsync_path", spy_sync)
+    monkeypatch.setattr(files, "building", spy_building)
     path = write_dataset(tiny_dataset, tmp_path / "d.gpkg")
     assert seen and all(s == {"OGR_SQLITE_SYNCHRONOUS": False, "OGR_SQLITE_JOURNAL": "MEMORY"}
                         for s in seen)
-    assert len(synced) == 2 and ".tmp.gpkg" in synced[0] and synced[1] == str(tmp_path)
+    assert len(built) == 2 and set(built) == {(0, "memory")}  # dates declared, keys indexed
+    assert len(synced) == 2 and synced[0].endswith(".tmp.gpkg") and synced[1] == str(tmp_path)
     assert all(pyogrio.get_gdal_config_option(k) is None for k in files.UNSYNCED_GDAL)
     con = sqlite3.connect(path)
     try:
@@ -177,6 +183,24 @@ def test_the_temp_file_is_built_unsynced_and_synced_once_complete(tiny_dataset, 
         write_dataset(tiny_dataset, tmp_path / "d.gpkg")
     assert all(pyogrio.get_gdal_config_option(k) is None for k in files.UNSYNCED_GDAL)
     assert [p.name for p in tmp_path.iterdir()] == ["d.gpkg"]
+
+
+def test_overlapping_blocks_leave_gdal_options_as_they_were():
+    """Two blocks that overlap (two threads' writes): the option stays set until the last one
+    closes, then has its value from before the first."""
+    from contextlib import ExitStack
+
+    from geo.store.files import gdal_options
+
+    key = "OGR_SQLITE_SYNCHRONOUS"
+    assert pyogrio.get_gdal_config_option(key) is None
+    first, second = ExitStack(), ExitStack()
+    first.enter_context(gdal_options({key: "OFF"}))
+    second.enter_context(gdal_options({key: "OFF"}))
+    first.close()  # the first closes while the second is still open
+    assert pyogrio.get_gdal_config_option(key) is False
+    second.close()
+    assert pyogrio.get_gdal_config_option(key) is None
 
 
 def test_settings_table_round_trips(tiny_dataset, tmp_path):
