@@ -88,24 +88,33 @@ ROUNDS = 5
 
 
 def _rounds(cmd: str, folder: Path, extra: list[str]) -> str:
-    """``cmd`` on ``folder`` in one process and on 2 workers, :data:`ROUNDS` times in turn: the
-    table row of the median round (this VM's second core comes and goes)."""
-    got: dict[str, list[tuple[float, dict]]] = {"0": [], "2": []}
+    """``cmd`` on ``folder`` in one process, on 2 workers and on 2 workers with no dashboard
+    (``--dashboard off``), :data:`ROUNDS` times in turn: the table row of the median rounds
+    (this VM's second core comes and goes)."""
+    modes = {"0": ["--workers", "0"], "2": ["--workers", "2"], "2off": ["--workers", "2", "--dashboard", "off"]}
+    got: dict[str, list[tuple[float, dict]]] = {m: [] for m in modes}
     caps = []
     for r in range(ROUNDS):
         caps.append(capacity()[2])
-        for w in (("0", "2") if r % 2 == 0 else ("2", "0")):
-            out = WORK / f"{cmd}-c50-w{w}"
+        for m in (list(modes) if r % 2 == 0 else list(reversed(modes))):
+            out = WORK / f"{cmd}-c50-w{m}"
             shutil.rmtree(out, ignore_errors=True)
-            secs, _, _ = run(cmd, str(folder), "--out", str(out), "--workers", w, *extra)
-            got[w].append((secs, report(out)))
+            secs, _, _ = run(cmd, str(folder), "--out", str(out), *modes[m], *extra)
+            got[m].append((secs, report(out)))
     ok, rows_n = same_results(WORK / f"{cmd}-c50-w0", WORK / f"{cmd}-c50-w2")
+    ok_off, _ = same_results(WORK / f"{cmd}-c50-w0", WORK / f"{cmd}-c50-w2off")
+    cells = []
+    for m in ("2", "2off"):
+        ratios = [a[0] / b[0] for a, b in zip(got["0"], got[m], strict=True)]
+        mid = sorted(range(ROUNDS), key=lambda i: ratios[i])[ROUNDS // 2]
+        cells.append(f"{got[m][mid][0]:.1f} s: **{ratios[mid]:.2f}×**; {min(ratios):.2f}–{max(ratios):.2f}×")
+    # the work of the median 2-worker round
     ratios = [a[0] / b[0] for a, b in zip(got["0"], got["2"], strict=True)]
     mid = sorted(range(ROUNDS), key=lambda i: ratios[i])[ROUNDS // 2]
     one, two = got["0"][mid], got["2"][mid]
-    return (f"| `{cmd}` | {one[0]:.1f} s | {two[0]:.1f} s | **{ratios[mid]:.2f}×**; "
-            f"{min(ratios):.2f}–{max(ratios):.2f}× | {side_by_side(one[1], two[1]):.2f}× | "
-            f"{min(caps):.2f}–{max(caps):.2f}× | {'yes' if ok else 'NO'} ({rows_n:,} rows) |")
+    return (f"| `{cmd}` | {sorted(t for t, _ in got['0'])[ROUNDS // 2]:.1f} s | {cells[0]} | {cells[1]} | "
+            f"{side_by_side(one[1], two[1]):.2f}× | "
+            f"{min(caps):.2f}–{max(caps):.2f}× | {'yes' if ok and ok_off else 'NO'} ({rows_n:,} rows) |")
 
 
 def lpt_makespan(task_secs: list[float], workers: int) -> float:
@@ -222,11 +231,13 @@ def main() -> None:
         curve.append((n, res["coverage"][0], res["water"][0], t_demo if fresh == n else float("nan")))
     if speedups:
         emit("\n## 50 counties (a folder): 2 workers against the same county tasks in one process\n")
-        emit(f"Each command {ROUNDS} times, one process and 2 workers in turn (the order swapped each "
-             "round), with the machine's parallel capacity measured before each round; the median "
-             "round, and the range of all:\n")
-        emit("| command | 1 process (`--workers 0`) | 2 workers | speed-up (median; range) | "
-             "work done side by side | parallel capacity | identical |")
+        emit(f"Each command {ROUNDS} times, one process, 2 workers and 2 workers with no dashboard in "
+             "turn (the order reversed each round), with the machine's parallel capacity measured "
+             "before each round; the median one-process time, and each speed-up's median round "
+             "and range over the rounds:\n")
+        emit("| command | 1 process (`--workers 0`) | 2 workers (the dashboard on, the default): "
+             "speed-up | 2 workers, `--dashboard off`: speed-up | work done side by side | "
+             "parallel capacity | identical |")
         emit("|---|---|---|---|---|---|---|")
         for line in speedups:
             emit(line)

@@ -136,7 +136,7 @@ def shared_budget(kind: str, source: str | os.PathLike, out_dir: str | os.PathLi
     in_process = workers == 0 and not scheduler and client is None
     with contextlib.ExitStack() as stack:
         if not in_process:
-            client = stack.enter_context(_client(client, workers, scheduler, run.pop("dashboard", "127.0.0.1:8787")))
+            client = stack.enter_context(_client(client, workers, scheduler, run.pop("dashboard", None)))
         curves_run = run_counties(curve_task, source, out / "curves", curve_opts, workers=workers,
                                   scheduler=scheduler, client=client, **run)
         curves, rows = {}, []

@@ -73,7 +73,7 @@ def demo_task(spec, out_dir: str, previous_key: str = "") -> CountyResult:
 def run_demo(out_dir: str | os.PathLike, *, seed: int = 7, scale: float = 50.0,
              counties: int | None = None, workers: int | None = None,
              scheduler: str | None = None, client=None, announce=None,
-             dashboard: str = "127.0.0.1:8787") -> RunReport:
+             dashboard: str | bool | None = None) -> RunReport:
     """Write the demo of ``scale`` standard counties to the folder ``out_dir``, county by county.
 
     ``workers=0``: one county after another in this process; else on Dask as

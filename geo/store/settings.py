@@ -31,6 +31,10 @@ extra_county_codes: tuple[str, ...] = ()
 log_summaries: bool = True
 #: threads for the vectorised geometry passes that release the GIL (exposure pairs).
 threads: int = min(4, os.cpu_count() or 1)
+#: the dashboard of our own local Dask cluster (county-by-county runs, docs/scale.md): an
+#: address on this machine only; ``None``: no dashboard (the CLI's ``--dashboard off``; its
+#: start costs about 0.4 s, bokeh's import).
+dask_dashboard: str | None = "127.0.0.1:8787"
 
 # --- water sites, kits and risk (docs/water-risk.md) -------------------------------------
 #: longest stretch of river/canal/shoreline that counts as one site (one sign can serve it).

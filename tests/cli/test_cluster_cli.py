@@ -122,3 +122,45 @@ def test_report_of_many_counties_on_two_workers_equals_one_process(province_path
     assert got["one"]["units"] and got["one"]["units"] == got["two"]["units"]
     assert got["one"]["summary"] == got["two"]["summary"]
     assert len({u["code"][:6] for u in got["two"]["units"] if len(u["code"]) >= 6}) == 3
+
+
+def test_the_dashboard_port_or_none(province_path, tmp_path, monkeypatch):
+    """``--dashboard PORT|off``: the local cluster's dashboard on 127.0.0.1 at PORT (0: a free
+    one), or none; the link printed and kept in the run report is the one served."""
+    import subprocess
+    import sys
+    import urllib.request
+    from pathlib import Path
+
+    from geo.store import settings
+
+    monkeypatch.setattr(settings, "dask_dashboard", settings.dask_dashboard)  # the option sets it
+    bad = _run("water", province_path, "--out", tmp_path / "bad", "--dashboard", "99999")
+    assert bad.exit_code == 2 and "须为端口号" in bad.output
+    folder = tmp_path / "counties"
+    folder.mkdir()
+    p = partitions(province_path)[0]
+    write_dataset(read_partition(p), folder / f"{p.code}.gpkg")
+    cli_bin = str(Path(sys.executable).parent / "childsafe")
+    for value in ("off", "0"):
+        out = tmp_path / f"w-{value}"
+        proc = subprocess.run([cli_bin, "water", str(folder), "--out", str(out), "--workers", "1",
+                               "--no-hexagons", "--dashboard", value],
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        link = json.loads((out / "run.json").read_text(encoding="utf-8"))["dashboard"]
+        if value == "off":
+            assert "no dashboard" in proc.stderr and link is None
+        else:
+            assert f"dashboard {link}" in proc.stderr and link.startswith("http://127.0.0.1:")
+            assert ":8787/" not in link
+    # the dashboard answers while the cluster runs
+    import types
+
+    from geo.distributed.runner import dashboard_link, dask_client
+
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+    with dask_client(workers=1, dashboard="127.0.0.1:0") as cl:
+        page = urllib.request.urlopen(dashboard_link(cl), timeout=30)
+        with page:
+            assert page.status == 200 and b"Dask" in page.read()

@@ -231,3 +231,32 @@ def test_local_workers_are_forked_with_what_this_process_has_loaded(monkeypatch)
     with dask_client(workers=1, dashboard=":0") as cl:
         assert cl.submit(_loaded, "childsafe_loaded_here", pure=False).result() is True
         assert cl.submit(_loaded, "geo.store.dataset", pure=False).result() is True
+
+
+def _profile_interval() -> str:
+    import dask
+
+    return dask.config.get("distributed.worker.profile.interval")
+
+
+def test_our_local_cluster_runs_with_less_of_dasks_own_work(monkeypatch):
+    """Our LocalCluster's workers sample their task's stack every 100 ms (not 10 ms) and its
+    scheduler steals no work (county tasks have no dependencies); a value set otherwise in
+    Dask's configuration is kept. Without a dashboard no link is named (Dask's own
+    ``dashboard_link`` names one anyway)."""
+    import dask
+
+    from geo.distributed.runner import dashboard_link, dask_client, local_dask_config
+
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))  # as in ``client``
+    with dask_client(workers=1, dashboard=False) as cl:
+        assert cl.run(_profile_interval) == {w: "100ms" for w in cl.scheduler_info()["workers"]}
+        assert not cl.run_on_scheduler(lambda dask_scheduler: "stealing" in dask_scheduler.extensions)
+        assert dashboard_link(cl) is None and cl.dashboard_link  # Dask's names one
+    with dask.config.set({"distributed.worker.profile.interval": "50ms"}):
+        assert "distributed.worker.profile.interval" not in local_dask_config()
+        with dask_client(workers=1, dashboard="127.0.0.1:0") as cl:
+            assert set(cl.run(_profile_interval).values()) == {"50ms"}
+            assert cl.run_on_scheduler(lambda dask_scheduler: "stealing" not in dask_scheduler.extensions)
+            link = dashboard_link(cl)
+            assert link and link.startswith("http://127.0.0.1:") and ":8787/" not in link
