@@ -25,7 +25,7 @@ def _dashboard(ctx, param, value: str) -> str:
     from geo.store import settings
 
     text = str(value).strip().lower()
-    if text in ("off", "none", "no", "0ff", "关"):
+    if text in ("off", "none", "no", "关"):
         settings.dask_dashboard = None
         return value
     try:
@@ -45,7 +45,8 @@ def worker_options(func, *, what: str = "OUT is then a folder of county results.
         "--dashboard", default="8787", show_default=True, metavar="PORT|off", expose_value=False,
         callback=_dashboard,
         help="Port of the local cluster's Dask dashboard, on 127.0.0.1 only (0: a free port); "
-             "off: none (saves its start, about 0.4 s).")(func)
+             "off: none (saves about 0.4 s to start it and its work during the run). Not used "
+             "with --scheduler (that cluster has its own) or --workers 0.")(func)
     func = click.option(
         "--scheduler", "scheduler", default=None, metavar="tcp://HOST:PORT",
         help="Run the counties on this Dask cluster (see docs/scale.md); DATASET and OUT must "

