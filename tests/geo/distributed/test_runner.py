@@ -284,3 +284,35 @@ def test_our_local_cluster_samples_less_and_serves_the_dashboard_it_names(monkey
             assert link and link.startswith("http://127.0.0.1:") and ":8787/" not in link
             assert _status(link) == 200
             assert cl.run_on_scheduler(_listening) == ["127.0.0.1"]
+
+
+def _freeze_count(*_args) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_the_collector_leaves_alone_what_the_command_held_before_the_tasks(monkeypatch):
+    """Objects alive when the county tasks start (modules, libraries) are frozen for the
+    collector, in this process and in the workers forked from it; nested blocks keep them frozen
+    until the last closes, and then they are the collector's again."""
+    import gc
+
+    from geo.distributed.runner import dask_client, frozen_heap, map_tasks
+
+    assert gc.get_freeze_count() == 0
+    held, where, _ = map_tasks(_freeze_count, [((i,), {}) for i in range(2)], label="t", keys=["a", "b"],
+                               workers=0)
+    assert where == "this process" and min(held) > 1000 and gc.get_freeze_count() == 0
+    with frozen_heap():
+        outer = gc.get_freeze_count()
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() == outer > 1000
+    assert gc.get_freeze_count() == 0
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))  # as in ``client``
+    with dask_client(workers=1, dashboard=False) as cl:
+        assert gc.get_freeze_count() > 1000
+        if sys.platform.startswith("linux"):  # forked: the worker has them frozen too
+            assert cl.submit(_freeze_count, pure=False).result() > 1000
+    assert gc.get_freeze_count() == 0
