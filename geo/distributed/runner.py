@@ -12,6 +12,7 @@ only the counties that failed or whose key changed.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -286,20 +287,24 @@ def dashboard_address(dashboard: str | bool | None = None) -> str | None:
 
 
 _FROZEN = {"depth": 0}
-_FROZEN_LOCK = threading.Lock()
+_FROZEN_LOCK = threading.RLock()  # re-entrant: a finalizer run by the collection may open a block
 
 
 @contextmanager
 def frozen_heap() -> Iterator[None]:
-    """Python's cyclic garbage collector leaves alone what this process holds when the county
-    tasks start (its modules and libraries), here and in the workers forked from it.
+    """Python's cyclic garbage collector leaves alone the objects this process holds when the
+    county tasks start, here and in the workers forked from it (``gc.freeze``).
 
-    A full collection walks every container object alive; most of them are the libraries,
-    which never become garbage. Measured on 50 counties' water: the full collections took
-    2.3 s of a 29 s run in one process and 1.5 s of each worker's 14 s, against 0.7 s and
-    0.8 s with them frozen (``gc.freeze``, Python's advice for a process that forks). Frozen
-    objects are still freed by their reference counts; when the last block closes they are
-    handed back to the collector (``gc.unfreeze``). Blocks may nest.
+    A full collection walks every container object alive, and most of those alive at the start
+    (the libraries imported so far, the dashboard's bokeh when it is on) never become garbage.
+    Measured on 50 counties' water: full collections took 2.3 s of a one-process run, 0.6 s with
+    them frozen; in each of 2 forked workers 1.5 s, 0.8-0.9 s frozen (docs/scale.md). Objects made
+    later (every county's data, the analysis modules a task imports) are collected as before;
+    frozen objects are still freed by their reference counts, and only a reference cycle among
+    them waits, until the last block closes and ``gc.unfreeze`` hands them back to the collector
+    (a forked worker keeps them until it exits). Blocks may nest and overlap across threads: the
+    first to open freezes, the last to close unfreezes. Spawned workers (not Linux) start their
+    own heap, not frozen.
     """
     with _FROZEN_LOCK:
         if _FROZEN["depth"] == 0:
@@ -343,6 +348,9 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, *,
     import dask
 
     address = dashboard_address(dashboard)
+    if address:  # loaded by the scheduler anyway: now, so that it is frozen before the workers fork
+        with contextlib.suppress(ImportError):
+            import distributed.dashboard.scheduler  # noqa: F401
     with frozen_heap(), warnings.catch_warnings(), dask.config.set(local_dask_config()):
         # Python 3.12+ warns of any fork in a process with threads (here Dask's own)
         warnings.filterwarnings("ignore", r".*use of fork\(\) may lead to deadlocks", DeprecationWarning,

@@ -292,11 +292,19 @@ def _freeze_count(*_args) -> int:
     return gc.get_freeze_count()
 
 
+class _Cycle:
+    def __init__(self):
+        self.me = self
+
+
 def test_the_collector_leaves_alone_what_the_command_held_before_the_tasks(monkeypatch):
     """Objects alive when the county tasks start (modules, libraries) are frozen for the
-    collector, in this process and in the workers forked from it; nested blocks keep them frozen
-    until the last closes, and then they are the collector's again."""
+    collector, in this process and in the workers forked from it; cycles made later are still
+    collected. Nested or overlapping blocks (two threads) keep the heap frozen until the last
+    closes, an error included, and then it is the collector's again."""
     import gc
+    import threading
+    import weakref
 
     from geo.distributed.runner import dask_client, frozen_heap, map_tasks
 
@@ -304,12 +312,38 @@ def test_the_collector_leaves_alone_what_the_command_held_before_the_tasks(monke
     held, where, _ = map_tasks(_freeze_count, [((i,), {}) for i in range(2)], label="t", keys=["a", "b"],
                                workers=0)
     assert where == "this process" and min(held) > 1000 and gc.get_freeze_count() == 0
+    before = _Cycle()
     with frozen_heap():
         outer = gc.get_freeze_count()
-        with frozen_heap():
-            pass
+        later = weakref.ref(_Cycle())  # a cycle made in the block, dropped at once
+        gc.collect()
+        assert later() is None  # collected
+        kept = weakref.ref(before)
+        del before
+        gc.collect()
+        assert kept() is not None  # frozen: waits for the unfreeze
+        with pytest.raises(RuntimeError), frozen_heap():
+            raise RuntimeError("a county's error")
         assert gc.get_freeze_count() == outer > 1000
+    gc.collect()
+    assert gc.get_freeze_count() == 0 and kept() is None  # the collector's again
+
+    opened, release = threading.Event(), threading.Event()
+
+    def session():
+        with frozen_heap():
+            opened.set()
+            release.wait(30)
+
+    other = threading.Thread(target=session)
+    with frozen_heap():
+        other.start()
+        assert opened.wait(30)
+    assert gc.get_freeze_count() > 1000  # the other thread's block is still open
+    release.set()
+    other.join(30)
     assert gc.get_freeze_count() == 0
+
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))  # as in ``client``
     with dask_client(workers=1, dashboard=False) as cl:
         assert gc.get_freeze_count() > 1000
