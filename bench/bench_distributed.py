@@ -107,7 +107,8 @@ def _rounds(cmd: str, folder: Path, extra: list[str]) -> str:
     for m in ("2", "2off"):
         ratios = [a[0] / b[0] for a, b in zip(got["0"], got[m], strict=True)]
         mid = sorted(range(ROUNDS), key=lambda i: ratios[i])[ROUNDS // 2]
-        cells.append(f"{got[m][mid][0]:.1f} s: **{ratios[mid]:.2f}×**; {min(ratios):.2f}–{max(ratios):.2f}×")
+        cells.append(f"{got[m][mid][0]:.1f} s vs {got['0'][mid][0]:.1f} s: **{ratios[mid]:.2f}×**; "
+                     f"{min(ratios):.2f}–{max(ratios):.2f}×")
     # the work of the median 2-worker round
     ratios = [a[0] / b[0] for a, b in zip(got["0"], got["2"], strict=True)]
     mid = sorted(range(ROUNDS), key=lambda i: ratios[i])[ROUNDS // 2]
@@ -233,8 +234,8 @@ def main() -> None:
         emit("\n## 50 counties (a folder): 2 workers against the same county tasks in one process\n")
         emit(f"Each command {ROUNDS} times, one process, 2 workers and 2 workers with no dashboard in "
              "turn (the order reversed each round), with the machine's parallel capacity measured "
-             "before each round; the median one-process time, and each speed-up's median round "
-             "and range over the rounds:\n")
+             "before each round. The median of the one-process times; for each speed-up its median "
+             "round (the 2-worker time against that round's one-process time) and its range:\n")
         emit("| command | 1 process (`--workers 0`) | 2 workers (the dashboard on, the default): "
              "speed-up | 2 workers, `--dashboard off`: speed-up | work done side by side | "
              "parallel capacity | identical |")
