@@ -103,16 +103,13 @@ def _rounds(cmd: str, folder: Path, extra: list[str]) -> str:
             got[m].append((secs, report(out)))
     ok, rows_n = same_results(WORK / f"{cmd}-c50-w0", WORK / f"{cmd}-c50-w2")
     ok_off, _ = same_results(WORK / f"{cmd}-c50-w0", WORK / f"{cmd}-c50-w2off")
-    cells = []
+    cells, median_round = [], {}
     for m in ("2", "2off"):
         ratios = [a[0] / b[0] for a, b in zip(got["0"], got[m], strict=True)]
-        mid = sorted(range(ROUNDS), key=lambda i: ratios[i])[ROUNDS // 2]
+        mid = median_round[m] = sorted(range(ROUNDS), key=lambda i: ratios[i])[ROUNDS // 2]
         cells.append(f"{got[m][mid][0]:.1f} s vs {got['0'][mid][0]:.1f} s: **{ratios[mid]:.2f}×**; "
                      f"{min(ratios):.2f}–{max(ratios):.2f}×")
-    # the work of the median 2-worker round
-    ratios = [a[0] / b[0] for a, b in zip(got["0"], got["2"], strict=True)]
-    mid = sorted(range(ROUNDS), key=lambda i: ratios[i])[ROUNDS // 2]
-    one, two = got["0"][mid], got["2"][mid]
+    one, two = got["0"][median_round["2"]], got["2"][median_round["2"]]  # the work of that round
     return (f"| `{cmd}` | {sorted(t for t, _ in got['0'])[ROUNDS // 2]:.1f} s | {cells[0]} | {cells[1]} | "
             f"{side_by_side(one[1], two[1]):.2f}× | "
             f"{min(caps):.2f}–{max(caps):.2f}× | {'yes' if ok and ok_off else 'NO'} ({rows_n:,} rows) |")

@@ -401,9 +401,8 @@ def map_tasks(func: Callable, calls: Sequence[tuple[tuple, Mapping]], *, label: 
     from distributed import as_completed
 
     with _client(client, workers, scheduler, dashboard) as cl:
-        info = cl.scheduler_info(n_workers=-1)
-        where = f"Dask {scheduler or 'LocalCluster'} ({len(info['workers'])} workers)"
-        link = dashboard_link(cl)
+        n = len(cl.scheduler_info(n_workers=-1)["workers"])
+        where, link = f"Dask {scheduler or 'LocalCluster'} ({n} workers)", dashboard_link(cl)
         if announce:
             announce(f"{where}; dashboard {link}" if link else f"{where}; no dashboard")
         stamp = f"{os.getpid()}-{time.time_ns()}"
