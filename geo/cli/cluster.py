@@ -45,7 +45,7 @@ def worker_options(func, *, what: str = "OUT is then a folder of county results.
         "--dashboard", default="8787", show_default=True, metavar="PORT|off", expose_value=False,
         callback=_dashboard,
         help="Port of the local cluster's Dask dashboard, on 127.0.0.1 only (0: a free port); "
-             "off: none (saves about 0.4 s to start it and its work during the run). Not used "
+             "off: none (saves about 0.5 s of CPU while the counties run). Not used "
              "with --scheduler (that cluster has its own) or --workers 0.")(func)
     func = click.option(
         "--scheduler", "scheduler", default=None, metavar="tcp://HOST:PORT",

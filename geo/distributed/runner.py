@@ -12,7 +12,6 @@ only the counties that failed or whose key changed.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import json
@@ -296,7 +295,7 @@ def frozen_heap() -> Iterator[None]:
     county tasks start, here and in the workers forked from it (``gc.freeze``).
 
     A full collection walks every container object alive, and most of those alive at the start
-    (the libraries imported so far, the dashboard's bokeh when it is on) never become garbage.
+    (the libraries imported so far) never become garbage.
     Measured on 50 counties' water: full collections took 2.3 s of a one-process run, 0.6 s with
     them frozen; in each of 2 forked workers 1.5 s, 0.8-0.9 s frozen (docs/scale.md). Objects made
     later (every county's data, the analysis modules a task imports) are collected as before;
@@ -325,7 +324,8 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, *,
                 dashboard: str | bool | None = None) -> Iterator:
     """A ``distributed.Client``: to ``scheduler`` (``tcp://HOST:PORT``), else on a new
     ``LocalCluster`` of ``workers`` processes (one thread each; default all cores; its
-    dashboard at :func:`dashboard_address`, settings :func:`local_dask_config`)."""
+    dashboard at :func:`dashboard_address`, its pages served from :func:`open_dashboard`;
+    settings :func:`local_dask_config`)."""
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -343,28 +343,58 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, *,
     if logging.getLogger().getEffectiveLevel() > logging.INFO:  # the CLI without -v: quiet
         for name in ("distributed", "distributed.client", "tornado"):
             logging.getLogger(name).setLevel(logging.WARNING)
-        # the dashboard binds 127.0.0.1 only; bokeh's warning about its allowed origins is noise
+        # the dashboard binds 127.0.0.1 only; bokeh's warning about its allowed origins is noise,
+        # and so is the HTTP server's line for each page not found
         logging.getLogger("bokeh").setLevel(logging.ERROR)
+        logging.getLogger("tornado.access").setLevel(logging.ERROR)
     import dask
 
     address = dashboard_address(dashboard)
-    if address:  # loaded by the scheduler anyway: now, so that it is frozen before the workers fork
-        with contextlib.suppress(ImportError):
-            import distributed.dashboard.scheduler  # noqa: F401
     with frozen_heap(), warnings.catch_warnings(), dask.config.set(local_dask_config()):
         # Python 3.12+ warns of any fork in a process with threads (here Dask's own)
         warnings.filterwarnings("ignore", r".*use of fork\(\) may lead to deadlocks", DeprecationWarning,
                                 module=r"multiprocessing\.popen_fork")
-        # no dashboard: Dask's HTTP server (health, metrics) still starts, on a free port here
+        # Dask's HTTP server (health, metrics) listens at the dashboard's address (without one,
+        # on a free port); the dashboard's pages are added by :func:`open_dashboard`
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                          dashboard_address=address or "127.0.0.1:0",
-                          scheduler_kwargs={"dashboard": address is not None},
+                          dashboard_address=address or "127.0.0.1:0", scheduler_kwargs={"dashboard": False},
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             _LINKS[client] = client.dashboard_link if address else None
+            if address:
+                _PENDING[client] = (cluster.scheduler, cluster.loop)
             yield client
 
 
 _LINKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PENDING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # dashboards not yet opened
+
+
+def open_dashboard(client) -> None:
+    """Serve the pages of the dashboard at :func:`dashboard_link`, when the client's is our
+    LocalCluster's and they are not served yet (else nothing).
+
+    Our cluster starts without them, and :func:`map_tasks` opens them once the county tasks are
+    given out: loading the dashboard (bokeh) takes about 0.4 s of CPU, which the scheduler
+    would spend before the first worker starts, and which is then spent while the workers
+    compute (docs/scale.md); the workers, forked before, do not carry it either. Until then the
+    link answers from Dask's own HTTP server (health, metrics), without the pages.
+    """
+    pending = _PENDING.pop(client, None)
+    if pending is None:
+        return
+    scheduler, loop = pending
+    try:
+        from distributed.dashboard.scheduler import connect
+    except ImportError:  # bokeh is missing: the link answers without the pages
+        logger.warning("no Dask dashboard: bokeh is not installed")
+        return
+
+    async def attach() -> None:  # on the scheduler's own event loop
+        connect(scheduler.http_application, scheduler.http_server, scheduler, prefix="/")
+
+    from distributed.utils import sync
+
+    sync(loop, attach)
 
 
 def dashboard_link(client) -> str | None:
@@ -401,14 +431,15 @@ def map_tasks(func: Callable, calls: Sequence[tuple[tuple, Mapping]], *, label: 
     from distributed import as_completed
 
     with _client(client, workers, scheduler, dashboard) as cl:
-        n = len(cl.scheduler_info(n_workers=-1)["workers"])
-        where, link = f"Dask {scheduler or 'LocalCluster'} ({n} workers)", dashboard_link(cl)
-        if announce:
-            announce(f"{where}; dashboard {link}" if link else f"{where}; no dashboard")
         stamp = f"{os.getpid()}-{time.time_ns()}"
         futures = {cl.submit(func, *args, pure=False, key=f"{func.__name__}-{keys[i]}-{stamp}",
                              priority=int(sizes[i]) if sizes else 0, **kwargs): i
                    for i, (args, kwargs) in enumerate(calls)}
+        open_dashboard(cl)  # while the workers compute; the link is named once it is served
+        n = len(cl.scheduler_info(n_workers=-1)["workers"])
+        where, link = f"Dask {scheduler or 'LocalCluster'} ({n} workers)", dashboard_link(cl)
+        if announce:
+            announce(f"{where}; dashboard {link}" if link else f"{where}; no dashboard")
         got: dict[int, object] = {}
         report(label, 0, n_calls)
         for done, fut in enumerate(as_completed(list(futures)), start=1):

@@ -254,11 +254,16 @@ def _status(link: str) -> int:
         return exc.code
 
 
+def _has_bokeh() -> bool:
+    return "bokeh" in sys.modules
+
+
 def test_our_local_cluster_samples_less_and_serves_the_dashboard_it_names(monkeypatch):
     """Our LocalCluster's workers sample their task's stack every 100 ms (not 10 ms); a value
     set otherwise in Dask's configuration is kept. Its HTTP server listens on 127.0.0.1 only
     (a bare ``:PORT`` too); without a dashboard there is no dashboard page and no link named
-    (Dask's own ``dashboard_link`` names one anyway); with one, the link named is served."""
+    (Dask's own ``dashboard_link`` names one anyway); with one, the link named is served once
+    :func:`open_dashboard` has added its pages (the workers do not load them)."""
     import dask
 
     from geo.distributed.runner import (
@@ -266,6 +271,7 @@ def test_our_local_cluster_samples_less_and_serves_the_dashboard_it_names(monkey
         dashboard_link,
         dask_client,
         local_dask_config,
+        open_dashboard,
     )
 
     assert dashboard_address(":0") == "127.0.0.1:0" and dashboard_address(False) is None
@@ -282,6 +288,12 @@ def test_our_local_cluster_samples_less_and_serves_the_dashboard_it_names(monkey
             assert set(cl.run(_profile_interval).values()) == {"50ms"}
             link = dashboard_link(cl)
             assert link and link.startswith("http://127.0.0.1:") and ":8787/" not in link
+            assert _status(link) == 404  # its pages are opened once the tasks are given out
+            # the workers, forked before its pages are loaded, have only what this process had
+            assert set(cl.run(_has_bokeh).values()) == {_has_bokeh()}
+            open_dashboard(cl)
+            assert _status(link) == 200 and _status(link.replace("/status", "/")) == 200
+            open_dashboard(cl)  # once only
             assert _status(link) == 200
             assert cl.run_on_scheduler(_listening) == ["127.0.0.1"]
 
