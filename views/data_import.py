@@ -73,7 +73,10 @@ def _options() -> tuple[str, str, str | None, str]:
     zh = lang() == "zh"  # bound now: format functions also run outside the script (AppTest)
     c = st.columns(4)
     kind = c[0].selectbox(tr("导入为", "Import as"), KINDS, key="import_kind",
-                          format_func=lambda k: f"{_KIND_ZH[k]} ({k})" if zh else k)
+                          format_func=lambda k: _KIND_ZH[k] if zh else k,
+                          help=tr("数据集的图层。命令行导入（childsafe import --kind）用其英文名："
+                                  + "；".join(f"{_KIND_ZH[k]} {k}" for k in KINDS),
+                                  "The dataset's layer (the same name as childsafe import --kind)."))
     system = c[1].selectbox(tr("坐标系", "Coordinates"), list(_COORDS), key="import_coords",
                             format_func=lambda s: _COORDS[s][0 if zh else 1])
     if system == "epsg":

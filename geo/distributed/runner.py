@@ -324,8 +324,8 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, *,
                 dashboard: str | bool | None = None) -> Iterator:
     """A ``distributed.Client``: to ``scheduler`` (``tcp://HOST:PORT``), else on a new
     ``LocalCluster`` of ``workers`` processes (one thread each; default all cores; its
-    dashboard at :func:`dashboard_address`, its pages served from :func:`open_dashboard`;
-    settings :func:`local_dask_config`)."""
+    dashboard at :func:`dashboard_address`, its pages served once :func:`open_dashboard` is
+    called; settings :func:`local_dask_config`)."""
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -362,7 +362,10 @@ def dask_client(workers: int | None = None, scheduler: str | None = None, *,
             _LINKS[client] = client.dashboard_link if address else None
             if address:
                 _PENDING[client] = (cluster.scheduler, cluster.loop)
-            yield client
+            try:
+                yield client
+            finally:  # never opened (the caller did not submit): nothing to open once closed
+                _PENDING.pop(client, None)
 
 
 _LINKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -374,27 +377,35 @@ def open_dashboard(client) -> None:
     LocalCluster's and they are not served yet (else nothing).
 
     Our cluster starts without them, and :func:`map_tasks` opens them once the county tasks are
-    given out: loading the dashboard (bokeh) takes about 0.4 s of CPU, which the scheduler
+    given out: loading the dashboard (bokeh) takes about 0.5 s of CPU, which the scheduler
     would spend before the first worker starts, and which is then spent while the workers
-    compute (docs/scale.md); the workers, forked before, do not carry it either. Until then the
-    link answers from Dask's own HTTP server (health, metrics), without the pages.
+    compute (docs/scale.md); workers forked before do not carry it (unless this process had
+    loaded it already). Until then the link answers from Dask's own HTTP server (health,
+    metrics), without the pages; a caller of :func:`dask_client` that names the link opens
+    them first. When they cannot be loaded, the run goes on, and no link is named.
     """
     pending = _PENDING.pop(client, None)
     if pending is None:
         return
     scheduler, loop = pending
     try:
+        # A worker the nanny restarts (forks) while this runs inherits bokeh half loaded; it
+        # never imports bokeh itself, so it does not wait on its import locks.
         from distributed.dashboard.scheduler import connect
-    except ImportError:  # bokeh is missing: the link answers without the pages
-        logger.warning("no Dask dashboard: bokeh is not installed")
+
+        async def attach() -> None:  # on the scheduler's own event loop
+            connect(scheduler.http_application, scheduler.http_server, scheduler, prefix="/")
+
+        from distributed.utils import sync
+
+        sync(loop, attach)
+    except Exception as exc:  # bokeh missing or too old, or its pages failed: no dashboard
+        logger.warning("no Dask dashboard: %s: %s", type(exc).__name__, exc)
+        _LINKS[client] = None
         return
-
-    async def attach() -> None:  # on the scheduler's own event loop
-        connect(scheduler.http_application, scheduler.http_server, scheduler, prefix="/")
-
-    from distributed.utils import sync
-
-    sync(loop, attach)
+    with _FROZEN_LOCK:  # loaded in a frozen block: frozen too, as if loaded before it
+        if _FROZEN["depth"]:
+            gc.freeze()
 
 
 def dashboard_link(client) -> str | None:
@@ -437,7 +448,7 @@ def map_tasks(func: Callable, calls: Sequence[tuple[tuple, Mapping]], *, label: 
                    for i, (args, kwargs) in enumerate(calls)}
         open_dashboard(cl)  # while the workers compute; the link is named once it is served
         n = len(cl.scheduler_info(n_workers=-1)["workers"])
-        where, link = f"Dask {scheduler or 'LocalCluster'} ({n} workers)", dashboard_link(cl)
+        where, link = f"Dask {scheduler or 'LocalCluster'} ({n} worker{'' if n == 1 else 's'})", dashboard_link(cl)
         if announce:
             announce(f"{where}; dashboard {link}" if link else f"{where}; no dashboard")
         got: dict[int, object] = {}

@@ -272,6 +272,7 @@ def test_our_local_cluster_samples_less_and_serves_the_dashboard_it_names(monkey
         dask_client,
         local_dask_config,
         open_dashboard,
+        start_method,
     )
 
     assert dashboard_address(":0") == "127.0.0.1:0" and dashboard_address(False) is None
@@ -284,18 +285,46 @@ def test_our_local_cluster_samples_less_and_serves_the_dashboard_it_names(monkey
         assert cl.run_on_scheduler(_listening) == ["127.0.0.1"]
     with dask.config.set({"distributed.worker.profile.interval": "50ms"}):
         assert "distributed.worker.profile.interval" not in local_dask_config()
+        had = _has_bokeh()
         with dask_client(workers=1, dashboard=":0") as cl:
             assert set(cl.run(_profile_interval).values()) == {"50ms"}
             link = dashboard_link(cl)
             assert link and link.startswith("http://127.0.0.1:") and ":8787/" not in link
             assert _status(link) == 404  # its pages are opened once the tasks are given out
-            # the workers, forked before its pages are loaded, have only what this process had
-            assert set(cl.run(_has_bokeh).values()) == {_has_bokeh()}
+            assert cl.run_on_scheduler(_bokeh_apps) == 0
+            # the workers, started before the pages are loaded, have only what this process had
+            assert set(cl.run(_has_bokeh).values()) == {had and start_method() == "fork"}
             open_dashboard(cl)
             assert _status(link) == 200 and _status(link.replace("/status", "/")) == 200
             open_dashboard(cl)  # once only
-            assert _status(link) == 200
+            assert cl.run_on_scheduler(_bokeh_apps) == 1 and _status(link) == 200
             assert cl.run_on_scheduler(_listening) == ["127.0.0.1"]
+
+
+def _bokeh_apps(dask_scheduler) -> int:
+    return len(dask_scheduler.http_application.applications)
+
+
+def test_a_dashboard_that_fails_to_open_leaves_the_run_going(monkeypatch, caplog, tmp_path):
+    """When the dashboard's pages cannot be loaded (bokeh missing, too old, or failing), the
+    county tasks run on, no link is named, and the user is told why."""
+    import distributed.dashboard.scheduler
+
+    from geo.distributed.runner import dashboard_link, dask_client, map_tasks
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("bokeh is broken")
+
+    monkeypatch.setattr(distributed.dashboard.scheduler, "connect", broken)
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+    lines: list[str] = []
+    with dask_client(workers=1, dashboard="127.0.0.1:0") as cl:
+        assert dashboard_link(cl)
+        out, _, link = map_tasks(abs, [((-2,), {}), ((3,), {})], label="t", keys=["a", "b"],
+                                 workers=1, client=cl, announce=lines.append)
+        assert out == [2, 3] and link is None and dashboard_link(cl) is None
+    assert lines == ["Dask LocalCluster (1 worker); no dashboard"]
+    assert "no Dask dashboard: RuntimeError: bokeh is broken" in caplog.text
 
 
 def _freeze_count(*_args) -> int:
