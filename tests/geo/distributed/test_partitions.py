@@ -73,3 +73,23 @@ def test_a_folder_file_with_two_counties_is_refused(province_path, tmp_path):
         partitions(tmp_path / "empty")
     with pytest.raises(DatasetError, match="does not exist"):
         partitions(tmp_path / "nothing-here")
+
+
+@pytest.mark.parametrize("kits, waters", [({"k'1", "k2"}, {"w1"}), (set(), {"w1", "w'2"}), (set(), set())])
+def test_a_county_reads_only_the_inspections_of_its_kits_and_waters(kits, waters):
+    """The filter a split county's inspections are read with (in SQLite) selects what the rule
+    keeps: a kit's inspection when the kit is the county's, else its water's; quotes in ids
+    are text, and a county without kits or waters reads none of theirs."""
+    import sqlite3
+
+    from geo.distributed.partitions import _inspected
+
+    rows = [("k'1", None), ("k2", "w9"), ("k3", "w1"), (None, "w1"), (None, "w'2"), (None, "w3"),
+            (None, None), ("k'1", "w'2")]
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE inspections (fid INTEGER PRIMARY KEY, kit_id TEXT, water_id TEXT)")
+    con.executemany("INSERT INTO inspections (kit_id, water_id) VALUES (?, ?)", rows)
+    got = [r[0] for r in con.execute(f"SELECT fid FROM inspections WHERE {_inspected(kits, waters)}")]
+    rule = [i + 1 for i, (kit, water) in enumerate(rows)
+            if (kit in kits if kit is not None else water in waters)]
+    assert got == rule
