@@ -274,15 +274,30 @@ def _prefixed(column: str, prefix: str) -> str:
     return f"({rng}{column} LIKE {_quote(prefix + '%')})"
 
 
+def _ids(values: pd.Series) -> pd.Series:
+    """Ids as text, however stored (12, 12.0 and '12' are '12'), as the store reads them."""
+    from geo.store.frames import coerce_column
+
+    return coerce_column(values, "text")[0]
+
+
 def _inspected(kits: set[str], waters: set[str]) -> str:
     """The inspections of these kits, or of these waters when of no kit, as a filter SQLite
     answers (a county's share of the province's inspections, not all of them read: for each
-    county, reading them all grew with the province). The unary ``+`` keeps SQLite from an
-    index, if one is ever made: the rows come in the order of the file, as read whole."""
-    def among(column: str, ids: set[str]) -> str:
-        return f"+{column} IN ({', '.join(_quote(i) for i in sorted(ids))})" if ids else "0"
+    county, reading them all grew with the province).
 
-    return f"(kit_id IS NOT NULL AND {among('kit_id', kits)}) OR (kit_id IS NULL AND {among('water_id', waters)})"
+    An id that is a whole number is matched as text and as a number too (an id column may be
+    stored as integers or reals). The unary ``+`` keeps SQLite from an index, if one is ever
+    made: the rows come in the order of the file, as read whole.
+    """
+    def among(column: str, ids: set[str]) -> str:
+        if not ids:
+            return "0"
+        items = [_quote(i) for i in sorted(ids)] + [i for i in sorted(ids) if i.isascii() and i.isdigit()]
+        return f"+{column} IN ({', '.join(items)})"
+
+    return (f"((+kit_id IS NOT NULL AND {among('kit_id', kits)}) OR "
+            f"(+kit_id IS NULL AND {among('water_id', waters)}))")
 
 
 def _split_layers(part: Partition, names: Sequence[str], present: set[str]) -> dict[str, pd.DataFrame]:
@@ -315,13 +330,13 @@ def _split_layers(part: Partition, names: Sequence[str], present: set[str]) -> d
         elif name in ("dataset_settings", "children", "visits"):
             frames[name] = _read(src, name)
     if "inspections" in names and "inspections" in present:
-        kits = set(frames.get("safety_kits", pd.DataFrame({"kit_id": []}))["kit_id"].dropna().astype(str))
-        waters = set(frames.get("water_bodies", pd.DataFrame({"water_id": []}))["water_id"].dropna().astype(str))
+        kits = set(_ids(frames.get("safety_kits", pd.DataFrame({"kit_id": []}))["kit_id"]).dropna())
+        waters = set(_ids(frames.get("water_bodies", pd.DataFrame({"water_id": []}))["water_id"]).dropna())
         insp = _read(src, "inspections", where=_inspected(kits, waters))
-        kit, water = insp["kit_id"], insp["water_id"]  # a kit's inspection, else its water's
-        keep = np.where(kit.notna(), kit.astype(str).isin(kits),
-                        water.notna() & water.astype(str).isin(waters))
-        frames["inspections"] = insp[np.asarray(keep, dtype=bool)].reset_index(drop=True)
+        kit, water = _ids(insp["kit_id"]), _ids(insp["water_id"])  # a kit's inspection, else its water's
+        keep = np.where(kit.notna().to_numpy(bool), kit.isin(kits).fillna(False).to_numpy(bool),
+                        (water.notna() & water.isin(waters).fillna(False)).to_numpy(bool))
+        frames["inspections"] = insp[keep].reset_index(drop=True)
     return frames
 
 

@@ -75,21 +75,62 @@ def test_a_folder_file_with_two_counties_is_refused(province_path, tmp_path):
         partitions(tmp_path / "nothing-here")
 
 
-@pytest.mark.parametrize("kits, waters", [({"k'1", "k2"}, {"w1"}), (set(), {"w1", "w'2"}), (set(), set())])
-def test_a_county_reads_only_the_inspections_of_its_kits_and_waters(kits, waters):
+_TEXT_IDS = [("k'1", None), ("k2", "w9"), ("k3", "w1"), (None, "w1"), (None, "w'2"), (None, "w3"),
+             (None, None), ("k'1", "w'2")]
+_NUMBER_IDS = [(12, None), (13, 7), (14, 5), (None, 5), (None, 6), (None, None), (12.0, 6)]
+
+
+@pytest.mark.parametrize("column, rows, kits, waters", [
+    ("TEXT", _TEXT_IDS, {"k'1", "k2"}, {"w1"}), ("TEXT", _TEXT_IDS, set(), {"w1", "w'2"}),
+    ("TEXT", _TEXT_IDS, set(), set()),
+    ("INTEGER", _NUMBER_IDS, {"12", "13"}, {"5"}), ("REAL", _NUMBER_IDS, {"12"}, {"5", "6"}),
+    ("", _NUMBER_IDS, {"12", "14"}, {"6"}),
+])
+def test_a_county_reads_only_the_inspections_of_its_kits_and_waters(column, rows, kits, waters):
     """The filter a split county's inspections are read with (in SQLite) selects what the rule
     keeps: a kit's inspection when the kit is the county's, else its water's; quotes in ids
-    are text, and a county without kits or waters reads none of theirs."""
+    are text, ids stored as numbers match the county's ids as text (12 and 12.0 are '12'), and
+    a county without kits or waters reads none of theirs."""
     import sqlite3
 
     from geo.distributed.partitions import _inspected
 
-    rows = [("k'1", None), ("k2", "w9"), ("k3", "w1"), (None, "w1"), (None, "w'2"), (None, "w3"),
-            (None, None), ("k'1", "w'2")]
     con = sqlite3.connect(":memory:")
-    con.execute("CREATE TABLE inspections (fid INTEGER PRIMARY KEY, kit_id TEXT, water_id TEXT)")
+    con.execute(f"CREATE TABLE inspections (fid INTEGER PRIMARY KEY, kit_id {column}, water_id {column})")
     con.executemany("INSERT INTO inspections (kit_id, water_id) VALUES (?, ?)", rows)
     got = [r[0] for r in con.execute(f"SELECT fid FROM inspections WHERE {_inspected(kits, waters)}")]
+
+    def text(v):
+        return None if v is None else str(int(v)) if isinstance(v, float) else str(v)
+
     rule = [i + 1 for i, (kit, water) in enumerate(rows)
-            if (kit in kits if kit is not None else water in waters)]
-    assert got == rule
+            if (text(kit) in kits if kit is not None else text(water) in waters)]
+    assert got == rule and (rule or not kits | waters)
+
+
+def test_a_split_county_keeps_the_inspections_of_its_kits_stored_as_numbers(province_path, tmp_path):
+    """A province whose kit and water ids are stored as integers (made by other software): each
+    county still reads the inspections of its own kits and waters, each one once over the
+    counties."""
+    import shutil
+    import sqlite3
+
+    import pyogrio
+
+    path = tmp_path / "numbers.gpkg"
+    shutil.copy(province_path, path)
+    frames = {t: pyogrio.read_dataframe(path, layer=t) for t in ("safety_kits", "water_bodies", "inspections")}
+    numbers = {c: {v: i + 1 for i, v in enumerate(frames[t][c])}
+               for t, c in (("safety_kits", "kit_id"), ("water_bodies", "water_id"))}
+    for t, frame in frames.items():
+        for c in ("kit_id", "water_id"):
+            if c in frame.columns:
+                frame[c] = frame[c].map(numbers[c]).astype("Int64")
+        pyogrio.write_dataframe(frame, path, layer=t, layer_options={"OVERWRITE": "YES"})
+    con = sqlite3.connect(path)
+    total = con.execute("SELECT count(*) FROM inspections").fetchone()[0]
+    assert con.execute("SELECT count(*) FROM inspections WHERE typeof(kit_id) = 'integer'").fetchone()[0] > 0
+    con.close()
+    got = pd.concat([read_partition(p, layers=["safety_kits", "water_bodies", "inspections"])["inspections"]
+                     for p in partitions(path)])
+    assert len(got) == total and not got["inspection_id"].duplicated().any()
