@@ -36,6 +36,7 @@ import shapely
 
 from geo.store.dataset import Dataset, coerce_layer, read_dataset, read_frame
 from geo.store.errors import DatasetError
+from geo.store.frames import coerce_column
 from geo.store.geometry import keep_dimension
 from geo.store.location import is_url, redact
 from geo.store.pgurl import parse_url
@@ -276,8 +277,6 @@ def _prefixed(column: str, prefix: str) -> str:
 
 def _ids(values: pd.Series) -> pd.Series:
     """Ids as text, however stored (12, 12.0 and '12' are '12'), as the store reads them."""
-    from geo.store.frames import coerce_column
-
     return coerce_column(values, "text")[0]
 
 

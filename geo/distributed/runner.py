@@ -98,8 +98,9 @@ def frame_hash(frame: pd.DataFrame) -> str:
 
     Each column is hashed as it is typed (pandas' vectorised hashes; a missing value hashes
     alike in each type): a county's children hash in 8 ms where made Python objects first they
-    took 46 ms. A column read with another type (a run of another version) makes another hash,
-    and its county is computed again.
+    took 46 ms. A column read with another type (a run of another version), or hashed by
+    another pandas, makes another hash, and its county is computed again: never a county
+    skipped wrongly.
     """
     h = hashlib.sha256()
     h.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
